@@ -1,0 +1,199 @@
+//! The command line (a stable interface: scripts depend on it).
+//!
+//! ```text
+//! rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-V] [-h]
+//! rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME
+//! rftpd demo [-o KEY=VALUE]... [DIR]
+//! ```
+
+use getopts::Options;
+
+pub const DEFAULT_CONFIG: &str = "/etc/rftpd/rftpd.conf";
+pub const DEFAULT_USERS: &str = "/etc/rftpd/rftpd.users";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    Serve {
+        config: crate::config::Source,
+        check_only: bool,
+        inetd: bool,
+    },
+    Passwd {
+        file: String,
+        home: Option<String>,
+        perm: Option<String>,
+        name: String,
+    },
+    Demo {
+        dir: String,
+        overrides: Vec<String>,
+    },
+    Version,
+    Help(String),
+}
+
+fn serve_options() -> Options {
+    let mut o = Options::new();
+    o.optopt(
+        "c",
+        "config",
+        &format!("config file (default {DEFAULT_CONFIG}; /dev/null for none)"),
+        "FILE",
+    );
+    o.optmulti(
+        "o",
+        "option",
+        "set a config key, overriding the file (repeatable)",
+        "KEY=VALUE",
+    );
+    o.optflag(
+        "",
+        "check-config",
+        "check the config and users file, then exit",
+    );
+    o.optflag(
+        "",
+        "inetd",
+        "serve one session on standard input (inetd, systemd Accept=yes)",
+    );
+    o.optflag("V", "version", "print the version");
+    o.optflag("h", "help", "print this help");
+    o
+}
+
+fn usage() -> String {
+    let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-V] [-h]\n       \
+                 rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME\n       \
+                 rftpd demo [-o KEY=VALUE]... [DIR]";
+    serve_options().usage(brief)
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Invocation, String> {
+    match args.first().map(String::as_str) {
+        Some("passwd") => return parse_passwd(&args[1..]),
+        Some("demo") => return parse_demo(&args[1..]),
+        _ => {}
+    }
+    let m = serve_options()
+        .parse(args)
+        .map_err(|e| format!("{e}\n\n{}", usage()))?;
+    if m.opt_present("h") {
+        return Ok(Invocation::Help(usage()));
+    }
+    if m.opt_present("V") {
+        return Ok(Invocation::Version);
+    }
+    if !m.free.is_empty() {
+        return Err(format!(
+            "unexpected argument '{}'\n\n{}",
+            m.free[0],
+            usage()
+        ));
+    }
+    let file = m.opt_str("c").unwrap_or_else(|| DEFAULT_CONFIG.into());
+    let file = (file != "/dev/null").then_some(file);
+    Ok(Invocation::Serve {
+        config: crate::config::Source {
+            file,
+            overrides: m.opt_strs("o"),
+        },
+        check_only: m.opt_present("check-config"),
+        inetd: m.opt_present("inetd"),
+    })
+}
+
+fn parse_passwd(args: &[String]) -> Result<Invocation, String> {
+    let mut o = Options::new();
+    o.optopt(
+        "f",
+        "file",
+        &format!("users file (default {DEFAULT_USERS})"),
+        "FILE",
+    );
+    o.optopt(
+        "d",
+        "home",
+        "home directory (required for a new user)",
+        "HOME",
+    );
+    o.optopt("p", "perm", "ro or rw", "PERM");
+    let m = o.parse(args).map_err(|e| e.to_string())?;
+    let [name] = &m.free[..] else {
+        return Err("usage: rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME".into());
+    };
+    let perm = m.opt_str("p");
+    if perm.as_deref().is_some_and(|p| p != "ro" && p != "rw") {
+        return Err("-p takes ro or rw".into());
+    }
+    Ok(Invocation::Passwd {
+        file: m.opt_str("f").unwrap_or_else(|| DEFAULT_USERS.into()),
+        home: m.opt_str("d"),
+        perm,
+        name: name.clone(),
+    })
+}
+
+fn parse_demo(args: &[String]) -> Result<Invocation, String> {
+    let mut o = Options::new();
+    o.optmulti("o", "option", "set a config key", "KEY=VALUE");
+    let m = o.parse(args).map_err(|e| e.to_string())?;
+    let dir = m
+        .free
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "rftpd-demo".into());
+    Ok(Invocation::Demo {
+        dir,
+        overrides: m.opt_strs("o"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn serve_flags() {
+        let inv = parse(&args(
+            "-c /dev/null -o listen_port=2121 -o anonymous_enable=YES --check-config",
+        ))
+        .unwrap();
+        let Invocation::Serve {
+            config,
+            check_only,
+            inetd,
+        } = inv
+        else {
+            panic!()
+        };
+        assert_eq!(config.file, None);
+        assert_eq!(
+            config.overrides,
+            vec!["listen_port=2121", "anonymous_enable=YES"]
+        );
+        assert!(check_only && !inetd);
+        assert!(parse(&args("--bogus")).is_err());
+        assert_eq!(parse(&args("-V")).unwrap(), Invocation::Version);
+    }
+
+    #[test]
+    fn passwd_subcommand() {
+        let inv = parse(&args("passwd -f /tmp/u -d /srv/a -p rw alice")).unwrap();
+        assert_eq!(
+            inv,
+            Invocation::Passwd {
+                file: "/tmp/u".into(),
+                home: Some("/srv/a".into()),
+                perm: Some("rw".into()),
+                name: "alice".into()
+            }
+        );
+        assert!(parse(&args("passwd -p admin alice")).is_err());
+        assert!(parse(&args("passwd")).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! The validated, immutable configuration a session runs with (shared as
+//! `Arc<Config>`, so a later reload never changes a running session's rules).
+
+pub mod error;
+pub mod keys;
+pub mod parse;
+
+pub use error::ConfigError;
+use keys::FTP_KEYS;
+use parse::Values;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// Where the config comes from: a file (or none) plus `-o` overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    pub file: Option<String>,
+    pub overrides: Vec<String>,
+}
+
+/// Typed config; field names are the key names (`config.pasv_min_port` ↔ `pasv_min_port=`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen_address: Vec<IpAddr>,
+    pub listen_port: u16,
+    pub ftpd_banner: String,
+    pub max_clients: usize,
+    pub max_per_ip: usize,
+    pub anonymous_enable: bool,
+    pub anon_root: String,
+    pub user_file: String,
+    pub delay_failed_login: Duration,
+    pub max_login_fails: u32,
+    pub write_enable: bool,
+    pub anon_upload_enable: bool,
+    pub anon_mkdir_write_enable: bool,
+    pub anon_other_write_enable: bool,
+    pub local_umask: u32,
+    pub anon_umask: u32,
+    pub file_open_mode: u32,
+    pub pasv_enable: bool,
+    pub pasv_min_port: u16,
+    pub pasv_max_port: u16,
+    pub pasv_address: Option<IpAddr>,
+    pub pasv_promiscuous: bool,
+    pub port_enable: bool,
+    pub port_promiscuous: bool,
+    pub connect_from_port_20: bool,
+    pub accept_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub data_connection_timeout: Duration,
+    pub idle_session_timeout: Duration,
+    pub hide_ids: bool,
+    pub use_localtime: bool,
+    pub log_file: String,
+    pub log_ftp_protocol: bool,
+    pub xferlog_enable: bool,
+    pub xferlog_file: String,
+}
+
+fn secs(v: &Values, name: &str) -> Duration {
+    Duration::from_secs(v.number(name))
+}
+
+impl Config {
+    /// Every key at its default.
+    pub fn defaults() -> Config {
+        Config::from_values(&Values::defaults(FTP_KEYS)).expect("defaults are consistent")
+    }
+
+    /// Reads the file (if any), applies the overrides, checks cross-key rules.
+    pub fn load(source: &Source) -> Result<Config, ConfigError> {
+        let mut values = Values::defaults(FTP_KEYS);
+        if let Some(path) = &source.file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(path, None, None, format!("cannot read: {e}")))?;
+            values.apply_text(FTP_KEYS, path, &text)?;
+        }
+        for arg in &source.overrides {
+            values.apply_override(FTP_KEYS, arg)?;
+        }
+        Config::from_values(&values).map_err(|(key, msg)| {
+            ConfigError::new(source.file.as_deref().unwrap_or("-o"), None, Some(key), msg)
+        })
+    }
+
+    fn from_values(v: &Values) -> Result<Config, (&'static str, String)> {
+        let c = Config {
+            listen_address: v.addresses("listen_address").to_vec(),
+            listen_port: v.number("listen_port") as u16,
+            ftpd_banner: v.text("ftpd_banner").to_owned(),
+            max_clients: v.number("max_clients") as usize,
+            max_per_ip: v.number("max_per_ip") as usize,
+            anonymous_enable: v.bool("anonymous_enable"),
+            anon_root: v.text("anon_root").to_owned(),
+            user_file: v.text("user_file").to_owned(),
+            delay_failed_login: secs(v, "delay_failed_login"),
+            max_login_fails: v.number("max_login_fails") as u32,
+            write_enable: v.bool("write_enable"),
+            anon_upload_enable: v.bool("anon_upload_enable"),
+            anon_mkdir_write_enable: v.bool("anon_mkdir_write_enable"),
+            anon_other_write_enable: v.bool("anon_other_write_enable"),
+            local_umask: v.number("local_umask") as u32,
+            anon_umask: v.number("anon_umask") as u32,
+            file_open_mode: v.number("file_open_mode") as u32,
+            pasv_enable: v.bool("pasv_enable"),
+            pasv_min_port: v.number("pasv_min_port") as u16,
+            pasv_max_port: v.number("pasv_max_port") as u16,
+            pasv_address: v.address("pasv_address"),
+            pasv_promiscuous: v.bool("pasv_promiscuous"),
+            port_enable: v.bool("port_enable"),
+            port_promiscuous: v.bool("port_promiscuous"),
+            connect_from_port_20: v.bool("connect_from_port_20"),
+            accept_timeout: secs(v, "accept_timeout"),
+            connect_timeout: secs(v, "connect_timeout"),
+            data_connection_timeout: secs(v, "data_connection_timeout"),
+            idle_session_timeout: secs(v, "idle_session_timeout"),
+            hide_ids: v.bool("hide_ids"),
+            use_localtime: v.bool("use_localtime"),
+            log_file: v.text("log_file").to_owned(),
+            log_ftp_protocol: v.bool("log_ftp_protocol"),
+            xferlog_enable: v.bool("xferlog_enable"),
+            xferlog_file: v.text("xferlog_file").to_owned(),
+        };
+        c.check_rules()?;
+        Ok(c)
+    }
+
+    /// Rules that involve more than one key.
+    fn check_rules(&self) -> Result<(), (&'static str, String)> {
+        if (self.pasv_min_port == 0) != (self.pasv_max_port == 0) {
+            return Err((
+                "pasv_max_port",
+                "set both pasv_min_port and pasv_max_port, or neither".into(),
+            ));
+        }
+        if self.pasv_min_port > self.pasv_max_port {
+            return Err((
+                "pasv_min_port",
+                format!(
+                    "{} is above pasv_max_port ({})",
+                    self.pasv_min_port, self.pasv_max_port
+                ),
+            ));
+        }
+        if let Some(IpAddr::V6(_)) = self.pasv_address {
+            return Err((
+                "pasv_address",
+                "PASV can only announce an IPv4 address".into(),
+            ));
+        }
+        if self.anonymous_enable && self.anon_root.is_empty() {
+            return Err(("anon_root", "must be set when anonymous_enable=YES".into()));
+        }
+        if self.xferlog_enable && self.xferlog_file.is_empty() {
+            return Err(("xferlog_file", "must be set when xferlog_enable=YES".into()));
+        }
+        Ok(())
+    }
+
+    /// Whether passive ports are confined to a range.
+    pub fn pasv_range(&self) -> Option<(u16, u16)> {
+        (self.pasv_min_port != 0).then_some((self.pasv_min_port, self.pasv_max_port))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(overrides: &[&str]) -> Result<Config, ConfigError> {
+        Config::load(&Source {
+            file: None,
+            overrides: overrides.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let c = Config::defaults();
+        assert!(!c.anonymous_enable && !c.write_enable && !c.anon_upload_enable);
+        assert!(!c.pasv_promiscuous && !c.port_promiscuous);
+        assert!(c.max_per_ip > 0);
+    }
+
+    #[test]
+    fn pasv_range_rules() {
+        assert!(load(&["pasv_min_port=5000"]).is_err());
+        let e = load(&["pasv_min_port=6000", "pasv_max_port=5000"]).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("pasv_min_port"));
+        assert_eq!(
+            load(&["pasv_min_port=5000", "pasv_max_port=5010"])
+                .unwrap()
+                .pasv_range(),
+            Some((5000, 5010))
+        );
+        assert!(load(&["pasv_address=::1"]).is_err());
+    }
+}

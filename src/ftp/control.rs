@@ -1,0 +1,248 @@
+//! The control connection: a bounded CRLF line reader that strips Telnet
+//! sequences (so `IAC IP IAC DM ABOR` reads as `ABOR`), and reply writing.
+//! Input beyond [`MAX_COMMAND_LINE`] is discarded as it arrives, never buffered.
+
+use super::reply::Reply;
+use crate::limits::MAX_COMMAND_LINE;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsFd, BorrowedFd};
+
+const IAC: u8 = 255;
+const WILL: u8 = 251;
+const DONT: u8 = 254;
+
+/// What the line reader yields.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    Command(Vec<u8>),
+    /// A line longer than the limit was read and thrown away.
+    TooLong,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Telnet {
+    Data,
+    /// After IAC.
+    Iac,
+    /// After IAC WILL/WONT/DO/DONT: one option byte to skip.
+    Option,
+}
+
+/// Assembles command lines from raw bytes. Pure, so it is unit-tested.
+#[derive(Debug)]
+pub struct LineAssembler {
+    line: Vec<u8>,
+    telnet: Telnet,
+    overflow: bool,
+}
+
+impl Default for LineAssembler {
+    fn default() -> Self {
+        LineAssembler {
+            line: Vec::with_capacity(128),
+            telnet: Telnet::Data,
+            overflow: false,
+        }
+    }
+}
+
+impl LineAssembler {
+    /// Consumes bytes from `input` until one line is complete; returns it and
+    /// how many bytes were used, or `None` and `input.len()` if more are needed.
+    pub fn feed(&mut self, input: &[u8]) -> (Option<Line>, usize) {
+        for (i, &b) in input.iter().enumerate() {
+            let data = match self.telnet {
+                Telnet::Option => {
+                    self.telnet = Telnet::Data;
+                    None
+                }
+                Telnet::Iac => {
+                    self.telnet = match b {
+                        WILL..=DONT => Telnet::Option,
+                        _ => Telnet::Data,
+                    };
+                    // IAC IAC is a literal 0xFF; IP, DM, AYT… are dropped.
+                    (b == IAC).then_some(IAC)
+                }
+                Telnet::Data if b == IAC => {
+                    self.telnet = Telnet::Iac;
+                    None
+                }
+                Telnet::Data => Some(b),
+            };
+            let Some(b) = data else { continue };
+            if b == b'\n' {
+                let line = if self.overflow {
+                    self.overflow = false;
+                    self.line.clear();
+                    Line::TooLong
+                } else {
+                    if self.line.last() == Some(&b'\r') {
+                        self.line.pop();
+                    }
+                    if self.line.len() > MAX_COMMAND_LINE {
+                        self.line.clear();
+                        Line::TooLong
+                    } else {
+                        Line::Command(std::mem::take(&mut self.line))
+                    }
+                };
+                return (Some(line), i + 1);
+            }
+            if self.overflow {
+                continue;
+            }
+            if self.line.len() > MAX_COMMAND_LINE {
+                self.overflow = true;
+                self.line = Vec::with_capacity(128);
+            } else {
+                self.line.push(b);
+            }
+        }
+        (None, input.len())
+    }
+}
+
+/// A control connection with its read buffer.
+pub struct Control {
+    stream: TcpStream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    lines: LineAssembler,
+}
+
+impl Control {
+    pub fn new(stream: TcpStream) -> Control {
+        Control {
+            stream,
+            buf: vec![0; 4096].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            lines: LineAssembler::default(),
+        }
+    }
+
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.stream.as_fd()
+    }
+
+    /// Whether bytes already read are waiting (a poll on the socket would not see them).
+    pub fn has_buffered(&self) -> bool {
+        self.start < self.end
+    }
+
+    /// Reads the next line, blocking under the stream's read timeout.
+    /// `Ok(None)` means the client closed the connection.
+    pub fn read_line(&mut self) -> io::Result<Option<Line>> {
+        loop {
+            if self.start < self.end {
+                let (line, used) = self.lines.feed(&self.buf[self.start..self.end]);
+                self.start += used;
+                if let Some(line) = line {
+                    return Ok(Some(line));
+                }
+            }
+            self.start = 0;
+            self.end = 0;
+            let n = loop {
+                match self.stream.read(&mut self.buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r?,
+                }
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            self.end = n;
+        }
+    }
+
+    pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
+        (&self.stream).write_all(&reply.to_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<Line> {
+        let mut a = LineAssembler::default();
+        let mut out = Vec::new();
+        let mut rest = input;
+        loop {
+            let (line, used) = a.feed(rest);
+            rest = &rest[used..];
+            match line {
+                Some(l) => out.push(l),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn crlf_and_bare_lf_end_lines() {
+        assert_eq!(
+            lines(b"NOOP\r\nPWD\n"),
+            vec![
+                Line::Command(b"NOOP".to_vec()),
+                Line::Command(b"PWD".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn rfc959_abor_after_telnet_ip_and_synch() {
+        // IAC IP IAC DM ABOR — the DM may arrive as urgent data, inline with SO_OOBINLINE.
+        assert_eq!(
+            lines(b"\xff\xf4\xff\xf2ABOR\r\n"),
+            vec![Line::Command(b"ABOR".to_vec())]
+        );
+    }
+
+    #[test]
+    fn telnet_negotiation_and_escaped_iac() {
+        assert_eq!(
+            lines(b"\xff\xfb\x01NO\xff\xffOP\r\n"),
+            vec![Line::Command(b"NO\xffOP".to_vec())]
+        );
+    }
+
+    #[test]
+    fn split_input_is_reassembled() {
+        let mut a = LineAssembler::default();
+        assert_eq!(a.feed(b"RE"), (None, 2));
+        assert_eq!(a.feed(b"TR x\r"), (None, 5));
+        assert_eq!(
+            a.feed(b"\nNOOP"),
+            (Some(Line::Command(b"RETR x".to_vec())), 1)
+        );
+    }
+
+    #[test]
+    fn over_long_line_is_discarded_not_kept() {
+        let mut input = vec![b'A'; MAX_COMMAND_LINE * 3];
+        input.extend_from_slice(b"\r\nNOOP\r\n");
+        let mut a = LineAssembler::default();
+        let (l, used) = a.feed(&input);
+        assert_eq!(l, Some(Line::TooLong));
+        assert!(a.line.capacity() <= MAX_COMMAND_LINE + 1);
+        assert_eq!(
+            a.feed(&input[used..]).0,
+            Some(Line::Command(b"NOOP".to_vec()))
+        );
+        // Exactly at the limit is still fine.
+        let mut ok = vec![b'B'; MAX_COMMAND_LINE];
+        ok.extend_from_slice(b"\r\n");
+        assert_eq!(
+            lines(&ok),
+            vec![Line::Command(vec![b'B'; MAX_COMMAND_LINE])]
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Listing lines: the `ls -l` form clients parse (PROTOCOL.md), MLSx fact
+//! lines (RFC 3659 §7) and time-vals. Pure: stat values in, text out.
+
+use crate::sys::time::{MONTHS, civil_utc};
+
+/// Half a Gregorian year, as GNU ls uses to choose between time and year.
+const SIX_MONTHS: i64 = 15_778_476;
+
+/// `drwxr-xr-x`-style mode string (with setuid/setgid/sticky letters).
+pub fn mode_string(mode: u32) -> String {
+    let kind = match mode & libc::S_IFMT {
+        libc::S_IFDIR => 'd',
+        libc::S_IFLNK => 'l',
+        libc::S_IFCHR => 'c',
+        libc::S_IFBLK => 'b',
+        libc::S_IFIFO => 'p',
+        libc::S_IFSOCK => 's',
+        _ => '-',
+    };
+    let bit = |mask: u32, c: char| if mode & mask != 0 { c } else { '-' };
+    let special = |x: u32, s: u32, set: char| match (mode & x != 0, mode & s != 0) {
+        (true, true) => set,
+        (false, true) => set.to_ascii_uppercase(),
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    [
+        kind,
+        bit(0o400, 'r'),
+        bit(0o200, 'w'),
+        special(0o100, 0o4000, 's'),
+        bit(0o040, 'r'),
+        bit(0o020, 'w'),
+        special(0o010, 0o2000, 's'),
+        bit(0o004, 'r'),
+        bit(0o002, 'w'),
+        special(0o001, 0o1000, 't'),
+    ]
+    .iter()
+    .collect()
+}
+
+/// `Mmm dd HH:MM` for the last six months, else `Mmm dd  YYYY`.
+/// `offset` shifts UTC to the displayed zone (0 for UTC).
+pub fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
+    let c = civil_utc(mtime + offset);
+    let month = MONTHS[(c.month - 1) as usize];
+    if mtime <= now && now - mtime < SIX_MONTHS {
+        format!("{month} {:02} {:02}:{:02}", c.day, c.hour, c.minute)
+    } else {
+        format!("{month} {:02}  {}", c.day, c.year)
+    }
+}
+
+/// What one `ls -l` line shows.
+#[derive(Debug, Clone)]
+pub struct LsEntry<'a> {
+    pub mode: u32,
+    pub nlink: u64,
+    pub owner: &'a str,
+    pub group: &'a str,
+    pub size: u64,
+    pub mtime: i64,
+    pub name: &'a str,
+    pub link_target: Option<&'a str>,
+}
+
+/// One `ls -l` line without line end; CR/LF in names never appear raw.
+pub fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
+    let mut line = format!(
+        "{} {:>4} {:<8} {:<8} {:>8} {} {}",
+        mode_string(e.mode),
+        e.nlink,
+        e.owner,
+        e.group,
+        e.size,
+        ls_date(e.mtime, now, offset),
+        clean(e.name)
+    );
+    if let Some(target) = e.link_target {
+        line.push_str(" -> ");
+        line.push_str(&clean(target));
+    }
+    line
+}
+
+/// A name with CR and LF replaced, so it cannot break a listing line.
+pub fn clean(name: &str) -> String {
+    name.replace(['\r', '\n'], "?")
+}
+
+/// RFC 3659 time-val `YYYYMMDDHHMMSS`, UTC.
+pub fn timeval(secs: i64) -> String {
+    let c = civil_utc(secs);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// The MLSx facts rftpd offers, in FEAT order.
+pub const FACTS: [&str; 6] = ["type", "size", "modify", "perm", "unique", "unix.mode"];
+
+/// Which facts a session asked for (`OPTS MLST`). By default every fact but
+/// `unix.mode`, as the FEAT line of PROTOCOL.md announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactSet(u8);
+
+impl Default for FactSet {
+    fn default() -> Self {
+        FactSet((1 << (FACTS.len() - 1)) - 1)
+    }
+}
+
+impl FactSet {
+    /// From `OPTS MLST type;size;` — unknown facts are ignored (RFC 3659 §7.9).
+    pub fn parse(list: &str) -> FactSet {
+        let mut bits = 0;
+        for want in list.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            if let Some(i) = FACTS.iter().position(|f| f.eq_ignore_ascii_case(want)) {
+                bits |= 1 << i;
+            }
+        }
+        FactSet(bits)
+    }
+
+    pub fn has(&self, fact: &str) -> bool {
+        FACTS
+            .iter()
+            .position(|f| *f == fact)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    /// `type;size;` — the selected facts, as OPTS MLST answers.
+    pub fn selected(&self) -> String {
+        FACTS
+            .iter()
+            .filter(|f| self.has(f))
+            .map(|f| format!("{f};"))
+            .collect()
+    }
+
+    /// The FEAT line: every fact, selected ones starred.
+    pub fn feat(&self) -> String {
+        FACTS
+            .iter()
+            .map(|f| {
+                if self.has(f) {
+                    format!("{f}*;")
+                } else {
+                    format!("{f};")
+                }
+            })
+            .collect()
+    }
+}
+
+/// What one MLSx entry shows.
+#[derive(Debug, Clone)]
+pub struct MlsxEntry<'a> {
+    /// `file`, `dir`, `cdir`, `pdir`, or `OS.unix=…`.
+    pub kind: &'a str,
+    pub size: u64,
+    pub mtime: i64,
+    pub perm: &'a str,
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+    pub name: &'a str,
+}
+
+/// `fact=value;…; name` (RFC 3659 §7.2) without line end.
+pub fn mlsx_line(e: &MlsxEntry<'_>, facts: FactSet) -> String {
+    let mut s = String::with_capacity(96 + e.name.len());
+    if facts.has("type") {
+        s.push_str(&format!("type={};", e.kind));
+    }
+    if facts.has("size") {
+        s.push_str(&format!("size={};", e.size));
+    }
+    if facts.has("modify") {
+        s.push_str(&format!("modify={};", timeval(e.mtime)));
+    }
+    if facts.has("perm") {
+        s.push_str(&format!("perm={};", e.perm));
+    }
+    if facts.has("unique") {
+        s.push_str(&format!("unique={:x}g{:x};", e.dev, e.ino));
+    }
+    if facts.has("unix.mode") {
+        s.push_str(&format!("unix.mode=0{:o};", e.mode & 0o7777));
+    }
+    s.push(' ');
+    s.push_str(&clean(e.name));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_575_675; // 2026-11-25 03:01:15 UTC
+
+    #[test]
+    fn mode_strings() {
+        assert_eq!(mode_string(libc::S_IFREG | 0o644), "-rw-r--r--");
+        assert_eq!(mode_string(libc::S_IFDIR | 0o755), "drwxr-xr-x");
+        assert_eq!(mode_string(libc::S_IFLNK | 0o777), "lrwxrwxrwx");
+        assert_eq!(mode_string(libc::S_IFDIR | 0o1777), "drwxrwxrwt");
+        assert_eq!(mode_string(libc::S_IFREG | 0o4644), "-rwSr--r--");
+    }
+
+    #[test]
+    fn protocol_md_ls_lines() {
+        let old = crate::sys::time::unix_from_utc(2024, 6, 1, 12, 0, 0).unwrap();
+        let e = LsEntry {
+            mode: libc::S_IFREG | 0o644,
+            nlink: 1,
+            owner: "ftp",
+            group: "ftp",
+            size: 18,
+            mtime: old,
+            name: "readme.txt",
+            link_target: None,
+        };
+        assert_eq!(
+            ls_line(&e, NOW, 0),
+            "-rw-r--r--    1 ftp      ftp            18 Jun 01  2024 readme.txt"
+        );
+        let e = LsEntry {
+            mode: libc::S_IFDIR | 0o755,
+            size: 4096,
+            nlink: 2,
+            mtime: NOW - 75,
+            name: "dir with space",
+            ..e
+        };
+        assert_eq!(
+            ls_line(&e, NOW, 0),
+            "drwxr-xr-x    2 ftp      ftp          4096 Nov 25 03:00 dir with space"
+        );
+        let e = LsEntry {
+            mode: libc::S_IFLNK | 0o777,
+            size: 10,
+            nlink: 1,
+            name: "link",
+            link_target: Some("readme.txt"),
+            ..e
+        };
+        assert_eq!(
+            ls_line(&e, NOW, 0),
+            "lrwxrwxrwx    1 ftp      ftp            10 Nov 25 03:00 link -> readme.txt"
+        );
+    }
+
+    #[test]
+    fn future_dates_show_the_year_and_names_are_cleaned() {
+        assert_eq!(ls_date(NOW + 86_400, NOW, 0), "Nov 26  2026");
+        let e = LsEntry {
+            mode: libc::S_IFREG,
+            nlink: 1,
+            owner: "a",
+            group: "b",
+            size: 0,
+            mtime: NOW,
+            name: "evil\r\n226 x",
+            link_target: None,
+        };
+        assert!(!ls_line(&e, NOW, 0).contains('\n'));
+    }
+
+    #[test]
+    fn rfc3659_mlsx_facts_and_selection() {
+        let e = MlsxEntry {
+            kind: "file",
+            size: 18,
+            mtime: 0,
+            perm: "adfrw",
+            dev: 0x803,
+            ino: 0x1234,
+            mode: libc::S_IFREG | 0o644,
+            name: "a b",
+        };
+        assert_eq!(
+            mlsx_line(&e, FactSet::default()),
+            "type=file;size=18;modify=19700101000000;perm=adfrw;unique=803g1234; a b"
+        );
+        let all = FactSet::parse("type;size;modify;perm;unique;unix.mode");
+        assert_eq!(
+            mlsx_line(&e, all),
+            "type=file;size=18;modify=19700101000000;perm=adfrw;unique=803g1234;unix.mode=0644; a b"
+        );
+        let only = FactSet::parse("size;TYPE;bogus;");
+        assert_eq!(mlsx_line(&e, only), "type=file;size=18; a b");
+        assert_eq!(only.selected(), "type;size;");
+        assert_eq!(
+            FactSet::default().feat(),
+            "type*;size*;modify*;perm*;unique*;unix.mode;"
+        );
+    }
+
+    #[test]
+    fn rfc3659_timeval() {
+        assert_eq!(timeval(NOW), "20261125030115");
+    }
+}

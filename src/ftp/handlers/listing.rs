@@ -1,0 +1,474 @@
+//! LIST, NLST, MLSD over the data connection; MLST and STAT with a path over
+//! the control connection. Listings are built whole (bounded by
+//! MAX_LISTING_ENTRIES) before the data connection is used.
+
+use super::transfer::{Kind, TransferInfo, start};
+use super::{LoggedIn, Response};
+use crate::auth::WritePolicy;
+use crate::ftp::Env;
+use crate::ftp::control::Control;
+use crate::ftp::error::{FtpError, FtpResult};
+use crate::ftp::format::{self, FactSet, LsEntry, MlsxEntry};
+use crate::ftp::reply::Reply;
+use crate::ftp::session::Options;
+use crate::ftp::transfer::Payload;
+use crate::jail::{Entry, VirtualPath, is_dir, is_regular, is_symlink};
+use crate::limits::MAX_LISTING_ENTRIES;
+use log::warn;
+use nix::sys::stat::FileStat;
+use std::collections::HashMap;
+
+/// `LIST -la dir` → (show dot files, "dir"). Leading words starting with `-`
+/// are ls options: `a` shows dot files, the rest are accepted and ignored.
+fn split_options(arg: Option<&str>) -> (bool, Option<&str>) {
+    let mut rest = arg.unwrap_or("").trim_start();
+    let mut all = false;
+    while rest.starts_with('-') {
+        let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        all |= word.contains('a');
+        rest = tail.trim_start();
+    }
+    (all, (!rest.is_empty()).then_some(rest))
+}
+
+/// `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
+fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            wildcard_match(&pattern[1..], name)
+                || (!name.is_empty() && wildcard_match(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => wildcard_match(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+/// Owner and group names, looked up once per listing.
+#[derive(Default)]
+struct Names {
+    users: HashMap<u32, String>,
+    groups: HashMap<u32, String>,
+}
+
+impl Names {
+    fn user(&mut self, uid: u32, hide: bool) -> String {
+        if hide {
+            return "ftp".into();
+        }
+        self.users
+            .entry(uid)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(uid.into())
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| uid.to_string())
+            })
+            .clone()
+    }
+
+    fn group(&mut self, gid: u32, hide: bool) -> String {
+        if hide {
+            return "ftp".into();
+        }
+        self.groups
+            .entry(gid)
+            .or_insert_with(|| {
+                nix::unistd::Group::from_gid(gid.into())
+                    .ok()
+                    .flatten()
+                    .map(|g| g.name)
+                    .unwrap_or_else(|| gid.to_string())
+            })
+            .clone()
+    }
+}
+
+/// What a listing covers: one file, or entries of a directory.
+enum Target {
+    File {
+        path: VirtualPath,
+        stat: FileStat,
+        link_target: Option<String>,
+    },
+    Dir {
+        path: VirtualPath,
+        entries: Vec<Entry>,
+    },
+}
+
+/// Resolves a LIST/NLST/STAT argument: a directory lists its entries, a file
+/// itself, a wildcard in the last component the matching entries.
+fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<Target, FtpError> {
+    let path = match arg {
+        Some(text) => s.path(text)?,
+        None => s.cwd.clone(),
+    };
+    let (dir, pattern) = match path.split_last() {
+        Some((parent, name)) if has_wildcard(name.as_str()) => {
+            (parent, Some(name.as_str().to_owned()))
+        }
+        _ => (path.clone(), None),
+    };
+    if pattern.is_none() {
+        let st = s.jail.stat(&path)?;
+        if !is_dir(&st) {
+            let stat = s.jail.lstat(&path)?;
+            let link_target = if is_symlink(&stat) {
+                s.jail
+                    .read_link(&path)
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            return Ok(Target::File {
+                path,
+                stat,
+                link_target,
+            });
+        }
+    }
+    let listing = s.jail.read_dir(&dir, MAX_LISTING_ENTRIES)?;
+    if listing.truncated {
+        warn!(
+            "session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries",
+            env.sid
+        );
+    }
+    let entries = listing
+        .entries
+        .into_iter()
+        .filter(|e| {
+            let name = e.name.as_encoded_bytes();
+            let visible = all
+                || !name.starts_with(b".")
+                || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
+            visible
+                && pattern
+                    .as_ref()
+                    .is_none_or(|p| wildcard_match(p.as_bytes(), name))
+        })
+        .collect();
+    Ok(Target::Dir { path: dir, entries })
+}
+
+fn ls_line(
+    names: &mut Names,
+    env: &Env<'_>,
+    stat: &FileStat,
+    name: &str,
+    link: Option<&str>,
+    now: i64,
+) -> String {
+    let hide = env.config.hide_ids;
+    let owner = names.user(stat.st_uid, hide);
+    let group = names.group(stat.st_gid, hide);
+    let offset = if env.config.use_localtime {
+        crate::sys::time::local_offset(now)
+    } else {
+        0
+    };
+    let e = LsEntry {
+        mode: stat.st_mode,
+        nlink: stat.st_nlink,
+        owner: &owner,
+        group: &group,
+        size: stat.st_size as u64,
+        mtime: stat.st_mtime,
+        name,
+        link_target: link,
+    };
+    format::ls_line(&e, now, offset)
+}
+
+/// `ls -l` lines for a target.
+fn ls_lines(env: &Env<'_>, target: &Target) -> Vec<String> {
+    let mut names = Names::default();
+    let now = crate::sys::time::now();
+    match target {
+        Target::File {
+            path,
+            stat,
+            link_target,
+        } => vec![ls_line(
+            &mut names,
+            env,
+            stat,
+            path.file_name(),
+            link_target.as_deref(),
+            now,
+        )],
+        Target::Dir { entries, .. } => entries
+            .iter()
+            .map(|e| {
+                let link = e.link_target.as_ref().map(|t| t.to_string_lossy());
+                ls_line(
+                    &mut names,
+                    env,
+                    &e.stat,
+                    &e.name.to_string_lossy(),
+                    link.as_deref(),
+                    now,
+                )
+            })
+            .collect(),
+    }
+}
+
+fn wire(lines: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
+    for l in lines {
+        out.extend_from_slice(l.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn send_listing(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    verb: &'static str,
+    path: VirtualPath,
+    lines: &[String],
+) -> Result<Response, FtpError> {
+    let info = TransferInfo {
+        verb,
+        path,
+        kind: Kind::Listing,
+        ascii: true,
+    };
+    start(
+        s,
+        env,
+        control,
+        info,
+        Payload::Buffer(wire(lines)),
+        "Here comes the directory listing.".into(),
+    )
+}
+
+/// Drops the pending data connection before answering with an error, so the
+/// next transfer does not pick up a stale one.
+fn fail(s: &mut LoggedIn, e: FtpError) -> Result<Response, FtpError> {
+    s.data = None;
+    Err(e)
+}
+
+pub fn list(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    arg: Option<&str>,
+) -> Result<Response, FtpError> {
+    let (all, arg) = split_options(arg);
+    let t = match target(s, env, arg, all) {
+        Ok(t) => t,
+        Err(e) => return fail(s, e),
+    };
+    let lines = ls_lines(env, &t);
+    let path = match t {
+        Target::File { path, .. } | Target::Dir { path, .. } => path,
+    };
+    send_listing(s, env, control, "LIST", path, &lines)
+}
+
+pub fn nlst(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    arg: Option<&str>,
+) -> Result<Response, FtpError> {
+    let (all, arg) = split_options(arg);
+    let t = match target(s, env, arg, all) {
+        Ok(t) => t,
+        Err(e) => return fail(s, e),
+    };
+    let (path, lines) = match t {
+        Target::File { path, .. } => {
+            let name = format::clean(arg.unwrap_or(path.file_name()));
+            (path, vec![name])
+        }
+        Target::Dir { path, entries } => (
+            path,
+            entries
+                .iter()
+                .map(|e| format::clean(&e.name.to_string_lossy()))
+                .collect(),
+        ),
+    };
+    send_listing(s, env, control, "NLST", path, &lines)
+}
+
+/// RFC 3659 perm letters for what this session may really do.
+fn perm(st: &FileStat, w: WritePolicy) -> String {
+    let mut p = String::new();
+    let mut add = |c: char, on: bool| {
+        if on {
+            p.push(c)
+        }
+    };
+    if is_dir(st) {
+        add('c', w.upload);
+        add('d', w.modify);
+        add('e', true);
+        add('f', w.modify);
+        add('l', true);
+        add('m', w.mkdir);
+        add('p', w.modify);
+    } else {
+        add('a', w.modify);
+        add('d', w.modify);
+        add('f', w.modify);
+        add('r', true);
+        add('w', w.modify);
+    }
+    p
+}
+
+/// One MLSx line. Symlinks are shown as what they point to inside the root
+/// (`target` is that stat); a dangling link is `type=OS.unix=symlink`.
+fn mlsx(
+    st: &FileStat,
+    target: Option<&FileStat>,
+    kind: Option<&str>,
+    name: &str,
+    w: WritePolicy,
+    facts: FactSet,
+) -> String {
+    let shown = target.unwrap_or(st);
+    let kind = kind.unwrap_or(if is_symlink(shown) {
+        "OS.unix=symlink"
+    } else if is_dir(shown) {
+        "dir"
+    } else if is_regular(shown) {
+        "file"
+    } else {
+        "OS.unix=special"
+    });
+    let e = MlsxEntry {
+        kind,
+        size: shown.st_size as u64,
+        mtime: shown.st_mtime,
+        perm: &perm(shown, w),
+        dev: shown.st_dev,
+        ino: shown.st_ino,
+        mode: shown.st_mode,
+        name,
+    };
+    format::mlsx_line(&e, facts)
+}
+
+pub fn mlsd(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    options: &Options,
+    arg: Option<&str>,
+) -> Result<Response, FtpError> {
+    let path = match arg {
+        Some(text) => s.path(text),
+        None => Ok(s.cwd.clone()),
+    };
+    let listing = path.and_then(|p| {
+        let st = s.jail.stat(&p)?;
+        if !is_dir(&st) {
+            return Err(FtpError::Reply(Reply::new(501, "MLSD: not a directory.")));
+        }
+        Ok((p.clone(), st, s.jail.read_dir(&p, MAX_LISTING_ENTRIES)?))
+    });
+    let (path, dir_stat, listing) = match listing {
+        Ok(l) => l,
+        Err(e) => return fail(s, e),
+    };
+    let w = s.identity.write;
+    let mut lines = Vec::with_capacity(listing.entries.len() + 1);
+    lines.push(mlsx(&dir_stat, None, Some("cdir"), ".", w, options.facts));
+    for e in &listing.entries {
+        let name = e.name.to_string_lossy();
+        let target = if is_symlink(&e.stat) {
+            s.jail.stat(&path.join(&name)).ok()
+        } else {
+            None
+        };
+        lines.push(mlsx(
+            &e.stat,
+            target.as_ref(),
+            None,
+            &name,
+            w,
+            options.facts,
+        ));
+    }
+    send_listing(s, env, control, "MLSD", path, &lines)
+}
+
+pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult {
+    let path = match arg {
+        Some(text) => s.path(text)?,
+        None => s.cwd.clone(),
+    };
+    let st = s.jail.lstat(&path)?;
+    let target = if is_symlink(&st) {
+        s.jail.stat(&path).ok()
+    } else {
+        None
+    };
+    let line = mlsx(
+        &st,
+        target.as_ref(),
+        None,
+        path.as_str(),
+        s.identity.write,
+        options.facts,
+    );
+    Ok(Reply::multi(
+        250,
+        format!("Listing {path}"),
+        vec![format!(" {line}")],
+        "End",
+    ))
+}
+
+/// STAT with a path: an `ls -l` listing over the control connection.
+pub fn stat_path(s: &mut LoggedIn, env: &Env<'_>, arg: &str) -> FtpResult {
+    let (all, arg) = split_options(Some(arg));
+    let t = target(s, env, arg, all)?;
+    Ok(Reply::multi(
+        213,
+        "Status follows:",
+        ls_lines(env, &t),
+        "End of status",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ls_options_are_split_off() {
+        assert_eq!(split_options(Some("-la")), (true, None));
+        assert_eq!(
+            split_options(Some("-l dir with space")),
+            (false, Some("dir with space"))
+        );
+        assert_eq!(split_options(Some("-a -l x")), (true, Some("x")));
+        assert_eq!(split_options(None), (false, None));
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match(b"*.txt", b"a.txt"));
+        assert!(!wildcard_match(b"*.txt", b"a.txt.bak"));
+        assert!(wildcard_match(b"a?c*", b"abcdef"));
+        assert!(wildcard_match(b"*", b""));
+    }
+}

@@ -1,0 +1,212 @@
+//! Commands of logged-in sessions. `dispatch` is the command list at a glance:
+//! one line per command; each handler is a plain blocking function.
+
+pub mod files;
+pub mod info;
+pub mod listing;
+pub mod navigate;
+pub mod params;
+pub mod site;
+pub mod transfer;
+
+use super::Env;
+use super::command::{Command, TransferType};
+use super::control::Control;
+use super::data::Pending;
+use super::error::{FtpError, FtpResult};
+use super::reply::Reply;
+use super::session::Options;
+use crate::auth::Identity;
+use crate::jail::{Jail, VirtualPath};
+
+/// What the session loop does after a command.
+pub enum Response {
+    Reply(Reply),
+    /// A transfer started; its reply comes when it ends.
+    Started,
+    /// Send this and close the connection.
+    Close(Reply),
+}
+
+/// What `dispatch` asks of the session beyond a response.
+pub enum Dispatch {
+    Respond(Response),
+    /// REIN: back to the login phase.
+    Reinitialize(Response),
+}
+
+/// A logged-in session's state.
+pub struct LoggedIn {
+    pub identity: Identity,
+    pub jail: Jail,
+    pub cwd: VirtualPath,
+    pub transfer_type: TransferType,
+    /// Set by RNFR; any other command cancels it (taken at dispatch).
+    pub rename_from: Option<VirtualPath>,
+    /// Set by REST; used by the next transfer.
+    pub restart: u64,
+    /// Set by PASV/EPSV/PORT/EPRT; used by the next transfer.
+    pub data: Option<Pending>,
+    /// After `EPSV ALL` only EPSV may set up data connections (RFC 2428 §4).
+    pub epsv_all: bool,
+    /// SITE UMASK can change it for this session.
+    pub umask: u32,
+    pub running: Option<(super::transfer::Running, transfer::TransferInfo)>,
+}
+
+impl LoggedIn {
+    pub fn new(identity: Identity) -> std::io::Result<LoggedIn> {
+        let jail = Jail::open(&identity.root)?;
+        Ok(LoggedIn {
+            umask: identity.umask,
+            identity,
+            jail,
+            cwd: VirtualPath::root(),
+            transfer_type: TransferType::Ascii,
+            rename_from: None,
+            restart: 0,
+            data: None,
+            epsv_all: false,
+            running: None,
+        })
+    }
+
+    /// Resolves client text against the current directory (no I/O).
+    pub fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
+        Ok(self.cwd.resolve(text)?)
+    }
+}
+
+/// Keeps REST across the commands clients send between it and the transfer.
+fn keeps_restart(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Rest(_)
+            | Command::Pasv
+            | Command::Epsv(_)
+            | Command::Port(_)
+            | Command::Eprt(_)
+            | Command::Type(_)
+            | Command::Noop
+    )
+}
+
+/// Runs one command of a logged-in session.
+pub fn dispatch(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    options: &mut Options,
+    cmd: Command,
+) -> Dispatch {
+    // One-shot state: RNFR lives for exactly one command, REST until a transfer.
+    let rename_from = s.rename_from.take();
+    let restart = if keeps_restart(&cmd) {
+        s.restart
+    } else {
+        std::mem::take(&mut s.restart)
+    };
+    let failed = failure_text(&cmd);
+    use Command::*;
+    let result: Result<Response, FtpError> = match cmd {
+        Quit => return Dispatch::Respond(Response::Close(Reply::new(221, "Goodbye."))),
+        Rein => {
+            return Dispatch::Reinitialize(Response::Reply(Reply::new(
+                220,
+                "Service ready for new user.",
+            )));
+        }
+        // Commands that may start a transfer answer for themselves.
+        Retr(p) => transfer::retr(s, env, control, restart, &p),
+        Stor(p) => transfer::stor(s, env, control, restart, &p),
+        Appe(p) => transfer::appe(s, env, control, &p),
+        Stou(p) => transfer::stou(s, env, control, p.as_deref()),
+        List(p) => listing::list(s, env, control, p.as_deref()),
+        Nlst(p) => listing::nlst(s, env, control, p.as_deref()),
+        Mlsd(p) => listing::mlsd(s, env, control, options, p.as_deref()),
+        other => reply_to(s, env, options, other, rename_from).map(Response::Reply),
+    };
+    Dispatch::Respond(result.unwrap_or_else(|e| Response::Reply(e.reply(failed))))
+}
+
+/// Commands answered with one reply.
+fn reply_to(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    options: &mut Options,
+    cmd: Command,
+    rename_from: Option<VirtualPath>,
+) -> FtpResult {
+    use Command::*;
+    match cmd {
+        User(_) => Ok(Reply::new(530, "Can't change to another user.")),
+        Pass(_) => Ok(Reply::new(230, "Already logged in.")),
+        Acct => Ok(Reply::new(202, "ACCT not needed.")),
+        Noop => Ok(info::noop()),
+        Syst => Ok(info::syst()),
+        Help(_) => Ok(info::help()),
+        Feat => Ok(info::feat(options)),
+        Opts(arg) => Ok(info::opts(options, &arg)),
+        Stat(None) => Ok(info::status(s, env)),
+        Stat(Some(p)) => listing::stat_path(s, env, &p),
+        Mlst(p) => listing::mlst(s, options, p.as_deref()),
+        Pwd => Ok(navigate::pwd(s)),
+        Cwd(p) => navigate::cwd(s, &p),
+        Cdup => navigate::cwd(s, ".."),
+        Mkd(p) => files::mkd(s, &p),
+        Rmd(p) => files::rmd(s, &p),
+        Dele(p) => files::dele(s, &p),
+        Rnfr(p) => files::rnfr(s, &p),
+        Rnto(p) => files::rnto(s, rename_from, &p),
+        Size(p) => files::size(s, &p),
+        Mdtm(p) => files::mdtm(s, &p),
+        Mfmt(t, p) => files::mfmt(s, t, &p),
+        Type(t) => Ok(params::type_(s, t)),
+        Stru => Ok(Reply::new(200, "Structure set to F.")),
+        Mode => Ok(Reply::new(200, "Mode set to S.")),
+        Port(addr) => params::port(s, env, addr),
+        Eprt(arg) => params::eprt(s, env, arg),
+        Pasv => params::pasv(s, env),
+        Epsv(arg) => params::epsv(s, env, arg),
+        Rest(n) => {
+            s.restart = n;
+            Ok(Reply::new(350, format!("Restart position accepted ({n}).")))
+        }
+        Allo => Ok(Reply::new(202, "ALLO command ignored.")),
+        Abor => Ok(Reply::new(225, "No transfer to ABOR.")),
+        Site(arg) => site::site(s, &arg),
+        NotImplemented(_) => Ok(Reply::new(502, "Command not implemented.")),
+        Quit | Rein | Retr(_) | Stor(_) | Appe(_) | Stou(_) | List(_) | Nlst(_) | Mlsd(_) => {
+            unreachable!("handled by dispatch")
+        }
+    }
+}
+
+/// The start of a failure reply, vsftpd style ("Failed to change directory: …").
+fn failure_text(cmd: &Command) -> &'static str {
+    use Command::*;
+    match cmd {
+        Cwd(_) | Cdup => "Failed to change directory",
+        Mkd(_) => "Create directory operation failed",
+        Rmd(_) => "Remove directory operation failed",
+        Dele(_) => "Delete operation failed",
+        Rnfr(_) | Rnto(_) => "Rename failed",
+        Size(_) => "Could not get file size",
+        Mdtm(_) => "Could not get modification time",
+        Mfmt(..) => "Could not set modification time",
+        Retr(_) => "Failed to open file",
+        Stor(_) | Appe(_) | Stou(_) => "Could not create file",
+        List(_) | Nlst(_) | Mlsd(_) | Mlst(_) | Stat(_) => "Could not list",
+        Site(_) => "SITE command failed",
+        _ => "Operation failed",
+    }
+}
+
+/// Fails unless the session's write policy allows it.
+pub fn require(allowed: bool) -> Result<(), FtpError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(FtpError::NotPermitted)
+    }
+}

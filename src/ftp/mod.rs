@@ -1,0 +1,60 @@
+//! One control connection, start to end, inside one worker thread.
+//!
+//! `session` runs the command loop; `prelogin` is all an unauthenticated
+//! client can reach (it holds no jail); `handlers` serve logged-in sessions;
+//! `data` opens data connections and `transfer` moves bytes in a helper thread.
+
+pub mod ascii;
+pub mod command;
+pub mod control;
+pub mod data;
+pub mod error;
+pub mod format;
+pub mod handlers;
+pub mod prelogin;
+pub mod reply;
+pub mod session;
+pub mod transfer;
+
+use crate::auth::users::UserFile;
+use crate::config::Config;
+use crate::log::file::LogFile;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What every session of a server shares.
+pub struct Shared {
+    pub config: Arc<Config>,
+    pub users: UserFile,
+    pub xferlog: Option<LogFile>,
+}
+
+impl Shared {
+    /// Opens what the config names (the xferlog file).
+    pub fn new(config: Arc<Config>) -> std::io::Result<Shared> {
+        let xferlog = if config.xferlog_enable {
+            Some(LogFile::open(&config.xferlog_file)?)
+        } else {
+            None
+        };
+        let users = UserFile::new(&config.user_file);
+        Ok(Shared {
+            config,
+            users,
+            xferlog,
+        })
+    }
+}
+
+/// The fixed facts of one session, handed to every handler.
+pub struct Env<'a> {
+    pub config: &'a Config,
+    pub shared: &'a Shared,
+    /// The client, IPv4-mapped addresses made plain IPv4.
+    pub peer: SocketAddr,
+    /// Our end of the control connection, likewise canonical.
+    pub local: SocketAddr,
+    pub sid: u64,
+}
+
+pub use session::serve;

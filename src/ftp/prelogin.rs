@@ -1,0 +1,74 @@
+//! Everything an unauthenticated client can reach: USER, PASS, QUIT and the
+//! informational commands. Holds no jail; a reviewer checking what a
+//! stranger can do reads this file and nothing else.
+
+use super::Env;
+use super::command::Command;
+use super::handlers::{self, LoggedIn, Response};
+use super::reply::Reply;
+use super::session::{Options, Phase};
+use crate::auth::{self, AuthError};
+use log::{info, warn};
+
+pub fn handle(phase: &mut Phase, env: &Env<'_>, options: &mut Options, cmd: Command) -> Response {
+    let reply = match cmd {
+        Command::User(name) => {
+            *phase = Phase::AwaitingPass { user: name };
+            Reply::new(331, "Please specify the password.")
+        }
+        Command::Pass(password) => return login(phase, env, options, &password),
+        Command::Quit => return Response::Close(Reply::new(221, "Goodbye.")),
+        Command::Acct => Reply::new(503, "Login with USER first."),
+        Command::Feat => handlers::info::feat(options),
+        Command::Syst => handlers::info::syst(),
+        Command::Help(_) => handlers::info::help(),
+        Command::Noop => handlers::info::noop(),
+        Command::Opts(arg) => handlers::info::opts(options, &arg),
+        Command::Rein => {
+            *phase = Phase::AwaitingUser;
+            Reply::new(220, "Service ready for new user.")
+        }
+        Command::NotImplemented(_) => Reply::new(502, "Command not implemented."),
+        _ => Reply::new(530, "Please login with USER and PASS."),
+    };
+    Response::Reply(reply)
+}
+
+fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str) -> Response {
+    let Phase::AwaitingPass { user } = std::mem::replace(phase, Phase::AwaitingUser) else {
+        return Response::Reply(Reply::new(503, "Login with USER first."));
+    };
+    let (sid, ip) = (env.sid, env.peer.ip());
+    let result =
+        auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
+            LoggedIn::new(id).map_err(|e| {
+                warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
+                AuthError::Denied
+            })
+        });
+    match result {
+        Ok(li) => {
+            info!(
+                "session={sid} client={ip} user={} login ok",
+                li.identity.name
+            );
+            *phase = Phase::LoggedIn(Box::new(li));
+            Response::Reply(Reply::new(230, "Login successful."))
+        }
+        Err(e) => {
+            if let AuthError::UsersFile(msg) = &e {
+                warn!("session={sid} users file error: {msg}");
+            }
+            info!("session={sid} client={ip} user={user} login failed");
+            options.failed_logins += 1;
+            std::thread::sleep(env.config.delay_failed_login);
+            let reply = Reply::new(530, "Login incorrect.");
+            let max = env.config.max_login_fails;
+            if max > 0 && options.failed_logins >= max {
+                Response::Close(reply)
+            } else {
+                Response::Reply(reply)
+            }
+        }
+    }
+}

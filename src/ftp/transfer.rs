@@ -1,0 +1,284 @@
+//! The transfer helper thread: moves bytes between a file (or a prepared
+//! listing) and the data connection, so the session keeps reading the control
+//! connection for ABOR, STAT and NOOP. Ends by returning a [`TransferReport`].
+
+use super::ascii;
+use crate::jail::Upload;
+use crate::limits::{COPY_BUFFER, SENDFILE_CHUNK, THREAD_STACK};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What a transfer moves.
+pub enum Payload {
+    /// RETR: a file from `offset`; TYPE I uses sendfile(2), TYPE A converts LF → CRLF.
+    File {
+        file: File,
+        offset: u64,
+        ascii: bool,
+    },
+    /// LIST/NLST/MLSD: a listing already in wire form.
+    Buffer(Vec<u8>),
+    /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
+    Receive { sink: Sink, ascii: bool },
+}
+
+/// Where received data goes.
+pub enum Sink {
+    /// A temporary file renamed over the target only on success.
+    Upload(Upload),
+    /// A file written in place (APPE, STOR after REST, STOU's new file).
+    File(File),
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Complete,
+    Aborted,
+    /// The data connection failed (→ 426).
+    Network(io::Error),
+    /// Reading or writing the local file failed (→ 451/452).
+    Local(io::Error),
+}
+
+#[derive(Debug)]
+pub struct TransferReport {
+    /// Bytes moved over the data connection.
+    pub bytes: u64,
+    pub elapsed: Duration,
+    pub outcome: Outcome,
+}
+
+/// A transfer running in its helper thread.
+pub struct Running {
+    handle: JoinHandle<TransferReport>,
+    abort: Arc<AtomicBool>,
+    progress: Arc<AtomicU64>,
+    /// A second handle on the data socket, to cut it on ABOR.
+    data: TcpStream,
+    /// Read end of a pipe whose write end the helper holds: it reads as
+    /// hang-up once the helper is gone, so the session can poll for it.
+    done: OwnedFd,
+    pub started: Instant,
+}
+
+impl Running {
+    /// Starts the helper thread for `payload` over `data`.
+    pub fn start(name: String, data: TcpStream, payload: Payload) -> io::Result<Running> {
+        let (done, done_tx) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
+        let abort = Arc::new(AtomicBool::new(false));
+        let progress = Arc::new(AtomicU64::new(0));
+        let data_clone = data.try_clone()?;
+        let (a, p) = (abort.clone(), progress.clone());
+        let started = Instant::now();
+        let handle = std::thread::Builder::new()
+            .name(name)
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                let report = run(data, payload, &a, &p, started);
+                drop(done_tx);
+                report
+            })?;
+        Ok(Running {
+            handle,
+            abort,
+            progress,
+            data: data_clone,
+            done,
+            started,
+        })
+    }
+
+    pub fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.done.as_fd()
+    }
+
+    /// Bytes moved so far.
+    pub fn bytes(&self) -> u64 {
+        self.progress.load(Ordering::Relaxed)
+    }
+
+    /// Stops the transfer: flags it and cuts the data connection so a blocked
+    /// read, write or sendfile returns at once.
+    pub fn abort(&self) {
+        self.abort.store(true, Ordering::SeqCst);
+        let _ = self.data.shutdown(Shutdown::Both);
+    }
+
+    /// Waits for the helper and returns its report.
+    pub fn wait(self) -> TransferReport {
+        let started = self.started;
+        self.handle.join().unwrap_or_else(|_| TransferReport {
+            bytes: 0,
+            elapsed: started.elapsed(),
+            outcome: Outcome::Local(io::Error::other("transfer thread panicked")),
+        })
+    }
+}
+
+fn run(
+    mut data: TcpStream,
+    payload: Payload,
+    abort: &AtomicBool,
+    progress: &AtomicU64,
+    started: Instant,
+) -> TransferReport {
+    let result = match payload {
+        Payload::File {
+            file,
+            offset,
+            ascii: false,
+        } => send_file(&data, &file, offset, abort, progress),
+        Payload::File {
+            mut file,
+            offset,
+            ascii: true,
+        } => send_ascii(&mut data, &mut file, offset, abort, progress),
+        Payload::Buffer(buf) => send_buffer(&mut data, &buf, abort, progress),
+        Payload::Receive { sink, ascii } => receive(&mut data, sink, ascii, abort, progress),
+    };
+    let outcome = match result {
+        _ if abort.load(Ordering::SeqCst) => Outcome::Aborted,
+        Ok(()) => Outcome::Complete,
+        Err(o) => o,
+    };
+    if matches!(outcome, Outcome::Complete) {
+        // A clean end of data: FIN, not RST.
+        let _ = data.shutdown(Shutdown::Write);
+    }
+    TransferReport {
+        bytes: progress.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        outcome,
+    }
+}
+
+fn aborted(abort: &AtomicBool) -> Result<(), Outcome> {
+    if abort.load(Ordering::Relaxed) {
+        Err(Outcome::Aborted)
+    } else {
+        Ok(())
+    }
+}
+
+fn send_file(
+    data: &TcpStream,
+    file: &File,
+    offset: u64,
+    abort: &AtomicBool,
+    progress: &AtomicU64,
+) -> Result<(), Outcome> {
+    let mut off = offset as i64;
+    loop {
+        aborted(abort)?;
+        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, SENDFILE_CHUNK)
+        {
+            Ok(n) => n,
+            // sendfile reports read errors of the file and write errors of the socket alike;
+            // EIO is the file's, everything else the connection's.
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => return Err(Outcome::Local(e)),
+            Err(e) => return Err(Outcome::Network(e)),
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        progress.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+fn send_ascii(
+    data: &mut TcpStream,
+    file: &mut File,
+    offset: u64,
+    abort: &AtomicBool,
+    progress: &AtomicU64,
+) -> Result<(), Outcome> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset)).map_err(Outcome::Local)?;
+    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut out = Vec::with_capacity(COPY_BUFFER * 2);
+    loop {
+        aborted(abort)?;
+        let n = read_retry(file, &mut buf).map_err(Outcome::Local)?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.clear();
+        ascii::to_network(&buf[..n], &mut out);
+        data.write_all(&out).map_err(Outcome::Network)?;
+        progress.fetch_add(out.len() as u64, Ordering::Relaxed);
+    }
+}
+
+fn send_buffer(
+    data: &mut TcpStream,
+    buf: &[u8],
+    abort: &AtomicBool,
+    progress: &AtomicU64,
+) -> Result<(), Outcome> {
+    for chunk in buf.chunks(COPY_BUFFER) {
+        aborted(abort)?;
+        data.write_all(chunk).map_err(Outcome::Network)?;
+        progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+fn receive(
+    data: &mut TcpStream,
+    mut sink: Sink,
+    ascii: bool,
+    abort: &AtomicBool,
+    progress: &AtomicU64,
+) -> Result<(), Outcome> {
+    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut conv = ascii.then(ascii::FromNetwork::default);
+    let mut out = Vec::new();
+    let file: &mut File = match &mut sink {
+        Sink::Upload(u) => u.file(),
+        Sink::File(f) => f,
+    };
+    loop {
+        aborted(abort)?;
+        let n = read_retry(data, &mut buf).map_err(Outcome::Network)?;
+        if n == 0 {
+            break;
+        }
+        progress.fetch_add(n as u64, Ordering::Relaxed);
+        match &mut conv {
+            None => file.write_all(&buf[..n]),
+            Some(c) => {
+                out.clear();
+                c.convert(&buf[..n], &mut out);
+                file.write_all(&out)
+            }
+        }
+        .map_err(Outcome::Local)?;
+    }
+    if let Some(c) = &mut conv {
+        out.clear();
+        c.finish(&mut out);
+        file.write_all(&out).map_err(Outcome::Local)?;
+    }
+    aborted(abort)?;
+    match sink {
+        // Dropping an uncommitted Upload (every early return above) removes its temporary file.
+        Sink::Upload(u) => u.commit().map_err(Outcome::Local),
+        Sink::File(_) => Ok(()),
+    }
+}
+
+fn read_retry(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}

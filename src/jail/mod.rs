@@ -1,0 +1,350 @@
+//! The only door to the disk. Every path a client names is resolved by the
+//! kernel inside the session's root (`openat2` with `RESOLVE_IN_ROOT |
+//! RESOLVE_NO_MAGICLINKS` on a directory fd held here), so `..`, absolute
+//! paths and symlinks can never leave it. Plain `*at()` calls only ever get
+//! one validated [`Name`] inside a directory fd that `openat2` opened.
+
+pub mod vpath;
+
+use crate::sys::fs as sysfs;
+use nix::fcntl::OFlag;
+use nix::sys::stat::{FileStat, SFlag};
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+pub use vpath::{Name, VirtualPath};
+
+/// A session's root directory.
+#[derive(Debug)]
+pub struct Jail {
+    root: OwnedFd,
+    root_path: PathBuf,
+}
+
+/// What a directory listing returns for one entry.
+#[derive(Debug)]
+pub struct Entry {
+    pub name: OsString,
+    /// `lstat` of the entry (a symlink is seen as a symlink).
+    pub stat: FileStat,
+    /// For symlinks: the link text.
+    pub link_target: Option<OsString>,
+}
+
+/// A directory read in full (up to a limit).
+#[derive(Debug)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub truncated: bool,
+}
+
+pub fn is_dir(st: &FileStat) -> bool {
+    file_type(st) == SFlag::S_IFDIR
+}
+
+pub fn is_regular(st: &FileStat) -> bool {
+    file_type(st) == SFlag::S_IFREG
+}
+
+pub fn is_symlink(st: &FileStat) -> bool {
+    file_type(st) == SFlag::S_IFLNK
+}
+
+fn file_type(st: &FileStat) -> SFlag {
+    SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits())
+}
+
+fn no_name() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the root directory has no name",
+    )
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Jail {
+    /// Opens the root directory (a path from config, never from a client).
+    pub fn open(root_path: &Path) -> io::Result<Jail> {
+        let dir = File::open(root_path)?;
+        let root = sysfs::open_in_root(dir.as_fd(), "", OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?;
+        Ok(Jail {
+            root,
+            root_path: root_path.to_owned(),
+        })
+    }
+
+    /// Where a virtual path lies on the host, for logs only (xferlog).
+    pub fn host_path(&self, p: &VirtualPath) -> PathBuf {
+        self.root_path.join(p.relative())
+    }
+
+    fn resolve(&self, p: &VirtualPath, flags: OFlag, mode: u32) -> io::Result<OwnedFd> {
+        sysfs::open_in_root(self.root.as_fd(), p.relative(), flags, mode)
+    }
+
+    /// The directory holding `p`'s final name, and that name.
+    fn parent_of(&self, p: &VirtualPath) -> io::Result<(OwnedFd, Name)> {
+        let (parent, name) = p.split_last().ok_or_else(no_name)?;
+        Ok((
+            self.resolve(&parent, OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?,
+            name,
+        ))
+    }
+
+    /// Succeeds when `p` is a directory (following symlinks inside the root).
+    pub fn check_dir(&self, p: &VirtualPath) -> io::Result<()> {
+        self.resolve(p, OFlag::O_PATH | OFlag::O_DIRECTORY, 0)
+            .map(drop)
+    }
+
+    /// `stat` following symlinks inside the root.
+    pub fn stat(&self, p: &VirtualPath) -> io::Result<FileStat> {
+        sysfs::fstat(self.resolve(p, OFlag::O_PATH, 0)?.as_fd())
+    }
+
+    /// `lstat`: the final component is not followed.
+    pub fn lstat(&self, p: &VirtualPath) -> io::Result<FileStat> {
+        match p.split_last() {
+            None => self.stat(p),
+            Some(_) => {
+                let (dir, name) = self.parent_of(p)?;
+                sysfs::lstat_at(dir.as_fd(), name.as_cstr())
+            }
+        }
+    }
+
+    /// Opens a regular file for reading. FIFOs and devices are refused without
+    /// blocking (opened `O_NONBLOCK`, checked, then switched back).
+    pub fn open_read(&self, p: &VirtualPath) -> io::Result<File> {
+        let fd = self.resolve(p, OFlag::O_RDONLY | OFlag::O_NONBLOCK, 0)?;
+        let st = sysfs::fstat(fd.as_fd())?;
+        if is_dir(&st) {
+            return Err(io::Error::from(io::ErrorKind::IsADirectory));
+        }
+        if !is_regular(&st) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        sysfs::set_blocking(fd.as_fd())?;
+        Ok(File::from(fd))
+    }
+
+    pub fn mkdir(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
+        let (dir, name) = self.parent_of(p)?;
+        sysfs::mkdir_at(dir.as_fd(), name.as_cstr(), mode)
+    }
+
+    pub fn rmdir(&self, p: &VirtualPath) -> io::Result<()> {
+        let (dir, name) = self.parent_of(p)?;
+        sysfs::rmdir_at(dir.as_fd(), name.as_cstr())
+    }
+
+    /// Removes a file or symlink (the link itself, never its target).
+    pub fn remove_file(&self, p: &VirtualPath) -> io::Result<()> {
+        let (dir, name) = self.parent_of(p)?;
+        sysfs::unlink_at(dir.as_fd(), name.as_cstr())
+    }
+
+    /// Renames within the root, replacing `to` atomically if it is a file.
+    pub fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> io::Result<()> {
+        let (from_dir, from_name) = self.parent_of(from)?;
+        let (to_dir, to_name) = self.parent_of(to)?;
+        sysfs::rename_at(
+            from_dir.as_fd(),
+            from_name.as_cstr(),
+            to_dir.as_fd(),
+            to_name.as_cstr(),
+        )
+    }
+
+    pub fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
+        sysfs::chmod_fd(self.resolve(p, OFlag::O_PATH, 0)?.as_fd(), mode)
+    }
+
+    pub fn set_mtime(&self, p: &VirtualPath, secs: i64) -> io::Result<()> {
+        sysfs::set_mtime_fd(self.resolve(p, OFlag::O_PATH, 0)?.as_fd(), secs)
+    }
+
+    /// The text of a symlink (for `LIST` lines).
+    pub fn read_link(&self, p: &VirtualPath) -> io::Result<OsString> {
+        let (dir, name) = self.parent_of(p)?;
+        sysfs::readlink_at(dir.as_fd(), name.as_cstr())
+    }
+
+    /// Reads a directory: one `lstat` per entry on the directory fd, `.` and
+    /// `..` skipped, at most `limit` entries, sorted by name.
+    pub fn read_dir(&self, p: &VirtualPath, limit: usize) -> io::Result<Listing> {
+        let fd = self.resolve(p, OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)?;
+        let dup = fd.try_clone()?;
+        let mut dir = nix::dir::Dir::from_fd(dup).map_err(crate::sys::io_err)?;
+        let mut entries = Vec::new();
+        let mut truncated = false;
+        for item in dir.iter() {
+            let item = item.map_err(crate::sys::io_err)?;
+            let cname = item.file_name();
+            let bytes = cname.to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            if entries.len() >= limit {
+                truncated = true;
+                break;
+            }
+            // One name inside a directory fd openat2 gave us: lstat never follows it.
+            let Ok(stat) = sysfs::lstat_at(fd.as_fd(), cname) else {
+                continue;
+            };
+            let link_target = if is_symlink(&stat) {
+                sysfs::readlink_at(fd.as_fd(), cname).ok()
+            } else {
+                None
+            };
+            entries.push(Entry {
+                name: std::ffi::OsStr::from_bytes(bytes).to_owned(),
+                stat,
+                link_target,
+            });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Listing { entries, truncated })
+    }
+
+    /// Starts an upload that replaces `p` only when committed: data goes to a
+    /// temporary name in the same directory, renamed over `p` by
+    /// [`Upload::commit`]; dropped uncommitted, the temporary file is removed
+    /// and whatever `p` was stays untouched.
+    pub fn create_upload(&self, p: &VirtualPath, mode: u32) -> io::Result<Upload> {
+        let (dir, target) = self.parent_of(p)?;
+        let old = sysfs::lstat_at(dir.as_fd(), target.as_cstr()).ok();
+        if old.as_ref().is_some_and(is_dir) {
+            return Err(io::Error::from(io::ErrorKind::IsADirectory));
+        }
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut temp = format!(".{}.rftpd-{}-{n}.part", target.as_str(), std::process::id());
+        if temp.len() > 255 {
+            temp = format!(".rftpd-{}-{n}.part", std::process::id());
+        }
+        let temp = Name::new(&temp)?;
+        let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
+        let fd = sysfs::open_in_root(dir.as_fd(), temp.as_str(), flags, mode)?;
+        let file = File::from(fd);
+        // An overwrite keeps the old file's permissions, as an in-place write would.
+        if let Some(st) = old.filter(is_regular) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(st.st_mode & 0o7777));
+        }
+        Ok(Upload {
+            dir,
+            temp,
+            target,
+            file: Some(file),
+            committed: false,
+        })
+    }
+
+    /// Opens an existing regular file for writing from `offset` on (STOR after
+    /// REST), cutting it there. An offset past the end is refused.
+    pub fn open_resume(&self, p: &VirtualPath, offset: u64) -> io::Result<File> {
+        let fd = self.resolve(p, OFlag::O_WRONLY | OFlag::O_NONBLOCK, 0)?;
+        let st = sysfs::fstat(fd.as_fd())?;
+        if !is_regular(&st) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        if offset > st.st_size as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "restart offset past end of file",
+            ));
+        }
+        sysfs::set_blocking(fd.as_fd())?;
+        let mut file = File::from(fd);
+        file.set_len(offset)?;
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(file)
+    }
+
+    /// Opens (creating if needed) a regular file for appending (APPE).
+    pub fn open_append(&self, p: &VirtualPath, mode: u32) -> io::Result<File> {
+        let flags = OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CREAT | OFlag::O_NONBLOCK;
+        let fd = self.resolve(p, flags, mode)?;
+        if !is_regular(&sysfs::fstat(fd.as_fd())?) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        sysfs::set_blocking(fd.as_fd())?;
+        Ok(File::from(fd))
+    }
+
+    /// Creates a new file whose name does not exist yet: `p`, then `p.1`,
+    /// `p.2`, … (STOU). Returns the file and the name chosen.
+    pub fn create_unique(
+        &self,
+        p: &VirtualPath,
+        mode: u32,
+        tries: u32,
+    ) -> io::Result<(File, VirtualPath)> {
+        let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
+        for i in 0..tries {
+            let candidate = if i == 0 {
+                p.clone()
+            } else {
+                VirtualPath::root().resolve(&format!("{p}.{i}"))?
+            };
+            match self.resolve(&candidate, flags, mode) {
+                Ok(fd) => return Ok((File::from(fd), candidate)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::from(io::ErrorKind::AlreadyExists))
+    }
+}
+
+/// An upload in progress under a temporary name; see [`Jail::create_upload`].
+#[derive(Debug)]
+pub struct Upload {
+    dir: OwnedFd,
+    temp: Name,
+    target: Name,
+    file: Option<File>,
+    committed: bool,
+}
+
+impl Upload {
+    pub fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("file is present until commit")
+    }
+
+    /// Closes the data and renames it over the target in one atomic step.
+    pub fn commit(mut self) -> io::Result<()> {
+        drop(self.file.take());
+        sysfs::rename_at(
+            self.dir.as_fd(),
+            self.temp.as_cstr(),
+            self.dir.as_fd(),
+            self.target.as_cstr(),
+        )?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = sysfs::unlink_at(self.dir.as_fd(), self.temp.as_cstr());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Every fixed bound rftpd applies to client input, gathered in one place
+//! (like vsftpd's defs.h). Bounds an admin may want to tune are config keys instead.
+
+/// Longest command line accepted, CRLF excluded. Longer lines get `500` and are discarded.
+pub const MAX_COMMAND_LINE: usize = 4096;
+
+/// Most entries a single LIST/NLST/MLSD/STAT listing will contain; the rest is cut off and logged.
+pub const MAX_LISTING_ENTRIES: usize = 100_000;
+
+/// SIZE in TYPE A must read the file to count line ends; larger files get `550`.
+pub const MAX_ASCII_SIZE_SCAN: u64 = 16 * 1024 * 1024;
+
+/// Bytes handed to one sendfile(2) call, so an ABOR is noticed between calls.
+pub const SENDFILE_CHUNK: usize = 4 * 1024 * 1024;
+
+/// Buffer for copy loops (uploads, ASCII downloads).
+pub const COPY_BUFFER: usize = 256 * 1024;
+
+/// Stack size of worker and transfer threads: sessions keep their buffers on the heap.
+pub const THREAD_STACK: usize = 256 * 1024;
+
+/// How long the master waits to write a `421` to a refused client.
+pub const REFUSAL_WRITE_TIMEOUT_MS: u64 = 1000;
+
+/// How many times `openat2` is retried when the kernel reports a racing rename (EAGAIN).
+pub const OPENAT2_RETRIES: usize = 8;
+
+/// Most `STOU` candidates tried before giving up.
+pub const MAX_UNIQUE_TRIES: u32 = 1000;
+
+/// Longest users-file line accepted.
+pub const MAX_USERS_FILE_BYTES: u64 = 4 * 1024 * 1024;

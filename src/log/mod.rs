@@ -1,0 +1,44 @@
+//! Server logging through `log` + `env_logger`: one line per event, with a
+//! local timestamp, to the `log_file` or standard error. Level `info` unless
+//! `RUST_LOG` says otherwise (`debug` shows the protocol with log_ftp_protocol).
+
+pub mod file;
+pub mod xferlog;
+
+use crate::sys::time::{civil_local, now};
+use std::io::Write;
+
+/// Where the server log goes.
+pub enum Target {
+    Stderr,
+    File(file::LogFile),
+}
+
+/// Sets the global logger up once; later calls are ignored.
+pub fn init(target: Target) {
+    let mut builder = env_logger::Builder::new();
+    builder
+        .filter_level(log::LevelFilter::Info)
+        .parse_default_env()
+        .write_style(env_logger::WriteStyle::Never);
+    builder.format(|buf, rec| {
+        let c = civil_local(now());
+        writeln!(
+            buf,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {} [{}] {}",
+            c.year,
+            c.month,
+            c.day,
+            c.hour,
+            c.minute,
+            c.second,
+            rec.level(),
+            std::process::id(),
+            rec.args()
+        )
+    });
+    if let Target::File(f) = target {
+        builder.target(env_logger::Target::Pipe(Box::new(f)));
+    }
+    let _ = builder.try_init();
+}

@@ -1,0 +1,133 @@
+//! rftpd: command line → config → listeners → the master loop.
+//! Exit codes: 0 done, 1 runtime failure, 2 bad usage or config.
+
+use rftpd::cli::{self, Invocation};
+use rftpd::config::{Config, Source};
+use rftpd::ftp::Shared;
+use rftpd::log::{self as rlog, file::LogFile};
+use rftpd::{admin, auth, server, sys};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let invocation = match cli::parse(&args) {
+        Ok(i) => i,
+        Err(e) => return fail(2, &e),
+    };
+    match invocation {
+        Invocation::Help(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Invocation::Version => {
+            println!("rftpd {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Invocation::Passwd {
+            file,
+            home,
+            perm,
+            name,
+        } => match admin::passwd(&file, home.as_deref(), perm.as_deref(), &name) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(1, &e),
+        },
+        Invocation::Demo { dir, overrides } => match admin::demo(&dir, &overrides) {
+            Ok(demo) => {
+                eprintln!("{}", demo.banner);
+                serve(
+                    &Source {
+                        file: None,
+                        overrides: demo.overrides,
+                    },
+                    false,
+                    false,
+                )
+            }
+            Err(e) => fail(1, &e),
+        },
+        Invocation::Serve {
+            config,
+            check_only,
+            inetd,
+        } => serve(&config, check_only, inetd),
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("rftpd: {message}");
+    ExitCode::from(code)
+}
+
+/// Everything --check-config checks beyond the key syntax.
+fn check(config: &Config) -> Result<(), String> {
+    if !config.user_file.is_empty() && std::path::Path::new(&config.user_file).exists() {
+        auth::users::load(&config.user_file).map_err(|e| e.0)?;
+    }
+    if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
+        return Err(format!(
+            "anon_root: {} is not a directory",
+            config.anon_root
+        ));
+    }
+    Ok(())
+}
+
+fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
+    let config = match Config::load(source) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    if let Err(e) = check(&config) {
+        return fail(2, &e);
+    }
+    if check_only {
+        println!("rftpd: configuration OK");
+        return ExitCode::SUCCESS;
+    }
+    let server_log = if config.log_file.is_empty() {
+        rlog::init(rlog::Target::Stderr);
+        None
+    } else {
+        match LogFile::open(&config.log_file) {
+            Ok(f) => {
+                rlog::init(rlog::Target::File(f.clone()));
+                Some(f)
+            }
+            Err(e) => return fail(1, &format!("log_file {}: {e}", config.log_file)),
+        }
+    };
+    if let Err(e) = sys::fs::openat2_available() {
+        return fail(
+            1,
+            &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"),
+        );
+    }
+    // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+    let shared = match Shared::new(config.clone()) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return fail(1, &format!("xferlog_file {}: {e}", config.xferlog_file)),
+    };
+    if inetd {
+        return match sys::net::stdin_stream() {
+            Ok(stream) => {
+                rftpd::ftp::serve(stream, 1, &shared);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(
+                1,
+                &format!("--inetd: standard input is not a TCP socket: {e}"),
+            ),
+        };
+    }
+    let listeners = match server::listen::bind_all(&config) {
+        Ok(l) => l,
+        Err(e) => return fail(1, &e.to_string()),
+    };
+    match server::run(shared, listeners, server::Logs { server: server_log }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &e.to_string()),
+    }
+}
