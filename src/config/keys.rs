@@ -269,3 +269,62 @@ pub const FTP_KEYS: &[Key] = &[
 pub fn find(keys: &'static [Key], name: &str) -> Option<&'static Key> {
     keys.iter().find(|k| k.name == name)
 }
+
+/// The sample config file: a header, then every key with its doc and its
+/// default, commented out. `etc/rftpd.conf` is exactly this (a test checks).
+pub fn sample(keys: &[Key], header: &str) -> String {
+    let mut out = String::from(header);
+    for k in keys {
+        out.push_str(&format!("\n# {}\n#{}={}\n", k.doc, k.name, k.default));
+    }
+    out
+}
+
+pub const FTP_SAMPLE_HEADER: &str = "\
+# /etc/rftpd/rftpd.conf: rftpd configuration.
+#
+# Syntax as vsftpd.conf: one key=value per line, '#' starts a comment,
+# booleans are YES or NO. Key names are vsftpd's wherever vsftpd has the
+# setting. Every key is listed below with its built-in default, commented
+# out: uncomment and change what you need. A key set twice is an error.
+#
+# Check a file:   rftpd -c /etc/rftpd/rftpd.conf --check-config
+# Override a key: rftpd -o key=value (repeatable)
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// etc/rftpd.conf documents every key with its real default. Regenerate
+    /// with `RFTPD_BLESS=1 cargo test sample_config`.
+    #[test]
+    fn sample_config_matches_the_table() {
+        let expected = sample(FTP_KEYS, FTP_SAMPLE_HEADER);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/rftpd.conf");
+        if std::env::var_os("RFTPD_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "etc/rftpd.conf is out of date: run RFTPD_BLESS=1 cargo test sample_config"
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_defaults_parse() {
+        for (i, k) in FTP_KEYS.iter().enumerate() {
+            assert!(
+                FTP_KEYS[i + 1..].iter().all(|o| o.name != k.name),
+                "{} twice",
+                k.name
+            );
+            assert!(
+                crate::config::parse::check_value(k, k.default).is_ok(),
+                "{}",
+                k.name
+            );
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! USER/PASS, anonymous policy, failed logins, 421 when full.
+
+use crate::support::*;
+
+#[test]
+fn anonymous_and_virtual_logins() {
+    let srv = TestServer::start(&[]);
+    srv.login("anonymous", "me@example.org");
+    srv.login("ftp", "");
+    srv.login("alice", "secret");
+    srv.wait_log("user=alice login ok");
+}
+
+#[test]
+fn anonymous_is_off_by_default() {
+    let srv = TestServer::start(&[("anonymous_enable", "NO")]);
+    let mut c = srv.connect();
+    assert_eq!(c.cmd("USER anonymous").code, 331);
+    assert_eq!(c.cmd("PASS x").lines[0], "530 Login incorrect.");
+}
+
+#[test]
+fn wrong_password_530_then_disconnect_after_max_login_fails() {
+    let srv = TestServer::start(&[("max_login_fails", "2")]);
+    let mut c = srv.connect();
+    assert_eq!(c.cmd("USER alice").code, 331);
+    assert_eq!(c.cmd("PASS wrong").code, 530);
+    assert_eq!(
+        c.cmd("USER nobody").code,
+        331,
+        "unknown users look the same"
+    );
+    assert_eq!(c.cmd("PASS secret").code, 530);
+    assert!(c.closed(), "second failure closes the session");
+    srv.wait_log("user=nobody login failed");
+}
+
+#[test]
+fn pool_full_gets_421_at_once() {
+    let srv = TestServer::start(&[("max_clients", "2")]);
+    let _a = srv.connect();
+    let _b = srv.connect();
+    let mut c = FtpClient::raw(srv.addr);
+    assert_eq!(
+        c.reply().lines[0],
+        "421 There are too many connected users, please try later."
+    );
+    assert!(c.closed());
+    drop(_a);
+    // The freed worker takes the next session (bounded retry: the worker needs a moment to return).
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let mut d = FtpClient::raw(srv.addr);
+        if d.reply().code == 220 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "worker never came back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn max_per_ip_gets_421() {
+    let srv = TestServer::start(&[("max_per_ip", "1")]);
+    let _a = srv.connect();
+    let mut c = FtpClient::raw(srv.addr);
+    assert_eq!(
+        c.reply().lines[0],
+        "421 There are too many connections from your internet address."
+    );
+}
+
+#[test]
+fn idle_timeout_sends_421() {
+    let srv = TestServer::start(&[("idle_session_timeout", "1")]);
+    let mut c = srv.connect();
+    assert_eq!(c.reply().lines[0], "421 Timeout.");
+    assert!(c.closed());
+}

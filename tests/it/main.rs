@@ -1,0 +1,10 @@
+//! Integration tests against the real rftpd binary (one test binary, as
+//! ripgrep does). Each test starts its own server on a loopback port.
+
+mod commands;
+mod data;
+mod interop;
+mod jail;
+mod login;
+mod support;
+mod transfer;

@@ -1,0 +1,433 @@
+//! TestServer: the real rftpd binary on an ephemeral loopback port with a
+//! temporary root, killed on drop. FtpClient: raw TCP, reading replies the
+//! way RFC 959 frames them. Every socket has a timeout so no test hangs.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// `openssl passwd -6 -salt saltsalt secret`
+pub const SECRET_HASH: &str = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("rftpd-it-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub struct TestServer {
+    child: Child,
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestServer {
+    /// A server on 127.0.0.1 with anonymous (read-only) and two virtual
+    /// users: alice (rw, password "secret") and bob (ro, "secret").
+    pub fn start(extra: &[(&str, &str)]) -> TestServer {
+        Self::start_on("127.0.0.1", extra)
+    }
+
+    pub fn start_on(listen: &str, extra: &[(&str, &str)]) -> TestServer {
+        let dir = TempDir::new("srv");
+        let d = &dir.0;
+        for sub in ["anon", "home/alice", "home/bob"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        std::fs::write(d.join("anon/readme.txt"), "hello from anon\n").unwrap();
+        let users = format!(
+            "# test users\nalice:{SECRET_HASH}:{}:rw\nbob:{SECRET_HASH}:{}:ro\n",
+            d.join("home/alice").display(),
+            d.join("home/bob").display()
+        );
+        std::fs::write(d.join("users"), users).unwrap();
+        let mut opts: Vec<(String, String)> = [
+            ("listen_address", listen.to_string()),
+            ("listen_port", "0".into()),
+            ("anonymous_enable", "YES".into()),
+            ("anon_root", d.join("anon").display().to_string()),
+            ("user_file", d.join("users").display().to_string()),
+            ("write_enable", "YES".into()),
+            ("local_umask", "022".into()),
+            ("delay_failed_login", "0".into()),
+            ("accept_timeout", "5".into()),
+            ("connect_timeout", "5".into()),
+            ("data_connection_timeout", "20".into()),
+            ("idle_session_timeout", "60".into()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+        for (k, v) in extra {
+            opts.retain(|(key, _)| key != k);
+            opts.push((k.to_string(), v.to_string()));
+        }
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rftpd"));
+        cmd.args(["-c", "/dev/null"]);
+        for (k, v) in &opts {
+            cmd.arg("-o").arg(format!("{k}={v}"));
+        }
+        let mut child = cmd
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start rftpd");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+                log2.lock().unwrap().push(line);
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("rftpd did not start: {:?}", log.lock().unwrap());
+            }
+        };
+        TestServer {
+            child,
+            addr,
+            dir,
+            log,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.0.join(rel)
+    }
+
+    pub fn connect(&self) -> FtpClient {
+        FtpClient::connect(self.addr)
+    }
+
+    pub fn login(&self, user: &str, pass: &str) -> FtpClient {
+        let mut c = self.connect();
+        assert_eq!(c.cmd(&format!("USER {user}")).code, 331);
+        let r = c.cmd(&format!("PASS {pass}"));
+        assert_eq!(r.code, 230, "login {user}: {r:?}");
+        c
+    }
+
+    pub fn alice(&self) -> FtpClient {
+        self.login("alice", "secret")
+    }
+
+    /// Waits (bounded) for a server log line containing `needle`.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {needle:?}: {:?}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub code: u16,
+    /// Every line of the reply, CRLF removed.
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+pub struct FtpClient {
+    pub stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+pub fn timeouts(s: &TcpStream) {
+    s.set_read_timeout(Some(TIMEOUT)).unwrap();
+    s.set_write_timeout(Some(TIMEOUT)).unwrap();
+}
+
+impl FtpClient {
+    pub fn connect(addr: SocketAddr) -> FtpClient {
+        let stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        timeouts(&stream);
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut c = FtpClient { stream, reader };
+        let greeting = c.reply();
+        assert_eq!(greeting.code, 220, "{greeting:?}");
+        c
+    }
+
+    /// Wraps a connection whose first reply the caller reads itself.
+    pub fn raw(addr: SocketAddr) -> FtpClient {
+        let stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        timeouts(&stream);
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        FtpClient { stream, reader }
+    }
+
+    /// Reads one reply (RFC 959 §4.2 multi-line aware).
+    pub fn reply(&mut self) -> Reply {
+        let mut lines = Vec::new();
+        let mut first = String::new();
+        self.reader.read_line(&mut first).expect("read reply");
+        assert!(
+            first.ends_with("\r\n"),
+            "reply line must end in CRLF: {first:?}"
+        );
+        let first = first.trim_end().to_string();
+        assert!(first.len() >= 3, "short reply {first:?}");
+        let code: u16 = first[..3]
+            .parse()
+            .unwrap_or_else(|_| panic!("bad reply {first:?}"));
+        let multi = first.as_bytes().get(3) == Some(&b'-');
+        lines.push(first);
+        if multi {
+            let end = format!("{code} ");
+            loop {
+                let mut l = String::new();
+                self.reader.read_line(&mut l).expect("read reply");
+                assert!(l.ends_with("\r\n"), "reply line must end in CRLF: {l:?}");
+                let l = l.trim_end_matches("\r\n").to_string();
+                let done = l.starts_with(&end);
+                lines.push(l);
+                if done {
+                    break;
+                }
+            }
+        }
+        Reply { code, lines }
+    }
+
+    /// Reads until EOF or timeout: true if the server closed the connection.
+    pub fn closed(&mut self) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(self.reader.read(&mut buf), Ok(0) | Err(_))
+    }
+
+    pub fn send(&mut self, line: &str) {
+        self.stream
+            .write_all(format!("{line}\r\n").as_bytes())
+            .unwrap();
+    }
+
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    pub fn cmd(&mut self, line: &str) -> Reply {
+        self.send(line);
+        self.reply()
+    }
+
+    /// EPSV, then connect to the announced port.
+    pub fn epsv(&mut self) -> TcpStream {
+        let r = self.cmd("EPSV");
+        assert_eq!(r.code, 229, "{r:?}");
+        let port: u16 = r.lines[0].split('|').nth(3).unwrap().parse().unwrap();
+        let ip = self.stream.peer_addr().unwrap().ip();
+        let s = TcpStream::connect_timeout(&SocketAddr::new(ip, port), TIMEOUT).unwrap();
+        timeouts(&s);
+        s
+    }
+
+    /// PASV, then connect to the announced address.
+    pub fn pasv(&mut self) -> TcpStream {
+        let r = self.cmd("PASV");
+        assert_eq!(r.code, 227, "{r:?}");
+        let addr = parse_227(&r.lines[0]);
+        let s = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap();
+        timeouts(&s);
+        s
+    }
+
+    /// Opens a passive data connection, runs `cmd`, expects 150, reads all
+    /// data and the final reply.
+    pub fn download(&mut self, cmd: &str) -> (Vec<u8>, Reply) {
+        let mut data = self.epsv();
+        let r = self.cmd(cmd);
+        assert_eq!(r.code, 150, "{cmd}: {r:?}");
+        let mut buf = Vec::new();
+        data.read_to_end(&mut buf).unwrap();
+        (buf, self.reply())
+    }
+
+    pub fn retr(&mut self, path: &str) -> Vec<u8> {
+        let (buf, r) = self.download(&format!("RETR {path}"));
+        assert_eq!(r.code, 226, "{r:?}");
+        buf
+    }
+
+    pub fn listing(&mut self, cmd: &str) -> String {
+        let (buf, r) = self.download(cmd);
+        assert_eq!(r.code, 226, "{r:?}");
+        String::from_utf8(buf).unwrap()
+    }
+
+    /// Uploads with `cmd` (STOR/APPE/STOU …) and returns the final reply.
+    pub fn upload(&mut self, cmd: &str, content: &[u8]) -> Reply {
+        let mut data = self.epsv();
+        let r = self.cmd(cmd);
+        assert_eq!(r.code, 150, "{cmd}: {r:?}");
+        data.write_all(content).unwrap();
+        drop(data);
+        self.reply()
+    }
+}
+
+/// `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).` → address.
+pub fn parse_227(line: &str) -> SocketAddr {
+    let inner = &line[line.find('(').unwrap() + 1..line.find(')').unwrap()];
+    let n: Vec<u16> = inner.split(',').map(|x| x.parse().unwrap()).collect();
+    let ip: IpAddr = format!("{}.{}.{}.{}", n[0], n[1], n[2], n[3])
+        .parse()
+        .unwrap();
+    SocketAddr::new(ip, n[4] * 256 + n[5])
+}
+
+/// A listener for active-mode tests, on `ip` with an ephemeral port.
+pub fn active_listener(ip: &str) -> TcpListener {
+    TcpListener::bind((ip, 0)).unwrap()
+}
+
+pub fn accept(l: &TcpListener) -> TcpStream {
+    l.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match l.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false).unwrap();
+                timeouts(&s);
+                return s;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Names in a directory, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Whether an external program is installed. Under CI a missing tool fails
+/// the test (the CI script must install it); locally it is reported and skipped.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{tool} is not installed, but CI must run this test"
+        );
+        eprintln!("SKIPPED: {tool} is not installed");
+    }
+    found
+}
+
+/// Runs a command with a deadline; panics with its output on failure or timeout.
+pub fn run(cmd: &mut Command) -> String {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(o) => o.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("command timed out: {cmd:?}");
+        }
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{text}",
+        out.status
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
