@@ -1,10 +1,12 @@
 //! Integration tests against the real rftpd binary (one test binary, as
 //! ripgrep does). Each test starts its own server on a loopback port.
 
+mod cli;
 mod commands;
 mod data;
 mod interop;
 mod jail;
+mod listing;
 mod login;
 mod support;
 mod transfer;
