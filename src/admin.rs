@@ -13,10 +13,7 @@ fn read_password() -> Result<String, String> {
     let stdin = io::stdin();
     if !stdin.is_terminal() {
         let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+        stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
     let ask = |prompt: &str| -> Result<String, String> {
@@ -43,9 +40,7 @@ fn read_password() -> Result<String, String> {
 /// Writes `text` to `path` through a temporary file and a rename, keeping
 /// the old file's permissions (0600 for a new file).
 fn replace_file(path: &str, text: &str) -> io::Result<()> {
-    let mode = fs::metadata(path)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o600);
+    let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
     let tmp = format!("{path}.rftpd-tmp");
     {
         let mut f = fs::File::create(&tmp)?;
@@ -57,12 +52,7 @@ fn replace_file(path: &str, text: &str) -> io::Result<()> {
 }
 
 /// `rftpd passwd`: add or update one user.
-pub fn passwd(
-    file: &str,
-    home: Option<&str>,
-    perm: Option<&str>,
-    name: &str,
-) -> Result<(), String> {
+pub fn passwd(file: &str, home: Option<&str>, perm: Option<&str>, name: &str) -> Result<(), String> {
     let text = match fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
@@ -83,10 +73,7 @@ fn random_password() -> io::Result<String> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 12];
     fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect())
+    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
 }
 
 /// What `rftpd demo` set up.
@@ -104,20 +91,14 @@ pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, String> {
     let home = root.join("home/demo");
     fs::create_dir_all(&public).map_err(err)?;
     fs::create_dir_all(&home).map_err(err)?;
-    fs::write(
-        public.join("README.txt"),
-        "Welcome to the rftpd demo.\nAnonymous users can read this directory.\n",
-    )
-    .map_err(err)?;
+    fs::write(public.join("README.txt"), "Welcome to the rftpd demo.\nAnonymous users can read this directory.\n")
+        .map_err(err)?;
     let sample: Vec<u8> = (0..65_536u32).map(|i| (i * 31 % 251) as u8).collect();
     fs::write(public.join("sample.bin"), sample).map_err(err)?;
     let password = random_password().map_err(err)?;
     let hash = hash::hash_sha512(&password).map_err(err)?;
     let users = root.join("rftpd.users");
-    let users_text = format!(
-        "# rftpd demo users (made by `rftpd demo`)\ndemo:{hash}:{}:rw\n",
-        home.display()
-    );
+    let users_text = format!("# rftpd demo users (made by `rftpd demo`)\ndemo:{hash}:{}:rw\n", home.display());
     replace_file(&users.to_string_lossy(), &users_text).map_err(err)?;
     let mut overrides = vec![
         "listen_address=127.0.0.1".to_string(),
@@ -129,12 +110,7 @@ pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, String> {
         format!("user_file={}", users.display()),
     ];
     overrides.extend(extra.iter().cloned());
-    let port = overrides
-        .iter()
-        .rev()
-        .find_map(|o| o.strip_prefix("listen_port="))
-        .unwrap_or("2121")
-        .to_owned();
+    let port = overrides.iter().rev().find_map(|o| o.strip_prefix("listen_port=")).unwrap_or("2121").to_owned();
     let banner = format!(
         "rftpd demo server on ftp://127.0.0.1:{port}/ (stop it with Ctrl-C)\n  \
          anonymous, read-only:  {public}\n  \

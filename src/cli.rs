@@ -13,49 +13,19 @@ pub const DEFAULT_USERS: &str = "/etc/rftpd/rftpd.users";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invocation {
-    Serve {
-        config: crate::config::Source,
-        check_only: bool,
-        inetd: bool,
-    },
-    Passwd {
-        file: String,
-        home: Option<String>,
-        perm: Option<String>,
-        name: String,
-    },
-    Demo {
-        dir: String,
-        overrides: Vec<String>,
-    },
+    Serve { config: crate::config::Source, check_only: bool, inetd: bool },
+    Passwd { file: String, home: Option<String>, perm: Option<String>, name: String },
+    Demo { dir: String, overrides: Vec<String> },
     Version,
     Help(String),
 }
 
 fn serve_options() -> Options {
     let mut o = Options::new();
-    o.optopt(
-        "c",
-        "config",
-        &format!("config file (default {DEFAULT_CONFIG}; /dev/null for none)"),
-        "FILE",
-    );
-    o.optmulti(
-        "o",
-        "option",
-        "set a config key, overriding the file (repeatable)",
-        "KEY=VALUE",
-    );
-    o.optflag(
-        "",
-        "check-config",
-        "check the config and users file, then exit",
-    );
-    o.optflag(
-        "",
-        "inetd",
-        "serve one session on standard input (inetd, systemd Accept=yes)",
-    );
+    o.optopt("c", "config", &format!("config file (default {DEFAULT_CONFIG}; /dev/null for none)"), "FILE");
+    o.optmulti("o", "option", "set a config key, overriding the file (repeatable)", "KEY=VALUE");
+    o.optflag("", "check-config", "check the config and users file, then exit");
+    o.optflag("", "inetd", "serve one session on standard input (inetd, systemd Accept=yes)");
     o.optflag("V", "version", "print the version");
     o.optflag("h", "help", "print this help");
     o
@@ -75,9 +45,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         Some("demo") => return parse_demo(&args[1..]),
         _ => {}
     }
-    let m = serve_options()
-        .parse(args)
-        .map_err(|e| format!("{e}\n\n{}", usage()))?;
+    let m = serve_options().parse(args).map_err(|e| format!("{e}\n\n{}", usage()))?;
     if m.opt_present("h") {
         return Ok(Invocation::Help(usage()));
     }
@@ -85,19 +53,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         return Ok(Invocation::Version);
     }
     if !m.free.is_empty() {
-        return Err(format!(
-            "unexpected argument '{}'\n\n{}",
-            m.free[0],
-            usage()
-        ));
+        return Err(format!("unexpected argument '{}'\n\n{}", m.free[0], usage()));
     }
     let file = m.opt_str("c").unwrap_or_else(|| DEFAULT_CONFIG.into());
     let file = (file != "/dev/null").then_some(file);
     Ok(Invocation::Serve {
-        config: crate::config::Source {
-            file,
-            overrides: m.opt_strs("o"),
-        },
+        config: crate::config::Source { file, overrides: m.opt_strs("o") },
         check_only: m.opt_present("check-config"),
         inetd: m.opt_present("inetd"),
     })
@@ -105,18 +66,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
 
 fn parse_passwd(args: &[String]) -> Result<Invocation, String> {
     let mut o = Options::new();
-    o.optopt(
-        "f",
-        "file",
-        &format!("users file (default {DEFAULT_USERS})"),
-        "FILE",
-    );
-    o.optopt(
-        "d",
-        "home",
-        "home directory (required for a new user)",
-        "HOME",
-    );
+    o.optopt("f", "file", &format!("users file (default {DEFAULT_USERS})"), "FILE");
+    o.optopt("d", "home", "home directory (required for a new user)", "HOME");
     o.optopt("p", "perm", "ro or rw", "PERM");
     let m = o.parse(args).map_err(|e| e.to_string())?;
     let [name] = &m.free[..] else {
@@ -138,15 +89,8 @@ fn parse_demo(args: &[String]) -> Result<Invocation, String> {
     let mut o = Options::new();
     o.optmulti("o", "option", "set a config key", "KEY=VALUE");
     let m = o.parse(args).map_err(|e| e.to_string())?;
-    let dir = m
-        .free
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "rftpd-demo".into());
-    Ok(Invocation::Demo {
-        dir,
-        overrides: m.opt_strs("o"),
-    })
+    let dir = m.free.first().cloned().unwrap_or_else(|| "rftpd-demo".into());
+    Ok(Invocation::Demo { dir, overrides: m.opt_strs("o") })
 }
 
 #[cfg(test)]
@@ -159,23 +103,10 @@ mod tests {
 
     #[test]
     fn serve_flags() {
-        let inv = parse(&args(
-            "-c /dev/null -o listen_port=2121 -o anonymous_enable=YES --check-config",
-        ))
-        .unwrap();
-        let Invocation::Serve {
-            config,
-            check_only,
-            inetd,
-        } = inv
-        else {
-            panic!()
-        };
+        let inv = parse(&args("-c /dev/null -o listen_port=2121 -o anonymous_enable=YES --check-config")).unwrap();
+        let Invocation::Serve { config, check_only, inetd } = inv else { panic!() };
         assert_eq!(config.file, None);
-        assert_eq!(
-            config.overrides,
-            vec!["listen_port=2121", "anonymous_enable=YES"]
-        );
+        assert_eq!(config.overrides, vec!["listen_port=2121", "anonymous_enable=YES"]);
         assert!(check_only && !inetd);
         assert!(parse(&args("--bogus")).is_err());
         assert_eq!(parse(&args("-V")).unwrap(), Invocation::Version);

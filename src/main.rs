@@ -24,34 +24,20 @@ fn main() -> ExitCode {
             println!("rftpd {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Invocation::Passwd {
-            file,
-            home,
-            perm,
-            name,
-        } => match admin::passwd(&file, home.as_deref(), perm.as_deref(), &name) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(1, &e),
-        },
+        Invocation::Passwd { file, home, perm, name } => {
+            match admin::passwd(&file, home.as_deref(), perm.as_deref(), &name) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(1, &e),
+            }
+        }
         Invocation::Demo { dir, overrides } => match admin::demo(&dir, &overrides) {
             Ok(demo) => {
                 eprintln!("{}", demo.banner);
-                serve(
-                    &Source {
-                        file: None,
-                        overrides: demo.overrides,
-                    },
-                    false,
-                    false,
-                )
+                serve(&Source { file: None, overrides: demo.overrides }, false, false)
             }
             Err(e) => fail(1, &e),
         },
-        Invocation::Serve {
-            config,
-            check_only,
-            inetd,
-        } => serve(&config, check_only, inetd),
+        Invocation::Serve { config, check_only, inetd } => serve(&config, check_only, inetd),
     }
 }
 
@@ -66,10 +52,7 @@ fn check(config: &Config) -> Result<(), String> {
         auth::users::load(&config.user_file).map_err(|e| e.0)?;
     }
     if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
-        return Err(format!(
-            "anon_root: {} is not a directory",
-            config.anon_root
-        ));
+        return Err(format!("anon_root: {} is not a directory", config.anon_root));
     }
     Ok(())
 }
@@ -99,10 +82,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
         }
     };
     if let Err(e) = sys::fs::openat2_available() {
-        return fail(
-            1,
-            &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"),
-        );
+        return fail(1, &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"));
     }
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
@@ -116,10 +96,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
                 rftpd::ftp::serve(stream, 1, &shared);
                 ExitCode::SUCCESS
             }
-            Err(e) => fail(
-                1,
-                &format!("--inetd: standard input is not a TCP socket: {e}"),
-            ),
+            Err(e) => fail(1, &format!("--inetd: standard input is not a TCP socket: {e}")),
         };
     }
     let listeners = match server::listen::bind_all(&config) {

@@ -11,9 +11,7 @@ pub fn verify(password: &str, hash: &str) -> bool {
         return false;
     }
     if hash.starts_with("$6$") || hash.starts_with("$5$") {
-        return ShaCrypt::default()
-            .verify_password(password.as_bytes(), hash)
-            .is_ok();
+        return ShaCrypt::default().verify_password(password.as_bytes(), hash).is_ok();
     }
     if ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p)) {
         return bcrypt::verify(password, hash).unwrap_or(false);
@@ -44,7 +42,8 @@ mod tests {
     use super::*;
 
     // `openssl passwd -6 -salt saltsalt secret`
-    const SHA512: &str = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+    const SHA512: &str =
+        "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
     // `openssl passwd -5 -salt saltsalt secret`
     const SHA256: &str = "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA";
 

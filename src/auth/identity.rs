@@ -35,9 +35,6 @@ pub struct Identity {
 impl Identity {
     /// The user name xferlog records: the password for anonymous logins.
     pub fn xferlog_name(&self) -> &str {
-        self.anon_password
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .unwrap_or(&self.name)
+        self.anon_password.as_deref().filter(|p| !p.is_empty()).unwrap_or(&self.name)
     }
 }

@@ -24,12 +24,7 @@ pub fn is_anonymous_name(name: &str) -> bool {
 }
 
 /// Checks a USER/PASS pair against the config and the users file.
-pub fn authenticate(
-    config: &Config,
-    users: &UserFile,
-    name: &str,
-    password: &str,
-) -> Result<Identity, AuthError> {
+pub fn authenticate(config: &Config, users: &UserFile, name: &str, password: &str) -> Result<Identity, AuthError> {
     if is_anonymous_name(name) {
         if !config.anonymous_enable {
             return Err(AuthError::Denied);
@@ -57,11 +52,7 @@ pub fn authenticate(
         name: user.name,
         kind: AccountKind::Virtual,
         root: PathBuf::from(user.home),
-        write: WritePolicy {
-            upload: w,
-            mkdir: w,
-            modify: w,
-        },
+        write: WritePolicy { upload: w, mkdir: w, modify: w },
         umask: config.local_umask,
         anon_password: None,
     })

@@ -39,10 +39,7 @@ pub fn parse_line(line: &str) -> Result<Option<User>, String> {
     }
     let fields: Vec<&str> = line.split(':').collect();
     let [name, hash, home, flags] = fields[..] else {
-        return Err(format!(
-            "expected name:hash:home:flags, found {} fields",
-            fields.len()
-        ));
+        return Err(format!("expected name:hash:home:flags, found {} fields", fields.len()));
     };
     if !valid_name(name) {
         return Err(format!("'{name}' is not a valid user name"));
@@ -51,9 +48,7 @@ pub fn parse_line(line: &str) -> Result<Option<User>, String> {
         return Err(format!("user {name}: empty password hash"));
     }
     if !home.starts_with('/') {
-        return Err(format!(
-            "user {name}: home '{home}' is not an absolute path"
-        ));
+        return Err(format!("user {name}: home '{home}' is not an absolute path"));
     }
     let mut write = None;
     for flag in flags.split(',').map(str::trim) {
@@ -61,19 +56,12 @@ pub fn parse_line(line: &str) -> Result<Option<User>, String> {
             "ro" => write = Some(false),
             "rw" => write = Some(true),
             other => {
-                return Err(format!(
-                    "user {name}: unknown permission '{other}' (use ro or rw)"
-                ));
+                return Err(format!("user {name}: unknown permission '{other}' (use ro or rw)"));
             }
         }
     }
     let write = write.ok_or_else(|| format!("user {name}: missing permission ro or rw"))?;
-    Ok(Some(User {
-        name: name.to_owned(),
-        hash: hash.to_owned(),
-        home: home.to_owned(),
-        write,
-    }))
+    Ok(Some(User { name: name.to_owned(), hash: hash.to_owned(), home: home.to_owned(), write }))
 }
 
 /// Parses a whole file; the error names `file` and the line.
@@ -111,10 +99,7 @@ pub struct UserFile {
 
 impl UserFile {
     pub fn new(path: &str) -> UserFile {
-        UserFile {
-            path: path.to_owned(),
-            cache: Mutex::new(None),
-        }
+        UserFile { path: path.to_owned(), cache: Mutex::new(None) }
     }
 
     /// Finds a user, re-reading the file first if it changed.
@@ -122,9 +107,7 @@ impl UserFile {
         if self.path.is_empty() {
             return Ok(None);
         }
-        let mtime = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
+        let mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = matches!(&*cache, Some((t, _)) if *t == mtime && mtime.is_some());
         if !fresh {
@@ -141,11 +124,7 @@ mod tests {
 
     #[test]
     fn parses_users_comments_and_flags() {
-        let users = parse(
-            "u",
-            "# demo\n\nalice:$6$x$y:/srv/alice:rw\nbob:$6$x$z:/srv/bob:ro\n",
-        )
-        .unwrap();
+        let users = parse("u", "# demo\n\nalice:$6$x$y:/srv/alice:rw\nbob:$6$x$z:/srv/bob:ro\n").unwrap();
         assert_eq!(users.len(), 2);
         assert!(users[0].write && !users[1].write);
         assert_eq!(users[1].home, "/srv/bob");
@@ -154,29 +133,12 @@ mod tests {
     #[test]
     fn bad_lines_name_file_and_line() {
         assert_eq!(
-            parse("/etc/u", "ok:$6$a$b:/h:rw\nbad line\n")
-                .unwrap_err()
-                .0,
+            parse("/etc/u", "ok:$6$a$b:/h:rw\nbad line\n").unwrap_err().0,
             "/etc/u:2: expected name:hash:home:flags, found 1 fields"
         );
-        assert!(
-            parse("u", "a:$6$a$b:relative:rw")
-                .unwrap_err()
-                .0
-                .contains("not an absolute path")
-        );
-        assert!(
-            parse("u", "a:$6$a$b:/h:admin")
-                .unwrap_err()
-                .0
-                .contains("unknown permission")
-        );
-        assert!(
-            parse("u", "a:$6$a$b:/h:rw\na:$6$a$b:/h:ro")
-                .unwrap_err()
-                .0
-                .contains("twice")
-        );
+        assert!(parse("u", "a:$6$a$b:relative:rw").unwrap_err().0.contains("not an absolute path"));
+        assert!(parse("u", "a:$6$a$b:/h:admin").unwrap_err().0.contains("unknown permission"));
+        assert!(parse("u", "a:$6$a$b:/h:rw\na:$6$a$b:/h:ro").unwrap_err().0.contains("twice"));
         assert!(parse("u", "a::/h:rw").is_err());
     }
 }
@@ -184,13 +146,7 @@ mod tests {
 /// Adds or updates `name` in users-file text, keeping every other line
 /// (comments included) as it is. A new user needs `home`; an existing one
 /// keeps its home and permission unless new ones are given.
-pub fn upsert(
-    text: &str,
-    name: &str,
-    hash: &str,
-    home: Option<&str>,
-    perm: Option<&str>,
-) -> Result<String, String> {
+pub fn upsert(text: &str, name: &str, hash: &str, home: Option<&str>, perm: Option<&str>) -> Result<String, String> {
     if !valid_name(name) {
         return Err(format!("'{name}' is not a valid user name"));
     }
@@ -211,8 +167,7 @@ pub fn upsert(
         }
     }
     if !found {
-        let home =
-            home.ok_or_else(|| format!("user {name} is new: give a home directory with -d"))?;
+        let home = home.ok_or_else(|| format!("user {name} is new: give a home directory with -d"))?;
         out.push_str(&format!("{name}:{hash}:{home}:{}\n", perm.unwrap_or("ro")));
     }
     // The result must parse as a whole, so a bad home can't be written.
@@ -228,10 +183,7 @@ mod upsert_tests {
     fn adds_and_updates_keeping_comments() {
         let text = "# users\nalice:$6$a$b:/srv/alice:rw\n";
         let t = upsert(text, "bob", "$6$c$d", Some("/srv/bob"), None).unwrap();
-        assert_eq!(
-            t,
-            "# users\nalice:$6$a$b:/srv/alice:rw\nbob:$6$c$d:/srv/bob:ro\n"
-        );
+        assert_eq!(t, "# users\nalice:$6$a$b:/srv/alice:rw\nbob:$6$c$d:/srv/bob:ro\n");
         let t = upsert(&t, "alice", "$6$new$x", None, None).unwrap();
         assert!(t.contains("alice:$6$new$x:/srv/alice:rw\n"));
         assert!(upsert(text, "carol", "$6$x$y", None, None).is_err());

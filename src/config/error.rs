@@ -12,18 +12,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub fn new(
-        file: &str,
-        line: Option<usize>,
-        key: Option<&str>,
-        message: impl Into<String>,
-    ) -> Self {
-        ConfigError {
-            file: file.to_owned(),
-            line,
-            key: key.map(str::to_owned),
-            message: message.into(),
-        }
+    pub fn new(file: &str, line: Option<usize>, key: Option<&str>, message: impl Into<String>) -> Self {
+        ConfigError { file: file.to_owned(), line, key: key.map(str::to_owned), message: message.into() }
     }
 }
 

@@ -30,12 +30,7 @@ pub struct Key {
 }
 
 const fn key(name: &'static str, kind: Kind, default: &'static str, doc: &'static str) -> Key {
-    Key {
-        name,
-        kind,
-        default,
-        doc,
-    }
+    Key { name, kind, default, doc }
 }
 
 const fn num(min: u64, max: u64) -> Kind {
@@ -54,123 +49,38 @@ pub const FTP_KEYS: &[Key] = &[
         "",
         "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).",
     ),
-    key(
-        "listen_port",
-        PORT,
-        "21",
-        "Control connection port (0 = any free port, logged at start-up).",
-    ),
-    key(
-        "ftpd_banner",
-        Kind::Text,
-        "rftpd ready.",
-        "Text of the 220 greeting.",
-    ),
+    key("listen_port", PORT, "21", "Control connection port (0 = any free port, logged at start-up)."),
+    key("ftpd_banner", Kind::Text, "rftpd ready.", "Text of the 220 greeting."),
     key(
         "max_clients",
         num(1, 100_000),
         "2000",
         "Most sessions at once (worker threads); beyond it new connections get 421.",
     ),
-    key(
-        "max_per_ip",
-        num(0, 100_000),
-        "50",
-        "Most sessions from one client address (0 = no limit); beyond it 421.",
-    ),
+    key("max_per_ip", num(0, 100_000), "50", "Most sessions from one client address (0 = no limit); beyond it 421."),
     // Logins
-    key(
-        "anonymous_enable",
-        Kind::Bool,
-        "NO",
-        "Allow logins as 'anonymous' or 'ftp' with any password.",
-    ),
-    key(
-        "anon_root",
-        Kind::Path,
-        "/srv/ftp",
-        "Root directory of anonymous sessions.",
-    ),
+    key("anonymous_enable", Kind::Bool, "NO", "Allow logins as 'anonymous' or 'ftp' with any password."),
+    key("anon_root", Kind::Path, "/srv/ftp", "Root directory of anonymous sessions."),
     key(
         "user_file",
         Kind::Path,
         "/etc/rftpd/rftpd.users",
         "Virtual users file (name:crypt-hash:home:ro|rw); empty = no virtual users.",
     ),
-    key(
-        "delay_failed_login",
-        SECONDS,
-        "1",
-        "Seconds to wait before answering a failed login with 530.",
-    ),
-    key(
-        "max_login_fails",
-        num(0, 1000),
-        "3",
-        "Failed logins after which the session is closed (0 = never).",
-    ),
+    key("delay_failed_login", SECONDS, "1", "Seconds to wait before answering a failed login with 530."),
+    key("max_login_fails", num(0, 1000), "3", "Failed logins after which the session is closed (0 = never)."),
     // Writing
-    key(
-        "write_enable",
-        Kind::Bool,
-        "NO",
-        "Allow any command that changes the file system (users also need 'rw').",
-    ),
-    key(
-        "anon_upload_enable",
-        Kind::Bool,
-        "NO",
-        "With write_enable, let anonymous users upload files.",
-    ),
-    key(
-        "anon_mkdir_write_enable",
-        Kind::Bool,
-        "NO",
-        "With write_enable, let anonymous users create directories.",
-    ),
-    key(
-        "anon_other_write_enable",
-        Kind::Bool,
-        "NO",
-        "With write_enable, let anonymous users delete and rename.",
-    ),
-    key(
-        "local_umask",
-        Kind::Octal,
-        "077",
-        "Umask applied to files and directories virtual users create.",
-    ),
-    key(
-        "anon_umask",
-        Kind::Octal,
-        "077",
-        "Umask applied to files and directories anonymous users create.",
-    ),
-    key(
-        "file_open_mode",
-        Kind::Octal,
-        "0666",
-        "Mode of uploaded files before the umask.",
-    ),
+    key("write_enable", Kind::Bool, "NO", "Allow any command that changes the file system (users also need 'rw')."),
+    key("anon_upload_enable", Kind::Bool, "NO", "With write_enable, let anonymous users upload files."),
+    key("anon_mkdir_write_enable", Kind::Bool, "NO", "With write_enable, let anonymous users create directories."),
+    key("anon_other_write_enable", Kind::Bool, "NO", "With write_enable, let anonymous users delete and rename."),
+    key("local_umask", Kind::Octal, "077", "Umask applied to files and directories virtual users create."),
+    key("anon_umask", Kind::Octal, "077", "Umask applied to files and directories anonymous users create."),
+    key("file_open_mode", Kind::Octal, "0666", "Mode of uploaded files before the umask."),
     // Data connections
-    key(
-        "pasv_enable",
-        Kind::Bool,
-        "YES",
-        "Allow passive data connections (PASV, EPSV).",
-    ),
-    key(
-        "pasv_min_port",
-        PORT,
-        "0",
-        "Lowest port offered for passive data connections (0 = any).",
-    ),
-    key(
-        "pasv_max_port",
-        PORT,
-        "0",
-        "Highest port offered for passive data connections (0 = any).",
-    ),
+    key("pasv_enable", Kind::Bool, "YES", "Allow passive data connections (PASV, EPSV)."),
+    key("pasv_min_port", PORT, "0", "Lowest port offered for passive data connections (0 = any)."),
+    key("pasv_max_port", PORT, "0", "Highest port offered for passive data connections (0 = any)."),
     key(
         "pasv_address",
         Kind::Address,
@@ -183,30 +93,15 @@ pub const FTP_KEYS: &[Key] = &[
         "NO",
         "Accept passive data connections from any address (disables theft protection).",
     ),
-    key(
-        "port_enable",
-        Kind::Bool,
-        "YES",
-        "Allow active data connections (PORT, EPRT).",
-    ),
-    key(
-        "port_promiscuous",
-        Kind::Bool,
-        "NO",
-        "Allow PORT/EPRT to any address and port (disables bounce protection).",
-    ),
+    key("port_enable", Kind::Bool, "YES", "Allow active data connections (PORT, EPRT)."),
+    key("port_promiscuous", Kind::Bool, "NO", "Allow PORT/EPRT to any address and port (disables bounce protection)."),
     key(
         "connect_from_port_20",
         Kind::Bool,
         "NO",
         "Make active data connections from port 20 (needs CAP_NET_BIND_SERVICE; falls back to any port).",
     ),
-    key(
-        "accept_timeout",
-        num(1, 3600),
-        "60",
-        "Seconds to wait for the client to open a passive data connection.",
-    ),
+    key("accept_timeout", num(1, 3600), "60", "Seconds to wait for the client to open a passive data connection."),
     key(
         "connect_timeout",
         num(1, 3600),
@@ -226,43 +121,18 @@ pub const FTP_KEYS: &[Key] = &[
         "Seconds without a command before the session is closed with 421.",
     ),
     // Listings
-    key(
-        "hide_ids",
-        Kind::Bool,
-        "NO",
-        "Show every owner and group as 'ftp' in listings.",
-    ),
-    key(
-        "use_localtime",
-        Kind::Bool,
-        "NO",
-        "Show local time instead of UTC in LIST (MDTM and MLSx are always UTC).",
-    ),
+    key("hide_ids", Kind::Bool, "NO", "Show every owner and group as 'ftp' in listings."),
+    key("use_localtime", Kind::Bool, "NO", "Show local time instead of UTC in LIST (MDTM and MLSx are always UTC)."),
     // Logging
-    key(
-        "log_file",
-        Kind::Path,
-        "",
-        "Server log file; empty = standard error.",
-    ),
+    key("log_file", Kind::Path, "", "Server log file; empty = standard error."),
     key(
         "log_ftp_protocol",
         Kind::Bool,
         "NO",
         "Log every command and reply at debug level (passwords are never logged).",
     ),
-    key(
-        "xferlog_enable",
-        Kind::Bool,
-        "NO",
-        "Write one wu-ftpd xferlog line per transfer.",
-    ),
-    key(
-        "xferlog_file",
-        Kind::Path,
-        "/var/log/xferlog",
-        "Where xferlog lines go.",
-    ),
+    key("xferlog_enable", Kind::Bool, "NO", "Write one wu-ftpd xferlog line per transfer."),
+    key("xferlog_file", Kind::Path, "/var/log/xferlog", "Where xferlog lines go."),
 ];
 
 /// Looks a key up by name.
@@ -306,25 +176,14 @@ mod tests {
             std::fs::write(path, &expected).unwrap();
         }
         let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            actual == expected,
-            "etc/rftpd.conf is out of date: run RFTPD_BLESS=1 cargo test sample_config"
-        );
+        assert!(actual == expected, "etc/rftpd.conf is out of date: run RFTPD_BLESS=1 cargo test sample_config");
     }
 
     #[test]
     fn names_are_unique_and_defaults_parse() {
         for (i, k) in FTP_KEYS.iter().enumerate() {
-            assert!(
-                FTP_KEYS[i + 1..].iter().all(|o| o.name != k.name),
-                "{} twice",
-                k.name
-            );
-            assert!(
-                crate::config::parse::check_value(k, k.default).is_ok(),
-                "{}",
-                k.name
-            );
+            assert!(FTP_KEYS[i + 1..].iter().all(|o| o.name != k.name), "{} twice", k.name);
+            assert!(crate::config::parse::check_value(k, k.default).is_ok(), "{}", k.name);
         }
     }
 }

@@ -79,9 +79,8 @@ impl Config {
         for arg in &source.overrides {
             values.apply_override(FTP_KEYS, arg)?;
         }
-        Config::from_values(&values).map_err(|(key, msg)| {
-            ConfigError::new(source.file.as_deref().unwrap_or("-o"), None, Some(key), msg)
-        })
+        Config::from_values(&values)
+            .map_err(|(key, msg)| ConfigError::new(source.file.as_deref().unwrap_or("-o"), None, Some(key), msg))
     }
 
     fn from_values(v: &Values) -> Result<Config, (&'static str, String)> {
@@ -129,25 +128,16 @@ impl Config {
     /// Rules that involve more than one key.
     fn check_rules(&self) -> Result<(), (&'static str, String)> {
         if (self.pasv_min_port == 0) != (self.pasv_max_port == 0) {
-            return Err((
-                "pasv_max_port",
-                "set both pasv_min_port and pasv_max_port, or neither".into(),
-            ));
+            return Err(("pasv_max_port", "set both pasv_min_port and pasv_max_port, or neither".into()));
         }
         if self.pasv_min_port > self.pasv_max_port {
             return Err((
                 "pasv_min_port",
-                format!(
-                    "{} is above pasv_max_port ({})",
-                    self.pasv_min_port, self.pasv_max_port
-                ),
+                format!("{} is above pasv_max_port ({})", self.pasv_min_port, self.pasv_max_port),
             ));
         }
         if let Some(IpAddr::V6(_)) = self.pasv_address {
-            return Err((
-                "pasv_address",
-                "PASV can only announce an IPv4 address".into(),
-            ));
+            return Err(("pasv_address", "PASV can only announce an IPv4 address".into()));
         }
         if self.anonymous_enable && self.anon_root.is_empty() {
             return Err(("anon_root", "must be set when anonymous_enable=YES".into()));
@@ -169,10 +159,7 @@ mod tests {
     use super::*;
 
     fn load(overrides: &[&str]) -> Result<Config, ConfigError> {
-        Config::load(&Source {
-            file: None,
-            overrides: overrides.iter().map(|s| s.to_string()).collect(),
-        })
+        Config::load(&Source { file: None, overrides: overrides.iter().map(|s| s.to_string()).collect() })
     }
 
     #[test]
@@ -188,12 +175,7 @@ mod tests {
         assert!(load(&["pasv_min_port=5000"]).is_err());
         let e = load(&["pasv_min_port=6000", "pasv_max_port=5000"]).unwrap_err();
         assert_eq!(e.key.as_deref(), Some("pasv_min_port"));
-        assert_eq!(
-            load(&["pasv_min_port=5000", "pasv_max_port=5010"])
-                .unwrap()
-                .pasv_range(),
-            Some((5000, 5010))
-        );
+        assert_eq!(load(&["pasv_min_port=5000", "pasv_max_port=5010"]).unwrap().pasv_range(), Some((5000, 5010)));
         assert!(load(&["pasv_address=::1"]).is_err());
     }
 }

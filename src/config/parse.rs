@@ -27,21 +27,13 @@ impl Values {
     pub fn defaults(keys: &'static [Key]) -> Values {
         let map = keys
             .iter()
-            .map(|k| {
-                (
-                    k.name,
-                    check_value(k, k.default)
-                        .unwrap_or_else(|e| panic!("bad default for {}: {e}", k.name)),
-                )
-            })
+            .map(|k| (k.name, check_value(k, k.default).unwrap_or_else(|e| panic!("bad default for {}: {e}", k.name))))
             .collect();
         Values { map }
     }
 
     fn get(&self, name: &str) -> &Value {
-        self.map
-            .get(name)
-            .unwrap_or_else(|| panic!("config key {name} is not in the keys table"))
+        self.map.get(name).unwrap_or_else(|| panic!("config key {name} is not in the keys table"))
     }
 
     pub fn bool(&self, name: &str) -> bool {
@@ -81,17 +73,11 @@ impl Values {
 
     /// Applies config text (`file` names it in errors). A key set twice in
     /// the same text is an error: the admin meant one of them.
-    pub fn apply_text(
-        &mut self,
-        keys: &'static [Key],
-        file: &str,
-        text: &str,
-    ) -> Result<(), ConfigError> {
+    pub fn apply_text(&mut self, keys: &'static [Key], file: &str, text: &str) -> Result<(), ConfigError> {
         let mut seen: HashMap<&'static str, usize> = HashMap::new();
         for (idx, raw) in text.lines().enumerate() {
             let line_no = idx + 1;
-            let Some((name, value)) =
-                split_line(raw).map_err(|m| ConfigError::new(file, Some(line_no), None, m))?
+            let Some((name, value)) = split_line(raw).map_err(|m| ConfigError::new(file, Some(line_no), None, m))?
             else {
                 continue;
             };
@@ -105,8 +91,7 @@ impl Values {
                     format!("set twice (first on line {first})"),
                 ));
             }
-            self.set(key, value)
-                .map_err(|m| ConfigError::new(file, Some(line_no), Some(name), m))?;
+            self.set(key, value).map_err(|m| ConfigError::new(file, Some(line_no), Some(name), m))?;
         }
         Ok(())
     }
@@ -116,18 +101,12 @@ impl Values {
         let (name, value) = match split_line(arg) {
             Ok(Some(kv)) => kv,
             _ => {
-                return Err(ConfigError::new(
-                    "-o",
-                    None,
-                    None,
-                    format!("'{arg}' is not KEY=VALUE"),
-                ));
+                return Err(ConfigError::new("-o", None, None, format!("'{arg}' is not KEY=VALUE")));
             }
         };
-        let key = super::keys::find(keys, name)
-            .ok_or_else(|| ConfigError::new("-o", None, Some(name), "unknown key"))?;
-        self.set(key, value)
-            .map_err(|m| ConfigError::new("-o", None, Some(name), m))
+        let key =
+            super::keys::find(keys, name).ok_or_else(|| ConfigError::new("-o", None, Some(name), "unknown key"))?;
+        self.set(key, value).map_err(|m| ConfigError::new("-o", None, Some(name), m))
     }
 
     fn set(&mut self, key: &'static Key, raw: &str) -> Result<(), String> {
@@ -162,17 +141,14 @@ pub fn check_value(key: &Key, raw: &str) -> Result<Value, String> {
             _ => Err(format!("'{raw}' is not YES or NO")),
         },
         Kind::Number { min, max } => {
-            let n: u64 = raw
-                .parse()
-                .map_err(|_| format!("'{raw}' is not a number"))?;
+            let n: u64 = raw.parse().map_err(|_| format!("'{raw}' is not a number"))?;
             if n < min || n > max {
                 return Err(format!("{n} is out of range ({min}..={max})"));
             }
             Ok(Value::Number(n))
         }
         Kind::Octal => {
-            let n =
-                u64::from_str_radix(raw, 8).map_err(|_| format!("'{raw}' is not an octal mode"))?;
+            let n = u64::from_str_radix(raw, 8).map_err(|_| format!("'{raw}' is not an octal mode"))?;
             if n > 0o777 {
                 return Err(format!("{raw} is out of range (0..=0777)"));
             }
@@ -198,10 +174,7 @@ pub fn check_value(key: &Key, raw: &str) -> Result<Value, String> {
 }
 
 fn parse_ip(s: &str) -> Result<IpAddr, String> {
-    s.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .map_err(|_| format!("'{s}' is not an IP address"))
+    s.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| format!("'{s}' is not an IP address"))
 }
 
 #[cfg(test)]
@@ -224,8 +197,7 @@ mod tests {
 
     #[test]
     fn comments_blank_lines_and_booleans() {
-        let v = apply("# comment\n\n  anonymous_enable = yes\nwrite_enable=NO\nhide_ids=True\n")
-            .unwrap();
+        let v = apply("# comment\n\n  anonymous_enable = yes\nwrite_enable=NO\nhide_ids=True\n").unwrap();
         assert!(v.bool("anonymous_enable"));
         assert!(!v.bool("write_enable"));
         assert!(v.bool("hide_ids"));
@@ -234,22 +206,13 @@ mod tests {
     #[test]
     fn error_names_file_line_and_key() {
         let e = apply("listen_port=2121\npasv_min_port=70000\n").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "/etc/rftpd.conf:2: pasv_min_port: 70000 is out of range (0..=65535)"
-        );
+        assert_eq!(e.to_string(), "/etc/rftpd.conf:2: pasv_min_port: 70000 is out of range (0..=65535)");
         let e = apply("no_such_key=1").unwrap_err();
         assert_eq!(e.to_string(), "/etc/rftpd.conf:1: no_such_key: unknown key");
         let e = apply("anonymous_enable=maybe").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "/etc/rftpd.conf:1: anonymous_enable: 'maybe' is not YES or NO"
-        );
+        assert_eq!(e.to_string(), "/etc/rftpd.conf:1: anonymous_enable: 'maybe' is not YES or NO");
         let e = apply("just text").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "/etc/rftpd.conf:1: 'just text' is not key=value"
-        );
+        assert_eq!(e.to_string(), "/etc/rftpd.conf:1: 'just text' is not key=value");
     }
 
     #[test]
@@ -261,7 +224,8 @@ mod tests {
 
     #[test]
     fn addresses_octal_and_paths() {
-        let v = apply("listen_address=127.0.0.1, ::1\nlocal_umask=022\nanon_root=/srv/ftp\npasv_address=[10.0.0.1]").unwrap();
+        let v = apply("listen_address=127.0.0.1, ::1\nlocal_umask=022\nanon_root=/srv/ftp\npasv_address=[10.0.0.1]")
+            .unwrap();
         assert_eq!(v.addresses("listen_address").len(), 2);
         assert_eq!(v.number("local_umask"), 0o22);
         assert_eq!(v.address("pasv_address"), Some("10.0.0.1".parse().unwrap()));

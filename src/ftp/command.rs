@@ -141,8 +141,8 @@ impl Command {
 
 /// Verbs named by RFCs 959/1639/2228/4217/2389 that rftpd answers with 502.
 const NOT_IMPLEMENTED: &[&str] = &[
-    "SMNT", "LPRT", "LPSV", "AUTH", "ADAT", "PBSZ", "PROT", "CCC", "MIC", "CONF", "ENC", "LANG",
-    "SPSV", "XRCP", "XRSQ", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ", "MRCP",
+    "SMNT", "LPRT", "LPSV", "AUTH", "ADAT", "PBSZ", "PROT", "CCC", "MIC", "CONF", "ENC", "LANG", "SPSV", "XRCP",
+    "XRSQ", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ", "MRCP",
 ];
 
 /// Parses one command line (without its CRLF; Telnet sequences already removed).
@@ -162,18 +162,10 @@ pub fn parse(line: &[u8]) -> Result<Command, ParseError> {
     let verb = verb.to_ascii_uppercase();
     let opt = || (!arg.is_empty()).then(|| arg.to_owned());
     let need = || {
-        if arg.is_empty() {
-            Err(ParseError::BadArgument("an argument is required"))
-        } else {
-            Ok(arg.to_owned())
-        }
+        if arg.is_empty() { Err(ParseError::BadArgument("an argument is required")) } else { Ok(arg.to_owned()) }
     };
     let none = |c: Command| {
-        if arg.trim().is_empty() {
-            Ok(c)
-        } else {
-            Err(ParseError::BadArgument("no argument allowed"))
-        }
+        if arg.trim().is_empty() { Ok(c) } else { Err(ParseError::BadArgument("no argument allowed")) }
     };
     use Command::*;
     Ok(match verb.as_str() {
@@ -219,11 +211,7 @@ pub fn parse(line: &[u8]) -> Result<Command, ParseError> {
         "STOR" => Stor(need()?),
         "STOU" => Stou(opt()),
         "APPE" => Appe(need()?),
-        "REST" => Rest(
-            arg.trim()
-                .parse()
-                .map_err(|_| ParseError::BadArgument("REST takes a byte offset"))?,
-        ),
+        "REST" => Rest(arg.trim().parse().map_err(|_| ParseError::BadArgument("REST takes a byte offset"))?),
         "ALLO" => Allo,
         "ABOR" => none(Abor)?,
         "LIST" => List(opt()),
@@ -237,17 +225,12 @@ pub fn parse(line: &[u8]) -> Result<Command, ParseError> {
 }
 
 fn parse_type(arg: &str) -> Result<TransferType, ParseError> {
-    let words: Vec<String> = arg
-        .split_whitespace()
-        .map(str::to_ascii_uppercase)
-        .collect();
+    let words: Vec<String> = arg.split_whitespace().map(str::to_ascii_uppercase).collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words[..] {
         ["A"] | ["A", "N"] => Ok(TransferType::Ascii),
         ["I"] | ["L", "8"] => Ok(TransferType::Image),
-        ["A", "T" | "C"] | ["E", ..] | ["L", _] => Err(ParseError::Unsupported(
-            "only TYPE A, I and L 8 are supported",
-        )),
+        ["A", "T" | "C"] | ["E", ..] | ["L", _] => Err(ParseError::Unsupported("only TYPE A, I and L 8 are supported")),
         _ => Err(ParseError::BadArgument("TYPE takes A, I or L 8")),
     }
 }
@@ -255,19 +238,12 @@ fn parse_type(arg: &str) -> Result<TransferType, ParseError> {
 /// `h1,h2,h3,h4,p1,p2` (RFC 959 §4.1.2).
 pub fn parse_port(arg: &str) -> Result<SocketAddr, ParseError> {
     const BAD: ParseError = ParseError::BadArgument("PORT takes h1,h2,h3,h4,p1,p2");
-    let nums: Vec<u8> = arg
-        .trim()
-        .split(',')
-        .map(|s| s.trim().parse::<u8>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| BAD)?;
+    let nums: Vec<u8> =
+        arg.trim().split(',').map(|s| s.trim().parse::<u8>()).collect::<Result<_, _>>().map_err(|_| BAD)?;
     let [a, b, c, d, p1, p2] = nums[..] else {
         return Err(BAD);
     };
-    Ok(SocketAddr::new(
-        IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
-        u16::from(p1) << 8 | u16::from(p2),
-    ))
+    Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(a, b, c, d)), u16::from(p1) << 8 | u16::from(p2)))
 }
 
 /// `<d><proto><d><addr><d><port><d>` (RFC 2428 §2).
@@ -301,10 +277,7 @@ fn parse_epsv(arg: &str) -> Result<EpsvArg, ParseError> {
     match arg.trim() {
         "" => Ok(EpsvArg::Any),
         a if a.eq_ignore_ascii_case("ALL") => Ok(EpsvArg::All),
-        a => a
-            .parse::<u8>()
-            .map(EpsvArg::Protocol)
-            .map_err(|_| ParseError::BadArgument("EPSV takes 1, 2 or ALL")),
+        a => a.parse::<u8>().map(EpsvArg::Protocol).map_err(|_| ParseError::BadArgument("EPSV takes 1, 2 or ALL")),
     }
 }
 
@@ -326,14 +299,7 @@ pub fn parse_timeval(s: &str) -> Option<i64> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    crate::sys::time::unix_from_utc(
-        i64::from(n(0..4)?),
-        n(4..6)?,
-        n(6..8)?,
-        n(8..10)?,
-        n(10..12)?,
-        n(12..14)?,
-    )
+    crate::sys::time::unix_from_utc(i64::from(n(0..4)?), n(4..6)?, n(6..8)?, n(8..10)?, n(10..12)?, n(12..14)?)
 }
 
 #[cfg(test)]
@@ -354,10 +320,7 @@ mod tests {
 
     #[test]
     fn rfc959_arguments_keep_spaces() {
-        assert_eq!(
-            p("RETR dir with space/a b.txt"),
-            Ok(Command::Retr("dir with space/a b.txt".into()))
-        );
+        assert_eq!(p("RETR dir with space/a b.txt"), Ok(Command::Retr("dir with space/a b.txt".into())));
         assert_eq!(p("PASS"), Ok(Command::Pass(String::new())));
     }
 
@@ -388,48 +351,19 @@ mod tests {
 
     #[test]
     fn rfc959_port_argument() {
-        assert_eq!(
-            p("PORT 127,0,0,1,4,1"),
-            Ok(Command::Port("127.0.0.1:1025".parse().unwrap()))
-        );
-        assert!(matches!(
-            p("PORT 127,0,0,1,4"),
-            Err(ParseError::BadArgument(_))
-        ));
-        assert!(matches!(
-            p("PORT 256,0,0,1,4,1"),
-            Err(ParseError::BadArgument(_))
-        ));
+        assert_eq!(p("PORT 127,0,0,1,4,1"), Ok(Command::Port("127.0.0.1:1025".parse().unwrap())));
+        assert!(matches!(p("PORT 127,0,0,1,4"), Err(ParseError::BadArgument(_))));
+        assert!(matches!(p("PORT 256,0,0,1,4,1"), Err(ParseError::BadArgument(_))));
     }
 
     #[test]
     fn rfc2428_eprt_and_epsv() {
-        assert_eq!(
-            p("EPRT |1|127.0.0.1|6446|"),
-            Ok(Command::Eprt(EprtArg::Addr(
-                "127.0.0.1:6446".parse().unwrap()
-            )))
-        );
-        assert_eq!(
-            p("EPRT |2|::1|6446|"),
-            Ok(Command::Eprt(EprtArg::Addr("[::1]:6446".parse().unwrap())))
-        );
-        assert_eq!(
-            p("EPRT !2!::1!6446!"),
-            Ok(Command::Eprt(EprtArg::Addr("[::1]:6446".parse().unwrap())))
-        );
-        assert_eq!(
-            p("EPRT |3|x|1|"),
-            Ok(Command::Eprt(EprtArg::UnsupportedProtocol))
-        );
-        assert!(matches!(
-            p("EPRT |1|::1|6446|"),
-            Err(ParseError::BadArgument(_))
-        ));
-        assert!(matches!(
-            p("EPRT |1|127.0.0.1|99999|"),
-            Err(ParseError::BadArgument(_))
-        ));
+        assert_eq!(p("EPRT |1|127.0.0.1|6446|"), Ok(Command::Eprt(EprtArg::Addr("127.0.0.1:6446".parse().unwrap()))));
+        assert_eq!(p("EPRT |2|::1|6446|"), Ok(Command::Eprt(EprtArg::Addr("[::1]:6446".parse().unwrap()))));
+        assert_eq!(p("EPRT !2!::1!6446!"), Ok(Command::Eprt(EprtArg::Addr("[::1]:6446".parse().unwrap()))));
+        assert_eq!(p("EPRT |3|x|1|"), Ok(Command::Eprt(EprtArg::UnsupportedProtocol)));
+        assert!(matches!(p("EPRT |1|::1|6446|"), Err(ParseError::BadArgument(_))));
+        assert!(matches!(p("EPRT |1|127.0.0.1|99999|"), Err(ParseError::BadArgument(_))));
         assert_eq!(p("EPSV"), Ok(Command::Epsv(EpsvArg::Any)));
         assert_eq!(p("EPSV all"), Ok(Command::Epsv(EpsvArg::All)));
         assert_eq!(p("EPSV 2"), Ok(Command::Epsv(EpsvArg::Protocol(2))));
@@ -438,14 +372,8 @@ mod tests {
     #[test]
     fn rfc3659_rest_and_mfmt() {
         assert_eq!(p("REST 100"), Ok(Command::Rest(100)));
-        assert_eq!(
-            p("MFMT 20240601120000 a.txt"),
-            Ok(Command::Mfmt(1_717_243_200, "a.txt".into()))
-        );
-        assert!(matches!(
-            p("MFMT 2024 a.txt"),
-            Err(ParseError::BadArgument(_))
-        ));
+        assert_eq!(p("MFMT 20240601120000 a.txt"), Ok(Command::Mfmt(1_717_243_200, "a.txt".into())));
+        assert!(matches!(p("MFMT 2024 a.txt"), Err(ParseError::BadArgument(_))));
         assert_eq!(parse_timeval("19700101000000"), Some(0));
     }
 }

@@ -39,11 +39,7 @@ pub struct LineAssembler {
 
 impl Default for LineAssembler {
     fn default() -> Self {
-        LineAssembler {
-            line: Vec::with_capacity(128),
-            telnet: Telnet::Data,
-            overflow: false,
-        }
+        LineAssembler { line: Vec::with_capacity(128), telnet: Telnet::Data, overflow: false }
     }
 }
 
@@ -115,13 +111,7 @@ pub struct Control {
 
 impl Control {
     pub fn new(stream: TcpStream) -> Control {
-        Control {
-            stream,
-            buf: vec![0; 4096].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            lines: LineAssembler::default(),
-        }
+        Control { stream, buf: vec![0; 4096].into_boxed_slice(), start: 0, end: 0, lines: LineAssembler::default() }
     }
 
     pub fn stream(&self) -> &TcpStream {
@@ -188,30 +178,18 @@ mod tests {
 
     #[test]
     fn crlf_and_bare_lf_end_lines() {
-        assert_eq!(
-            lines(b"NOOP\r\nPWD\n"),
-            vec![
-                Line::Command(b"NOOP".to_vec()),
-                Line::Command(b"PWD".to_vec())
-            ]
-        );
+        assert_eq!(lines(b"NOOP\r\nPWD\n"), vec![Line::Command(b"NOOP".to_vec()), Line::Command(b"PWD".to_vec())]);
     }
 
     #[test]
     fn rfc959_abor_after_telnet_ip_and_synch() {
         // IAC IP IAC DM ABOR — the DM may arrive as urgent data, inline with SO_OOBINLINE.
-        assert_eq!(
-            lines(b"\xff\xf4\xff\xf2ABOR\r\n"),
-            vec![Line::Command(b"ABOR".to_vec())]
-        );
+        assert_eq!(lines(b"\xff\xf4\xff\xf2ABOR\r\n"), vec![Line::Command(b"ABOR".to_vec())]);
     }
 
     #[test]
     fn telnet_negotiation_and_escaped_iac() {
-        assert_eq!(
-            lines(b"\xff\xfb\x01NO\xff\xffOP\r\n"),
-            vec![Line::Command(b"NO\xffOP".to_vec())]
-        );
+        assert_eq!(lines(b"\xff\xfb\x01NO\xff\xffOP\r\n"), vec![Line::Command(b"NO\xffOP".to_vec())]);
     }
 
     #[test]
@@ -219,10 +197,7 @@ mod tests {
         let mut a = LineAssembler::default();
         assert_eq!(a.feed(b"RE"), (None, 2));
         assert_eq!(a.feed(b"TR x\r"), (None, 5));
-        assert_eq!(
-            a.feed(b"\nNOOP"),
-            (Some(Line::Command(b"RETR x".to_vec())), 1)
-        );
+        assert_eq!(a.feed(b"\nNOOP"), (Some(Line::Command(b"RETR x".to_vec())), 1));
     }
 
     #[test]
@@ -233,16 +208,10 @@ mod tests {
         let (l, used) = a.feed(&input);
         assert_eq!(l, Some(Line::TooLong));
         assert!(a.line.capacity() <= MAX_COMMAND_LINE + 1);
-        assert_eq!(
-            a.feed(&input[used..]).0,
-            Some(Line::Command(b"NOOP".to_vec()))
-        );
+        assert_eq!(a.feed(&input[used..]).0, Some(Line::Command(b"NOOP".to_vec())));
         // Exactly at the limit is still fine.
         let mut ok = vec![b'B'; MAX_COMMAND_LINE];
         ok.extend_from_slice(b"\r\n");
-        assert_eq!(
-            lines(&ok),
-            vec![Line::Command(vec![b'B'; MAX_COMMAND_LINE])]
-        );
+        assert_eq!(lines(&ok), vec![Line::Command(vec![b'B'; MAX_COMMAND_LINE])]);
     }
 }

@@ -42,10 +42,8 @@ static PORT_SEED: AtomicU32 = AtomicU32::new(0);
 /// A cheap spread of starting points so concurrent sessions don't all probe
 /// the same port first. Not security-relevant: the peer check guards the port.
 fn start_offset(span: u32) -> u32 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let n = PORT_SEED.fetch_add(7919, Ordering::Relaxed);
     nanos.wrapping_add(n) % span
 }
@@ -78,23 +76,14 @@ impl PassiveListener {
     /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
     /// addresses are dropped and logged and the wait goes on, unless
     /// `promiscuous` (pasv_promiscuous) is set.
-    pub fn accept(
-        self,
-        peer: IpAddr,
-        timeout: Duration,
-        promiscuous: bool,
-    ) -> Result<TcpStream, DataError> {
+    pub fn accept(self, peer: IpAddr, timeout: Duration, promiscuous: bool) -> Result<TcpStream, DataError> {
         let deadline = Instant::now() + timeout;
         let mut refused = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
             if left.is_zero() || net::poll(&mut fds, Some(left)).map_err(DataError::Io)? == 0 {
-                return Err(if refused {
-                    DataError::BadIp
-                } else {
-                    DataError::Timeout
-                });
+                return Err(if refused { DataError::BadIp } else { DataError::Timeout });
             }
             let (stream, from) = match self.listener.accept() {
                 Ok(s) => s,
@@ -105,10 +94,7 @@ impl PassiveListener {
                 return Ok(stream);
             }
             // RFC 2577 §5 (port stealing): only the control peer may connect.
-            warn!(
-                "passive data connection from {} refused: control peer is {peer}",
-                from.ip().to_canonical()
-            );
+            warn!("passive data connection from {} refused: control peer is {peer}", from.ip().to_canonical());
             refused = true;
         }
     }

@@ -49,13 +49,9 @@ fn io_reply(e: &io::Error, what: &str) -> Reply {
         NotADirectory => Reply::new(550, format!("{what}: Not a directory.")),
         IsADirectory => Reply::new(550, format!("{what}: Is a directory.")),
         DirectoryNotEmpty => Reply::new(550, format!("{what}: Directory not empty.")),
-        StorageFull | QuotaExceeded => {
-            Reply::new(452, format!("{what}: Insufficient storage space."))
-        }
+        StorageFull | QuotaExceeded => Reply::new(452, format!("{what}: Insufficient storage space.")),
         FileTooLarge => Reply::new(552, format!("{what}: File too large.")),
-        InvalidInput | InvalidFilename => {
-            Reply::new(553, format!("{what}: Not a valid file name or file type."))
-        }
+        InvalidInput | InvalidFilename => Reply::new(553, format!("{what}: Not a valid file name or file type.")),
         _ if e.raw_os_error() == Some(libc::ELOOP) => {
             Reply::new(550, format!("{what}: Too many levels of symbolic links."))
         }

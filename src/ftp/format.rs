@@ -92,10 +92,7 @@ pub fn clean(name: &str) -> String {
 /// RFC 3659 time-val `YYYYMMDDHHMMSS`, UTC.
 pub fn timeval(secs: i64) -> String {
     let c = civil_utc(secs);
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    format!("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// The MLSx facts rftpd offers, in FEAT order.
@@ -125,33 +122,17 @@ impl FactSet {
     }
 
     pub fn has(&self, fact: &str) -> bool {
-        FACTS
-            .iter()
-            .position(|f| *f == fact)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+        FACTS.iter().position(|f| *f == fact).is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
     /// `type;size;` — the selected facts, as OPTS MLST answers.
     pub fn selected(&self) -> String {
-        FACTS
-            .iter()
-            .filter(|f| self.has(f))
-            .map(|f| format!("{f};"))
-            .collect()
+        FACTS.iter().filter(|f| self.has(f)).map(|f| format!("{f};")).collect()
     }
 
     /// The FEAT line: every fact, selected ones starred.
     pub fn feat(&self) -> String {
-        FACTS
-            .iter()
-            .map(|f| {
-                if self.has(f) {
-                    format!("{f}*;")
-                } else {
-                    format!("{f};")
-                }
-            })
-            .collect()
+        FACTS.iter().map(|f| if self.has(f) { format!("{f}*;") } else { format!("{f};") }).collect()
     }
 }
 
@@ -223,22 +204,10 @@ mod tests {
             name: "readme.txt",
             link_target: None,
         };
-        assert_eq!(
-            ls_line(&e, NOW, 0),
-            "-rw-r--r--    1 ftp      ftp            18 Jun 01  2024 readme.txt"
-        );
-        let e = LsEntry {
-            mode: libc::S_IFDIR | 0o755,
-            size: 4096,
-            nlink: 2,
-            mtime: NOW - 75,
-            name: "dir with space",
-            ..e
-        };
-        assert_eq!(
-            ls_line(&e, NOW, 0),
-            "drwxr-xr-x    2 ftp      ftp          4096 Nov 25 03:00 dir with space"
-        );
+        assert_eq!(ls_line(&e, NOW, 0), "-rw-r--r--    1 ftp      ftp            18 Jun 01  2024 readme.txt");
+        let e =
+            LsEntry { mode: libc::S_IFDIR | 0o755, size: 4096, nlink: 2, mtime: NOW - 75, name: "dir with space", ..e };
+        assert_eq!(ls_line(&e, NOW, 0), "drwxr-xr-x    2 ftp      ftp          4096 Nov 25 03:00 dir with space");
         let e = LsEntry {
             mode: libc::S_IFLNK | 0o777,
             size: 10,
@@ -247,10 +216,7 @@ mod tests {
             link_target: Some("readme.txt"),
             ..e
         };
-        assert_eq!(
-            ls_line(&e, NOW, 0),
-            "lrwxrwxrwx    1 ftp      ftp            10 Nov 25 03:00 link -> readme.txt"
-        );
+        assert_eq!(ls_line(&e, NOW, 0), "lrwxrwxrwx    1 ftp      ftp            10 Nov 25 03:00 link -> readme.txt");
     }
 
     #[test]
@@ -293,10 +259,7 @@ mod tests {
         let only = FactSet::parse("size;TYPE;bogus;");
         assert_eq!(mlsx_line(&e, only), "type=file;size=18; a b");
         assert_eq!(only.selected(), "type;size;");
-        assert_eq!(
-            FactSet::default().feat(),
-            "type*;size*;modify*;perm*;unique*;unix.mode;"
-        );
+        assert_eq!(FactSet::default().feat(), "type*;size*;modify*;perm*;unique*;unix.mode;");
     }
 
     #[test]

@@ -32,17 +32,9 @@ pub struct Shared {
 impl Shared {
     /// Opens what the config names (the xferlog file).
     pub fn new(config: Arc<Config>) -> std::io::Result<Shared> {
-        let xferlog = if config.xferlog_enable {
-            Some(LogFile::open(&config.xferlog_file)?)
-        } else {
-            None
-        };
+        let xferlog = if config.xferlog_enable { Some(LogFile::open(&config.xferlog_file)?) } else { None };
         let users = UserFile::new(&config.user_file);
-        Ok(Shared {
-            config,
-            users,
-            xferlog,
-        })
+        Ok(Shared { config, users, xferlog })
     }
 }
 

@@ -39,19 +39,15 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
         return Response::Reply(Reply::new(503, "Login with USER first."));
     };
     let (sid, ip) = (env.sid, env.peer.ip());
-    let result =
-        auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
-            LoggedIn::new(id).map_err(|e| {
-                warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
-                AuthError::Denied
-            })
-        });
+    let result = auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
+        LoggedIn::new(id).map_err(|e| {
+            warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
+            AuthError::Denied
+        })
+    });
     match result {
         Ok(li) => {
-            info!(
-                "session={sid} client={ip} user={} login ok",
-                li.identity.name
-            );
+            info!("session={sid} client={ip} user={} login ok", li.identity.name);
             *phase = Phase::LoggedIn(Box::new(li));
             Response::Reply(Reply::new(230, "Login successful."))
         }
@@ -64,11 +60,7 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
             std::thread::sleep(env.config.delay_failed_login);
             let reply = Reply::new(530, "Login incorrect.");
             let max = env.config.max_login_fails;
-            if max > 0 && options.failed_logins >= max {
-                Response::Close(reply)
-            } else {
-                Response::Reply(reply)
-            }
+            if max > 0 && options.failed_logins >= max { Response::Close(reply) } else { Response::Reply(reply) }
         }
     }
 }

@@ -24,19 +24,11 @@ pub fn quote_path(path: &str) -> String {
 
 impl Reply {
     pub fn new(code: u16, text: impl Into<String>) -> Reply {
-        Reply {
-            code,
-            lines: vec![text.into()],
-        }
+        Reply { code, lines: vec![text.into()] }
     }
 
     /// `code-first`, the middle lines, then `code last`.
-    pub fn multi(
-        code: u16,
-        first: impl Into<String>,
-        middle: Vec<String>,
-        last: impl Into<String>,
-    ) -> Reply {
+    pub fn multi(code: u16, first: impl Into<String>, middle: Vec<String>, last: impl Into<String>) -> Reply {
         let mut lines = Vec::with_capacity(middle.len() + 2);
         lines.push(first.into());
         lines.extend(middle);
@@ -87,12 +79,7 @@ mod tests {
 
     #[test]
     fn rfc959_multi_line_framing() {
-        let r = Reply::multi(
-            211,
-            "Features:",
-            vec![" EPSV".into(), "220 looks like a code".into()],
-            "End",
-        );
+        let r = Reply::multi(211, "Features:", vec![" EPSV".into(), "220 looks like a code".into()], "End");
         assert_eq!(
             String::from_utf8(r.to_bytes()).unwrap(),
             "211-Features:\r\n EPSV\r\n 220 looks like a code\r\n211 End\r\n"

@@ -39,30 +39,17 @@ pub fn serve(stream: TcpStream, sid: u64, shared: &Shared) {
     };
     let (peer, local) = (canonical(peer), canonical(local));
     let config = shared.config.clone();
-    let env = Env {
-        config: &config,
-        shared,
-        peer,
-        local,
-        sid,
-    };
+    let env = Env { config: &config, shared, peer, local, sid };
     info!("session={sid} client={} connected", peer.ip());
     let setup = net::tune_control(&stream)
         .and_then(|()| stream.set_read_timeout(Some(config.idle_session_timeout)))
         .and_then(|()| stream.set_write_timeout(Some(config.idle_session_timeout)));
     if let Err(e) = setup {
-        warn!(
-            "session={sid} client={} control socket set-up failed: {e}",
-            peer.ip()
-        );
+        warn!("session={sid} client={} control socket set-up failed: {e}", peer.ip());
         return;
     }
-    let mut session = Session {
-        env: &env,
-        control: Control::new(stream),
-        phase: Phase::AwaitingUser,
-        options: Options::default(),
-    };
+    let mut session =
+        Session { env: &env, control: Control::new(stream), phase: Phase::AwaitingUser, options: Options::default() };
     let end = session.run();
     session.stop_transfer();
     info!("session={sid} client={} closed: {end}", peer.ip());
@@ -91,12 +78,7 @@ impl Session<'_> {
         loop {
             let event = match self.next_event() {
                 Ok(ev) => ev,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                     let _ = self.send(&Reply::new(421, "Timeout."));
                     return "idle timeout".into();
                 }
@@ -111,11 +93,7 @@ impl Session<'_> {
                 }
                 Event::Line(None) => return "client closed the connection".into(),
                 Event::Line(Some(Line::TooLong)) => {
-                    warn!(
-                        "session={} client={} command line too long",
-                        self.env.sid,
-                        self.env.peer.ip()
-                    );
+                    warn!("session={} client={} command line too long", self.env.sid, self.env.peer.ip());
                     Response::Reply(Reply::new(500, "Command line too long."))
                 }
                 Event::Line(Some(Line::Command(bytes))) => self.handle(&bytes),
@@ -155,14 +133,9 @@ impl Session<'_> {
         if !self.running() || self.control.has_buffered() {
             return self.control.read_line().map(Event::Line);
         }
-        let Phase::LoggedIn(li) = &self.phase else {
-            unreachable!("running implies logged in")
-        };
+        let Phase::LoggedIn(li) = &self.phase else { unreachable!("running implies logged in") };
         let done = li.running.as_ref().expect("running").0.done_fd();
-        let mut fds = [
-            PollFd::new(self.control.fd(), PollFlags::POLLIN),
-            PollFd::new(done, PollFlags::POLLIN),
-        ];
+        let mut fds = [PollFd::new(self.control.fd(), PollFlags::POLLIN), PollFd::new(done, PollFlags::POLLIN)];
         net::poll(&mut fds, None)?;
         if net::is_ready(&fds[0]) {
             return self.control.read_line().map(Event::Line);
@@ -209,33 +182,26 @@ impl Session<'_> {
         if self.running() {
             match cmd {
                 Command::Abor | Command::Stat(None) | Command::Noop => {
-                    let Phase::LoggedIn(li) = &mut self.phase else {
-                        unreachable!()
-                    };
+                    let Phase::LoggedIn(li) = &mut self.phase else { unreachable!() };
                     return handlers::transfer::during(li, self.env, &mut self.control, &cmd);
                 }
                 // Anything else waits for the transfer's end, as in a classic
                 // server that reads the next command only after the transfer.
                 _ => {
                     if let Err(e) = self.finish_transfer() {
-                        return Response::Close(Reply::new(
-                            421,
-                            format!("Control connection error: {e}"),
-                        ));
+                        return Response::Close(Reply::new(421, format!("Control connection error: {e}")));
                     }
                 }
             }
         }
         match &mut self.phase {
-            Phase::LoggedIn(li) => {
-                match handlers::dispatch(li, self.env, &mut self.control, &mut self.options, cmd) {
-                    handlers::Dispatch::Respond(r) => r,
-                    handlers::Dispatch::Reinitialize(r) => {
-                        self.phase = Phase::AwaitingUser;
-                        r
-                    }
+            Phase::LoggedIn(li) => match handlers::dispatch(li, self.env, &mut self.control, &mut self.options, cmd) {
+                handlers::Dispatch::Respond(r) => r,
+                handlers::Dispatch::Reinitialize(r) => {
+                    self.phase = Phase::AwaitingUser;
+                    r
                 }
-            }
+            },
             _ => prelogin::handle(&mut self.phase, self.env, &mut self.options, cmd),
         }
     }
@@ -246,14 +212,8 @@ pub fn parse_error_reply(e: ParseError) -> Reply {
     match e {
         ParseError::Empty => Reply::new(500, "Empty command."),
         ParseError::Unknown(_) => Reply::new(500, "Unknown command."),
-        ParseError::BadArgument(why) => Reply::new(
-            501,
-            format!("Syntax error in parameters or arguments: {why}."),
-        ),
-        ParseError::Unsupported(why) => Reply::new(
-            504,
-            format!("Command not implemented for that parameter: {why}."),
-        ),
+        ParseError::BadArgument(why) => Reply::new(501, format!("Syntax error in parameters or arguments: {why}.")),
+        ParseError::Unsupported(why) => Reply::new(504, format!("Command not implemented for that parameter: {why}.")),
         ParseError::NotUtf8 => Reply::new(501, "Command is not valid UTF-8."),
     }
 }

@@ -17,11 +17,7 @@ use std::time::{Duration, Instant};
 /// What a transfer moves.
 pub enum Payload {
     /// RETR: a file from `offset`; TYPE I uses sendfile(2), TYPE A converts LF → CRLF.
-    File {
-        file: File,
-        offset: u64,
-        ascii: bool,
-    },
+    File { file: File, offset: u64, ascii: bool },
     /// LIST/NLST/MLSD: a listing already in wire form.
     Buffer(Vec<u8>),
     /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
@@ -70,29 +66,18 @@ pub struct Running {
 impl Running {
     /// Starts the helper thread for `payload` over `data`.
     pub fn start(name: String, data: TcpStream, payload: Payload) -> io::Result<Running> {
-        let (done, done_tx) =
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
+        let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
         let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
         let data_clone = data.try_clone()?;
         let (a, p) = (abort.clone(), progress.clone());
         let started = Instant::now();
-        let handle = std::thread::Builder::new()
-            .name(name)
-            .stack_size(THREAD_STACK)
-            .spawn(move || {
-                let report = run(data, payload, &a, &p, started);
-                drop(done_tx);
-                report
-            })?;
-        Ok(Running {
-            handle,
-            abort,
-            progress,
-            data: data_clone,
-            done,
-            started,
-        })
+        let handle = std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || {
+            let report = run(data, payload, &a, &p, started);
+            drop(done_tx);
+            report
+        })?;
+        Ok(Running { handle, abort, progress, data: data_clone, done, started })
     }
 
     pub fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -130,16 +115,8 @@ fn run(
     started: Instant,
 ) -> TransferReport {
     let result = match payload {
-        Payload::File {
-            file,
-            offset,
-            ascii: false,
-        } => send_file(&data, &file, offset, abort, progress),
-        Payload::File {
-            mut file,
-            offset,
-            ascii: true,
-        } => send_ascii(&mut data, &mut file, offset, abort, progress),
+        Payload::File { file, offset, ascii: false } => send_file(&data, &file, offset, abort, progress),
+        Payload::File { mut file, offset, ascii: true } => send_ascii(&mut data, &mut file, offset, abort, progress),
         Payload::Buffer(buf) => send_buffer(&mut data, &buf, abort, progress),
         Payload::Receive { sink, ascii } => receive(&mut data, sink, ascii, abort, progress),
     };
@@ -152,19 +129,11 @@ fn run(
         // A clean end of data: FIN, not RST.
         let _ = data.shutdown(Shutdown::Write);
     }
-    TransferReport {
-        bytes: progress.load(Ordering::Relaxed),
-        elapsed: started.elapsed(),
-        outcome,
-    }
+    TransferReport { bytes: progress.load(Ordering::Relaxed), elapsed: started.elapsed(), outcome }
 }
 
 fn aborted(abort: &AtomicBool) -> Result<(), Outcome> {
-    if abort.load(Ordering::Relaxed) {
-        Err(Outcome::Aborted)
-    } else {
-        Ok(())
-    }
+    if abort.load(Ordering::Relaxed) { Err(Outcome::Aborted) } else { Ok(()) }
 }
 
 fn send_file(
@@ -177,8 +146,7 @@ fn send_file(
     let mut off = offset as i64;
     loop {
         aborted(abort)?;
-        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, SENDFILE_CHUNK)
-        {
+        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, SENDFILE_CHUNK) {
             Ok(n) => n,
             // sendfile reports read errors of the file and write errors of the socket alike;
             // EIO is the file's, everything else the connection's.
@@ -216,12 +184,7 @@ fn send_ascii(
     }
 }
 
-fn send_buffer(
-    data: &mut TcpStream,
-    buf: &[u8],
-    abort: &AtomicBool,
-    progress: &AtomicU64,
-) -> Result<(), Outcome> {
+fn send_buffer(data: &mut TcpStream, buf: &[u8], abort: &AtomicBool, progress: &AtomicU64) -> Result<(), Outcome> {
     for chunk in buf.chunks(COPY_BUFFER) {
         aborted(abort)?;
         data.write_all(chunk).map_err(Outcome::Network)?;

@@ -59,10 +59,7 @@ fn file_type(st: &FileStat) -> SFlag {
 }
 
 fn no_name() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the root directory has no name",
-    )
+    io::Error::new(io::ErrorKind::InvalidInput, "the root directory has no name")
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -72,10 +69,7 @@ impl Jail {
     pub fn open(root_path: &Path) -> io::Result<Jail> {
         let dir = File::open(root_path)?;
         let root = sysfs::open_in_root(dir.as_fd(), "", OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?;
-        Ok(Jail {
-            root,
-            root_path: root_path.to_owned(),
-        })
+        Ok(Jail { root, root_path: root_path.to_owned() })
     }
 
     /// Where a virtual path lies on the host, for logs only (xferlog).
@@ -90,16 +84,12 @@ impl Jail {
     /// The directory holding `p`'s final name, and that name.
     fn parent_of(&self, p: &VirtualPath) -> io::Result<(OwnedFd, Name)> {
         let (parent, name) = p.split_last().ok_or_else(no_name)?;
-        Ok((
-            self.resolve(&parent, OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?,
-            name,
-        ))
+        Ok((self.resolve(&parent, OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?, name))
     }
 
     /// Succeeds when `p` is a directory (following symlinks inside the root).
     pub fn check_dir(&self, p: &VirtualPath) -> io::Result<()> {
-        self.resolve(p, OFlag::O_PATH | OFlag::O_DIRECTORY, 0)
-            .map(drop)
+        self.resolve(p, OFlag::O_PATH | OFlag::O_DIRECTORY, 0).map(drop)
     }
 
     /// `stat` following symlinks inside the root.
@@ -127,10 +117,7 @@ impl Jail {
             return Err(io::Error::from(io::ErrorKind::IsADirectory));
         }
         if !is_regular(&st) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
         }
         sysfs::set_blocking(fd.as_fd())?;
         Ok(File::from(fd))
@@ -156,12 +143,7 @@ impl Jail {
     pub fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> io::Result<()> {
         let (from_dir, from_name) = self.parent_of(from)?;
         let (to_dir, to_name) = self.parent_of(to)?;
-        sysfs::rename_at(
-            from_dir.as_fd(),
-            from_name.as_cstr(),
-            to_dir.as_fd(),
-            to_name.as_cstr(),
-        )
+        sysfs::rename_at(from_dir.as_fd(), from_name.as_cstr(), to_dir.as_fd(), to_name.as_cstr())
     }
 
     pub fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
@@ -201,16 +183,8 @@ impl Jail {
             let Ok(stat) = sysfs::lstat_at(fd.as_fd(), cname) else {
                 continue;
             };
-            let link_target = if is_symlink(&stat) {
-                sysfs::readlink_at(fd.as_fd(), cname).ok()
-            } else {
-                None
-            };
-            entries.push(Entry {
-                name: std::ffi::OsStr::from_bytes(bytes).to_owned(),
-                stat,
-                link_target,
-            });
+            let link_target = if is_symlink(&stat) { sysfs::readlink_at(fd.as_fd(), cname).ok() } else { None };
+            entries.push(Entry { name: std::ffi::OsStr::from_bytes(bytes).to_owned(), stat, link_target });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Listing { entries, truncated })
@@ -240,13 +214,7 @@ impl Jail {
             use std::os::unix::fs::PermissionsExt;
             let _ = file.set_permissions(std::fs::Permissions::from_mode(st.st_mode & 0o7777));
         }
-        Ok(Upload {
-            dir,
-            temp,
-            target,
-            file: Some(file),
-            committed: false,
-        })
+        Ok(Upload { dir, temp, target, file: Some(file), committed: false })
     }
 
     /// Opens an existing regular file for writing from `offset` on (STOR after
@@ -255,16 +223,10 @@ impl Jail {
         let fd = self.resolve(p, OFlag::O_WRONLY | OFlag::O_NONBLOCK, 0)?;
         let st = sysfs::fstat(fd.as_fd())?;
         if !is_regular(&st) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
         }
         if offset > st.st_size as u64 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "restart offset past end of file",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "restart offset past end of file"));
         }
         sysfs::set_blocking(fd.as_fd())?;
         let mut file = File::from(fd);
@@ -278,10 +240,7 @@ impl Jail {
         let flags = OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CREAT | OFlag::O_NONBLOCK;
         let fd = self.resolve(p, flags, mode)?;
         if !is_regular(&sysfs::fstat(fd.as_fd())?) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
         }
         sysfs::set_blocking(fd.as_fd())?;
         Ok(File::from(fd))
@@ -289,19 +248,10 @@ impl Jail {
 
     /// Creates a new file whose name does not exist yet: `p`, then `p.1`,
     /// `p.2`, … (STOU). Returns the file and the name chosen.
-    pub fn create_unique(
-        &self,
-        p: &VirtualPath,
-        mode: u32,
-        tries: u32,
-    ) -> io::Result<(File, VirtualPath)> {
+    pub fn create_unique(&self, p: &VirtualPath, mode: u32, tries: u32) -> io::Result<(File, VirtualPath)> {
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
         for i in 0..tries {
-            let candidate = if i == 0 {
-                p.clone()
-            } else {
-                VirtualPath::root().resolve(&format!("{p}.{i}"))?
-            };
+            let candidate = if i == 0 { p.clone() } else { VirtualPath::root().resolve(&format!("{p}.{i}"))? };
             match self.resolve(&candidate, flags, mode) {
                 Ok(fd) => return Ok((File::from(fd), candidate)),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -330,12 +280,7 @@ impl Upload {
     /// Closes the data and renames it over the target in one atomic step.
     pub fn commit(mut self) -> io::Result<()> {
         drop(self.file.take());
-        sysfs::rename_at(
-            self.dir.as_fd(),
-            self.temp.as_cstr(),
-            self.dir.as_fd(),
-            self.target.as_cstr(),
-        )?;
+        sysfs::rename_at(self.dir.as_fd(), self.temp.as_cstr(), self.dir.as_fd(), self.target.as_cstr())?;
         self.committed = true;
         Ok(())
     }

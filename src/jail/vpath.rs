@@ -30,11 +30,7 @@ impl VirtualPath {
         if text.contains('\0') {
             return Err(invalid("path contains NUL"));
         }
-        let mut parts: Vec<&str> = if text.starts_with('/') {
-            Vec::new()
-        } else {
-            self.components().collect()
-        };
+        let mut parts: Vec<&str> = if text.starts_with('/') { Vec::new() } else { self.components().collect() };
         for part in text.split('/') {
             match part {
                 "" | "." => {}
@@ -82,22 +78,14 @@ impl VirtualPath {
             return None;
         }
         let idx = self.0.rfind('/').expect("virtual paths start with /");
-        let parent = if idx == 0 {
-            VirtualPath::root()
-        } else {
-            VirtualPath(self.0[..idx].to_owned())
-        };
+        let parent = if idx == 0 { VirtualPath::root() } else { VirtualPath(self.0[..idx].to_owned()) };
         let name = Name::new(&self.0[idx + 1..]).ok()?;
         Some((parent, name))
     }
 
     /// This directory joined with one name.
     pub fn join(&self, name: &str) -> VirtualPath {
-        if self.is_root() {
-            VirtualPath(format!("/{name}"))
-        } else {
-            VirtualPath(format!("{}/{name}", self.0))
-        }
+        if self.is_root() { VirtualPath(format!("/{name}")) } else { VirtualPath(format!("{}/{name}", self.0)) }
     }
 
     /// The final component ("" for the root).
@@ -117,9 +105,7 @@ impl Name {
         if s.is_empty() || s == "." || s == ".." || s.contains('/') {
             return Err(invalid("not a single file name"));
         }
-        CString::new(s)
-            .map(Name)
-            .map_err(|_| invalid("name contains NUL"))
+        CString::new(s).map(Name).map_err(|_| invalid("name contains NUL"))
     }
 
     pub fn as_cstr(&self) -> &std::ffi::CStr {
@@ -136,12 +122,7 @@ mod tests {
     use super::*;
 
     fn r(cwd: &str, text: &str) -> String {
-        VirtualPath::root()
-            .resolve(cwd)
-            .unwrap()
-            .resolve(text)
-            .unwrap()
-            .0
+        VirtualPath::root().resolve(cwd).unwrap().resolve(text).unwrap().0
     }
 
     #[test]

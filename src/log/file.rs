@@ -13,19 +13,12 @@ pub struct LogFile {
 }
 
 fn open(path: &str) -> io::Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o640)
-        .open(path)
+    OpenOptions::new().create(true).append(true).mode(0o640).open(path)
 }
 
 impl LogFile {
     pub fn open(path: &str) -> io::Result<LogFile> {
-        Ok(LogFile {
-            path: path.to_owned(),
-            file: Arc::new(Mutex::new(open(path)?)),
-        })
+        Ok(LogFile { path: path.to_owned(), file: Arc::new(Mutex::new(open(path)?)) })
     }
 
     /// Opens the path again and swaps the handle (SIGHUP after a rotation).
@@ -40,19 +33,13 @@ impl LogFile {
         let mut buf = Vec::with_capacity(line.len() + 1);
         buf.extend_from_slice(line.as_bytes());
         buf.push(b'\n');
-        self.file
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .write_all(&buf)
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).write_all(&buf)
     }
 }
 
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .write_all(buf)?;
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).write_all(buf)?;
         Ok(buf.len())
     }
 

@@ -17,10 +17,7 @@ pub enum Target {
 /// Sets the global logger up once; later calls are ignored.
 pub fn init(target: Target) {
     let mut builder = env_logger::Builder::new();
-    builder
-        .filter_level(log::LevelFilter::Info)
-        .parse_default_env()
-        .write_style(env_logger::WriteStyle::Never);
+    builder.filter_level(log::LevelFilter::Info).parse_default_env().write_style(env_logger::WriteStyle::Never);
     builder.format(|buf, rec| {
         let c = civil_local(now());
         writeln!(

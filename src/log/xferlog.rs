@@ -33,16 +33,7 @@ pub struct XferRecord<'a> {
 
 /// Replaces whitespace and control characters so one field stays one token.
 fn token(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let t: String = s.chars().map(|c| if c.is_whitespace() || c.is_control() { '_' } else { c }).collect();
     if t.is_empty() { "_".into() } else { t }
 }
 
@@ -63,11 +54,7 @@ pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
         r.bytes,
         token(r.host_path),
         if r.ascii { 'a' } else { 'b' },
-        if r.direction == Direction::Outgoing {
-            'o'
-        } else {
-            'i'
-        },
+        if r.direction == Direction::Outgoing { 'o' } else { 'i' },
         match r.access {
             AccessMode::Anonymous => 'a',
             AccessMode::Real => 'r',
@@ -124,10 +111,7 @@ mod tests {
             complete: false,
         };
         let line = format(&r, 0);
-        assert!(
-            line.starts_with("Mon Jan  5 00:00:00 2026 3 ::1 0 /srv/a_b_c.txt b _ i g _ ftp 0 * i"),
-            "{line}"
-        );
+        assert!(line.starts_with("Mon Jan  5 00:00:00 2026 3 ::1 0 /srv/a_b_c.txt b _ i g _ ftp 0 * i"), "{line}");
         assert_eq!(line.split_whitespace().count(), 18);
     }
 }

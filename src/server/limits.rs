@@ -25,10 +25,7 @@ impl PerIp {
             return None;
         }
         *n += 1;
-        Some(Slot {
-            ip,
-            counts: self.counts.clone(),
-        })
+        Some(Slot { ip, counts: self.counts.clone() })
     }
 }
 

@@ -13,29 +13,16 @@ const BACKLOG: i32 = 512;
 pub fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
     let port = config.listen_port;
     if config.listen_address.is_empty() {
-        return match net::listen(
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
-            BACKLOG,
-        ) {
+        return match net::listen(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port), BACKLOG) {
             Ok(l) => Ok(vec![l]),
             Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
                 warn!("IPv6 is not available ({e}); listening on IPv4 only");
-                Ok(vec![bind_one(SocketAddr::new(
-                    IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                    port,
-                ))?])
+                Ok(vec![bind_one(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))?])
             }
-            Err(e) => Err(named(
-                e,
-                &SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
-            )),
+            Err(e) => Err(named(e, &SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port))),
         };
     }
-    config
-        .listen_address
-        .iter()
-        .map(|ip| bind_one(SocketAddr::new(*ip, port)))
-        .collect()
+    config.listen_address.iter().map(|ip| bind_one(SocketAddr::new(*ip, port))).collect()
 }
 
 fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {

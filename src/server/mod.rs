@@ -37,10 +37,7 @@ pub fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::
     let per_ip = limits::PerIp::default();
     let mut next_sid: u64 = 1;
     loop {
-        let mut fds: Vec<PollFd<'_>> = listeners
-            .iter()
-            .map(|l| PollFd::new(l.as_fd(), PollFlags::POLLIN))
-            .collect();
+        let mut fds: Vec<PollFd<'_>> = listeners.iter().map(|l| PollFd::new(l.as_fd(), PollFlags::POLLIN)).collect();
         fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
         net::poll(&mut fds, None)?;
         let ready: Vec<bool> = fds.iter().map(net::is_ready).collect();
@@ -79,38 +76,18 @@ pub fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::
 }
 
 /// Counts the new connection and hands it over, or refuses it with 421.
-fn admit(
-    pool: &mut Pool,
-    per_ip: &limits::PerIp,
-    shared: &Arc<Shared>,
-    stream: TcpStream,
-    sid: u64,
-) {
+fn admit(pool: &mut Pool, per_ip: &limits::PerIp, shared: &Arc<Shared>, stream: TcpStream, sid: u64) {
     let Ok(peer) = stream.peer_addr() else { return };
     let ip = peer.ip().to_canonical();
     let Some(slot) = per_ip.acquire(ip, shared.config.max_per_ip) else {
         info!("session={sid} client={ip} refused: max_per_ip reached");
-        refuse(
-            stream,
-            &Reply::new(
-                421,
-                "There are too many connections from your internet address.",
-            ),
-        );
+        refuse(stream, &Reply::new(421, "There are too many connections from your internet address."));
         return;
     };
-    let job = Job {
-        stream,
-        sid,
-        slot,
-        shared: shared.clone(),
-    };
+    let job = Job { stream, sid, slot, shared: shared.clone() };
     if let Err(job) = pool.try_hand_over(job) {
         info!("session={sid} client={ip} refused: max_clients reached");
-        refuse(
-            job.stream,
-            &Reply::new(421, "There are too many connected users, please try later."),
-        );
+        refuse(job.stream, &Reply::new(421, "There are too many connected users, please try later."));
     }
 }
 

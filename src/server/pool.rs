@@ -34,14 +34,7 @@ impl Pool {
     pub fn new(max: usize) -> Pool {
         let (jobs_tx, jobs_rx) = bounded(0);
         let (stop_tx, stop_rx) = bounded(0);
-        Pool {
-            jobs_tx,
-            jobs_rx,
-            _stop_tx: stop_tx,
-            stop_rx,
-            spawned: 0,
-            max,
-        }
+        Pool { jobs_tx, jobs_rx, _stop_tx: stop_tx, stop_rx, spawned: 0, max }
     }
 
     /// Gives the job to an idle worker, or to a new one while fewer than
@@ -56,11 +49,7 @@ impl Pool {
         }
         let (jobs, stop) = (self.jobs_rx.clone(), self.stop_rx.clone());
         let name = format!("worker-{}", self.spawned);
-        match std::thread::Builder::new()
-            .name(name)
-            .stack_size(THREAD_STACK)
-            .spawn(move || worker(job, jobs, stop))
-        {
+        match std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || worker(job, jobs, stop)) {
             Ok(_) => self.spawned += 1,
             // The job moved into the closure that failed to start; its socket is closed.
             Err(e) => error!("cannot start a worker thread: {e}"),

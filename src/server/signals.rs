@@ -21,19 +21,17 @@ pub fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
     let mut signals = Signals::new([SIGHUP, SIGUSR1, SIGTERM, SIGINT])?;
     let (tx, rx) = unbounded();
     let (wake_rx, mut wake_tx) = UnixStream::pair()?;
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for sig in signals.forever() {
-                let event = match sig {
-                    SIGHUP | SIGUSR1 => Event::ReopenLogs,
-                    _ => Event::Shutdown,
-                };
-                if tx.send(event).is_err() {
-                    return;
-                }
-                let _ = wake_tx.write_all(&[1]);
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        for sig in signals.forever() {
+            let event = match sig {
+                SIGHUP | SIGUSR1 => Event::ReopenLogs,
+                _ => Event::Shutdown,
+            };
+            if tx.send(event).is_err() {
+                return;
             }
-        })?;
+            let _ = wake_tx.write_all(&[1]);
+        }
+    })?;
     Ok((rx, wake_rx))
 }

@@ -6,12 +6,7 @@ use std::ffi::{CStr, CString, c_char, c_int, c_void};
 
 #[link(name = "crypt")]
 unsafe extern "C" {
-    fn crypt_rn(
-        phrase: *const c_char,
-        setting: *const c_char,
-        data: *mut c_void,
-        size: c_int,
-    ) -> *mut c_char;
+    fn crypt_rn(phrase: *const c_char, setting: *const c_char, data: *mut c_void, size: c_int) -> *mut c_char;
 }
 
 /// `sizeof(struct crypt_data)` in libxcrypt 4.x.
@@ -27,12 +22,7 @@ pub fn crypt(password: &str, setting: &str) -> Option<String> {
     // a zeroed buffer of the size libxcrypt expects, passed with that size.
     // crypt_rn returns NULL or a pointer into `data`, read before `data` drops.
     unsafe {
-        let out = crypt_rn(
-            phrase.as_ptr(),
-            setting.as_ptr(),
-            data.as_mut_ptr().cast(),
-            CRYPT_DATA_SIZE as c_int,
-        );
+        let out = crypt_rn(phrase.as_ptr(), setting.as_ptr(), data.as_mut_ptr().cast(), CRYPT_DATA_SIZE as c_int);
         if out.is_null() {
             return None;
         }

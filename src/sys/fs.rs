@@ -14,19 +14,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 /// Opens `path` relative to `root` as if `root` were `/`: `..`, absolute paths
 /// and symlinks can never leave it, and magic links (`/proc/self/fd/…`) are refused.
 /// An empty path means the root itself (passed to the kernel as `.`).
-pub fn open_in_root(
-    root: BorrowedFd<'_>,
-    path: &str,
-    flags: OFlag,
-    mode: u32,
-) -> io::Result<OwnedFd> {
+pub fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: OFlag, mode: u32) -> io::Result<OwnedFd> {
     let path = if path.is_empty() { "." } else { path };
     // openat2 refuses (EINVAL) any flag beside O_DIRECTORY/O_NOFOLLOW/O_CLOEXEC with O_PATH.
-    let extra = if flags.contains(OFlag::O_PATH) {
-        OFlag::O_CLOEXEC
-    } else {
-        OFlag::O_CLOEXEC | OFlag::O_NOCTTY
-    };
+    let extra = if flags.contains(OFlag::O_PATH) { OFlag::O_CLOEXEC } else { OFlag::O_CLOEXEC | OFlag::O_NOCTTY };
     let how = OpenHow::new()
         .flags(flags | extra)
         .mode(Mode::from_bits_truncate(mode))
@@ -71,12 +62,7 @@ pub fn rmdir_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
 }
 
 /// Atomically replaces `to` with `from` (both single names in their directory fds).
-pub fn rename_at(
-    from_dir: BorrowedFd<'_>,
-    from: &CStr,
-    to_dir: BorrowedFd<'_>,
-    to: &CStr,
-) -> io::Result<()> {
+pub fn rename_at(from_dir: BorrowedFd<'_>, from: &CStr, to_dir: BorrowedFd<'_>, to: &CStr) -> io::Result<()> {
     nix::fcntl::renameat(from_dir, from, to_dir, to).map_err(io_err)
 }
 
@@ -127,12 +113,7 @@ pub fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
 }
 
 /// One sendfile(2) call from `file` at `offset` into `sock`; returns bytes sent (0 at EOF).
-pub fn sendfile(
-    sock: BorrowedFd<'_>,
-    file: BorrowedFd<'_>,
-    offset: &mut i64,
-    count: usize,
-) -> io::Result<usize> {
+pub fn sendfile(sock: BorrowedFd<'_>, file: BorrowedFd<'_>, offset: &mut i64, count: usize) -> io::Result<usize> {
     loop {
         match nix::sys::sendfile::sendfile(sock, file, Some(offset), count) {
             Err(Errno::EINTR) => continue,

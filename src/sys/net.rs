@@ -4,25 +4,18 @@
 use super::io_err;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{
-    self, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage, sockopt,
-};
+use nix::sys::socket::{self, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage, sockopt};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 fn family(addr: &SocketAddr) -> AddressFamily {
-    if addr.is_ipv4() {
-        AddressFamily::Inet
-    } else {
-        AddressFamily::Inet6
-    }
+    if addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 }
 }
 
 fn new_tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = socket::socket(family(addr), SockType::Stream, SockFlag::SOCK_CLOEXEC, None)
-        .map_err(io_err)?;
+    let fd = socket::socket(family(addr), SockType::Stream, SockFlag::SOCK_CLOEXEC, None).map_err(io_err)?;
     socket::setsockopt(&fd, sockopt::ReuseAddr, &true).map_err(io_err)?;
     Ok(fd)
 }
@@ -33,8 +26,7 @@ fn new_tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
 pub fn listen(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     let fd = new_tcp_socket(&addr)?;
     if let IpAddr::V6(ip) = addr.ip() {
-        socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED))
-            .map_err(io_err)?;
+        socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED)).map_err(io_err)?;
     }
     let sa = SockaddrStorage::from(addr);
     socket::bind(fd.as_raw_fd(), &sa).map_err(io_err)?;
@@ -79,10 +71,7 @@ pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> io::Result<usi
         let wait = match deadline {
             None => PollTimeout::NONE,
             Some(d) => {
-                let left = d
-                    .saturating_duration_since(Instant::now())
-                    .as_millis()
-                    .min(i32::MAX as u128);
+                let left = d.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128);
                 PollTimeout::try_from(left as i32).unwrap_or(PollTimeout::MAX)
             }
         };
@@ -113,10 +102,7 @@ pub fn stdin_stream() -> io::Result<TcpStream> {
     let fd = nix::unistd::dup(io::stdin().as_fd()).map_err(io_err)?;
     let accepting = socket::getsockopt(&fd, sockopt::AcceptConn).map_err(io_err)?;
     if accepting {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a listening socket, not a connection",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "a listening socket, not a connection"));
     }
     let stream = TcpStream::from(fd);
     stream.peer_addr()?;

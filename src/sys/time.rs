@@ -40,14 +40,7 @@ pub fn civil_utc(secs: i64) -> Civil {
 }
 
 /// UTC calendar time → seconds since the epoch (days_from_civil), or `None` when out of range.
-pub fn unix_from_utc(
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-) -> Option<i64> {
+pub fn unix_from_utc(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -97,15 +90,10 @@ pub fn civil_local(secs: i64) -> Civil {
 
 /// Now, in seconds since the epoch.
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-pub const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+pub const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 pub const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 #[cfg(test)]
@@ -124,12 +112,7 @@ mod tests {
         let secs = unix_from_utc(2026, 11, 25, 3, 1, 15).unwrap();
         assert_eq!(secs, 1_795_575_675);
         let c = civil_utc(secs);
-        assert_eq!(
-            (
-                c.year, c.month, c.day, c.hour, c.minute, c.second, c.weekday
-            ),
-            (2026, 11, 25, 3, 1, 15, 3)
-        );
+        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second, c.weekday), (2026, 11, 25, 3, 1, 15, 3));
     }
 
     #[test]

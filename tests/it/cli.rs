@@ -5,11 +5,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 fn rftpd(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rftpd"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_rftpd")).args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 #[test]
@@ -20,45 +16,23 @@ fn check_config_names_file_line_and_key() {
     let out = rftpd(&["-c", conf.to_str().unwrap(), "--check-config"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(&format!(
-            "{}:3: pasv_min_port: 70000 is out of range (0..=65535)",
-            conf.display()
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{}:3: pasv_min_port: 70000 is out of range (0..=65535)", conf.display())), "{err}");
     std::fs::write(&conf, "listen_port=2121\nanonymous_enable=NO\nuser_file=\n").unwrap();
     let out = rftpd(&["-c", conf.to_str().unwrap(), "--check-config"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let out = rftpd(&["-c", "/dev/null", "-o", "bogus_key=1", "--check-config"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("-o: bogus_key: unknown key"));
     // A bad users file is named with its line.
     let users = dir.0.join("users");
     std::fs::write(&users, "ok:$6$a$b:/srv:rw\nbroken\n").unwrap();
-    let out = rftpd(&[
-        "-c",
-        "/dev/null",
-        "-o",
-        &format!("user_file={}", users.display()),
-        "--check-config",
-    ]);
+    let out = rftpd(&["-c", "/dev/null", "-o", &format!("user_file={}", users.display()), "--check-config"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{}:2:", users.display())));
     // The shipped sample is a valid config as it stands.
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/rftpd.conf");
     let out = rftpd(&["-c", sample, "-o", "user_file=", "--check-config"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -77,33 +51,16 @@ fn passwd_adds_a_user_that_can_log_in() {
     let carol_home = srv.path("home/carol");
     std::fs::create_dir_all(&carol_home).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rftpd"))
-        .args([
-            "passwd",
-            "-f",
-            users.to_str().unwrap(),
-            "-d",
-            carol_home.to_str().unwrap(),
-            "-p",
-            "rw",
-            "carol",
-        ])
+        .args(["passwd", "-f", users.to_str().unwrap(), "-d", carol_home.to_str().unwrap(), "-p", "rw", "carol"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"carol's pw\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"carol's pw\n").unwrap();
     assert!(child.wait().unwrap().success());
     let text = std::fs::read_to_string(&users).unwrap();
-    assert!(
-        text.starts_with("# test users\nalice:"),
-        "other lines kept: {text}"
-    );
-    assert!(text.contains(&format!("carol:$6$")));
+    assert!(text.starts_with("# test users\nalice:"), "other lines kept: {text}");
+    assert!(text.contains("carol:$6$"));
     // The server re-reads the changed file at the next login.
     let mut c = srv.login("carol", "carol's pw");
     assert_eq!(c.cmd("MKD made").code, 257);
@@ -114,11 +71,7 @@ fn passwd_adds_a_user_that_can_log_in() {
 fn sigterm_stops_the_server() {
     let mut srv = TestServer::start(&[]);
     let pid = srv.pid();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::SIGTERM,
-    )
-    .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::SIGTERM).unwrap();
     srv.wait_log("shutting down");
     let status = srv.wait_exit();
     assert_eq!(status.code(), Some(0));
@@ -142,9 +95,6 @@ fn active_mode_from_port_20_when_allowed() {
     if nix::unistd::geteuid().is_root() {
         assert_eq!(from, 20, "root may bind port 20");
     } else {
-        assert_ne!(
-            from, 20,
-            "without the privilege rftpd falls back to any port"
-        );
+        assert_ne!(from, 20, "without the privilege rftpd falls back to any port");
     }
 }

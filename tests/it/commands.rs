@@ -38,10 +38,7 @@ fn feat_matches_protocol_md() {
         assert!(r.lines.iter().any(|l| l == f), "missing {f:?} in {r:?}");
     }
     assert_eq!(c.cmd("OPTS UTF8 ON").code, 200);
-    assert_eq!(
-        c.cmd("OPTS MLST type;size;").lines[0],
-        "200 MLST OPTS type;size;"
-    );
+    assert_eq!(c.cmd("OPTS MLST type;size;").lines[0], "200 MLST OPTS type;size;");
     assert_eq!(c.cmd("OPTS BOGUS").code, 501);
 }
 
@@ -49,19 +46,13 @@ fn feat_matches_protocol_md() {
 fn before_login_530_unknown_500_not_implemented_502() {
     let srv = TestServer::start(&[]);
     let mut c = srv.connect();
-    for cmd in [
-        "PWD", "CWD /", "LIST", "RETR x", "PASV", "MKD x", "STAT", "TYPE I",
-    ] {
+    for cmd in ["PWD", "CWD /", "LIST", "RETR x", "PASV", "MKD x", "STAT", "TYPE I"] {
         assert_eq!(c.cmd(cmd).code, 530, "{cmd}");
     }
     assert_eq!(c.cmd("FOOBAR").code, 500);
     assert_eq!(c.cmd("SMNT /").code, 502);
     assert_eq!(c.cmd("AUTH TLS").code, 502);
-    assert_eq!(
-        c.cmd("PASS x").code,
-        503,
-        "PASS without USER is a bad sequence"
-    );
+    assert_eq!(c.cmd("PASS x").code, 503, "PASS without USER is a bad sequence");
     assert_eq!(c.cmd("").code, 500);
     // The session goes on after all of that.
     assert_eq!(c.cmd("NOOP").code, 200);
@@ -113,15 +104,9 @@ fn pwd_cwd_cdup_mkd_rmd() {
     assert_eq!(c.cmd("XMKD sub/deeper").code, 257);
     assert_eq!(c.cmd("MKD sub").code, 550, "exists");
     assert_eq!(c.cmd("CWD sub/deeper").code, 250);
-    assert_eq!(
-        c.cmd("XPWD").lines[0],
-        "257 \"/sub/deeper\" is the current directory"
-    );
+    assert_eq!(c.cmd("XPWD").lines[0], "257 \"/sub/deeper\" is the current directory");
     assert_eq!(c.cmd("CDUP").code, 250);
-    assert_eq!(
-        c.cmd("PWD").lines[0],
-        "257 \"/sub\" is the current directory"
-    );
+    assert_eq!(c.cmd("PWD").lines[0], "257 \"/sub\" is the current directory");
     assert_eq!(c.cmd("XCUP").code, 250);
     assert_eq!(c.cmd("CWD nowhere").code, 550);
     assert_eq!(c.cmd("RMD sub").code, 550, "not empty");
@@ -129,10 +114,7 @@ fn pwd_cwd_cdup_mkd_rmd() {
     assert_eq!(c.cmd("XRMD /sub").code, 250);
     assert!(!srv.path("home/alice/sub").exists());
     // RFC 959 appendix II: quotes in a name are doubled.
-    assert_eq!(
-        c.cmd("MKD say \"hi\"").lines[0],
-        "257 \"/say \"\"hi\"\"\" created"
-    );
+    assert_eq!(c.cmd("MKD say \"hi\"").lines[0], "257 \"/say \"\"hi\"\"\" created");
 }
 
 #[test]
@@ -141,18 +123,11 @@ fn dele_rename_size_mdtm_mfmt() {
     std::fs::write(srv.path("home/alice/a.txt"), "one\ntwo\n").unwrap();
     let mut c = srv.alice();
     // RFC 959: TYPE A is the default; RFC 3659 §4: SIZE counts what would be sent.
-    assert_eq!(
-        c.cmd("SIZE a.txt").lines[0],
-        "213 10",
-        "TYPE A: two LFs sent as CRLF"
-    );
+    assert_eq!(c.cmd("SIZE a.txt").lines[0], "213 10", "TYPE A: two LFs sent as CRLF");
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.cmd("SIZE a.txt").lines[0], "213 8");
     assert_eq!(c.cmd("SIZE /").code, 550);
-    assert_eq!(
-        c.cmd("MFMT 20240601120000 a.txt").lines[0],
-        "213 Modify=20240601120000; /a.txt"
-    );
+    assert_eq!(c.cmd("MFMT 20240601120000 a.txt").lines[0], "213 Modify=20240601120000; /a.txt");
     assert_eq!(c.cmd("MDTM a.txt").lines[0], "213 20240601120000");
     assert_eq!(c.cmd("RNTO b.txt").code, 503, "RNTO without RNFR");
     assert_eq!(c.cmd("RNFR a.txt").code, 350);
@@ -160,11 +135,7 @@ fn dele_rename_size_mdtm_mfmt() {
     assert!(srv.path("home/alice/b.txt").exists() && !srv.path("home/alice/a.txt").exists());
     assert_eq!(c.cmd("RNFR b.txt").code, 350);
     assert_eq!(c.cmd("NOOP").code, 200);
-    assert_eq!(
-        c.cmd("RNTO c.txt").code,
-        503,
-        "any other command cancels RNFR"
-    );
+    assert_eq!(c.cmd("RNTO c.txt").code, 503, "any other command cancels RNFR");
     assert_eq!(c.cmd("RNFR missing").code, 550);
     assert_eq!(c.cmd("DELE b.txt").code, 250);
     assert_eq!(c.cmd("DELE b.txt").code, 550);
@@ -180,29 +151,12 @@ fn site_chmod_umask_help() {
     assert_eq!(c.cmd("SITE HELP").code, 214);
     assert_eq!(c.cmd("SITE CHMOD 600 f").code, 200);
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(srv.path("home/alice/f"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(srv.path("home/alice/f")).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(c.cmd("SITE CHMOD 99x f").code, 501);
-    assert_eq!(
-        c.cmd("SITE UMASK").lines[0],
-        "200 Your current UMASK is 022"
-    );
+    assert_eq!(c.cmd("SITE UMASK").lines[0], "200 Your current UMASK is 022");
     assert_eq!(c.cmd("SITE UMASK 077").code, 200);
     assert_eq!(c.cmd("MKD private").code, 257);
-    assert_eq!(
-        std::fs::metadata(srv.path("home/alice/private"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o700
-    );
+    assert_eq!(std::fs::metadata(srv.path("home/alice/private")).unwrap().permissions().mode() & 0o777, 0o700);
     assert_eq!(c.cmd("SITE EXEC ls").code, 500);
 }
 
@@ -217,12 +171,7 @@ fn stat_without_and_with_path() {
     assert_eq!(r.lines.last().unwrap(), "211 End of status");
     let r = c.cmd("STAT /");
     assert_eq!(r.code, 213);
-    assert!(
-        r.lines
-            .iter()
-            .any(|l| l.starts_with("-rw-") && l.ends_with(" f.txt")),
-        "{r:?}"
-    );
+    assert!(r.lines.iter().any(|l| l.starts_with("-rw-") && l.ends_with(" f.txt")), "{r:?}");
 }
 
 #[test]
@@ -260,9 +209,5 @@ fn read_only_user_and_anonymous_cannot_write() {
     assert_eq!(anon.cmd("MKD x").code, 550);
     assert_eq!(anon.cmd("DELE readme.txt").code, 550);
     assert_eq!(anon.cmd("STOR up.txt").code, 550);
-    assert_eq!(
-        anon.retr("readme.txt"),
-        b"hello from anon\r\n",
-        "TYPE A is the default"
-    );
+    assert_eq!(anon.retr("readme.txt"), b"hello from anon\r\n", "TYPE A is the default");
 }

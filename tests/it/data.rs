@@ -10,10 +10,7 @@ fn pasv_reply_shape_and_transfer() {
     let mut c = srv.alice();
     std::fs::write(srv.path("home/alice/p.txt"), "pasv").unwrap();
     let r = c.cmd("PASV");
-    assert!(
-        r.lines[0].starts_with("227 Entering Passive Mode (127,0,0,1,"),
-        "{r:?}"
-    );
+    assert!(r.lines[0].starts_with("227 Entering Passive Mode (127,0,0,1,"), "{r:?}");
     assert!(r.lines[0].ends_with(")."));
     let mut data = TcpStream::connect(parse_227(&r.lines[0])).unwrap();
     assert_eq!(c.cmd("RETR p.txt").code, 150);
@@ -25,17 +22,11 @@ fn pasv_reply_shape_and_transfer() {
 
 #[test]
 fn pasv_range_and_nat_address() {
-    let srv = TestServer::start(&[
-        ("pasv_min_port", "40100"),
-        ("pasv_max_port", "40110"),
-        ("pasv_address", "203.0.113.7"),
-    ]);
+    let srv =
+        TestServer::start(&[("pasv_min_port", "40100"), ("pasv_max_port", "40110"), ("pasv_address", "203.0.113.7")]);
     let mut c = srv.alice();
     let r = c.cmd("PASV");
-    assert!(
-        r.lines[0].starts_with("227 Entering Passive Mode (203,0,113,7,"),
-        "{r:?}"
-    );
+    assert!(r.lines[0].starts_with("227 Entering Passive Mode (203,0,113,7,"), "{r:?}");
     let port = parse_227(&r.lines[0]).port();
     assert!((40100..=40110).contains(&port), "{port}");
     let r = c.cmd("EPSV");
@@ -73,10 +64,7 @@ fn active_port_and_eprt() {
     data.write_all(b"uploaded").unwrap();
     drop(data);
     assert_eq!(c.reply().code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/up.txt")).unwrap(),
-        b"uploaded"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/up.txt")).unwrap(), b"uploaded");
 }
 
 #[test]
@@ -84,25 +72,12 @@ fn bounce_port_to_other_host_or_low_port_is_refused() {
     let srv = TestServer::start(&[]);
     let mut c = srv.alice();
     // RFC 2577 §3: only the control peer's address, and no privileged port.
-    assert_eq!(
-        c.cmd("PORT 127,0,0,2,200,10").lines[0],
-        "500 Illegal PORT command."
-    );
-    assert_eq!(
-        c.cmd("EPRT |1|127.0.0.2|51210|").lines[0],
-        "500 Illegal PORT command."
-    );
-    assert_eq!(
-        c.cmd("PORT 127,0,0,1,0,25").lines[0],
-        "500 Illegal PORT command."
-    );
+    assert_eq!(c.cmd("PORT 127,0,0,2,200,10").lines[0], "500 Illegal PORT command.");
+    assert_eq!(c.cmd("EPRT |1|127.0.0.2|51210|").lines[0], "500 Illegal PORT command.");
+    assert_eq!(c.cmd("PORT 127,0,0,1,0,25").lines[0], "500 Illegal PORT command.");
     assert_eq!(c.cmd("EPRT |1|127.0.0.1|21|").code, 500);
     std::fs::write(srv.path("home/alice/x"), "x").unwrap();
-    assert_eq!(
-        c.cmd("RETR x").lines[0],
-        "425 Use PORT or PASV first.",
-        "the refused PORTs set up nothing"
-    );
+    assert_eq!(c.cmd("RETR x").lines[0], "425 Use PORT or PASV first.", "the refused PORTs set up nothing");
     srv.wait_log("bounce protection");
 }
 
@@ -139,18 +114,8 @@ fn passive_connection_from_another_address_is_refused() {
 fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
     use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
     use std::os::fd::AsRawFd;
-    let fd = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::empty(),
-        None,
-    )
-    .unwrap();
-    bind(
-        fd.as_raw_fd(),
-        &SockaddrIn::from(format!("{ip}:0").parse::<std::net::SocketAddrV4>().unwrap()),
-    )
-    .unwrap();
+    let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None).unwrap();
+    bind(fd.as_raw_fd(), &SockaddrIn::from(format!("{ip}:0").parse::<std::net::SocketAddrV4>().unwrap())).unwrap();
     let SocketAddr::V4(t) = target else { panic!() };
     connect(fd.as_raw_fd(), &SockaddrIn::from(t)).unwrap();
     TcpStream::from(fd)
@@ -160,15 +125,9 @@ fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
 fn epsv_all_and_protocol_numbers() {
     let srv = TestServer::start(&[]);
     let mut c = srv.alice();
-    assert_eq!(
-        c.cmd("EPSV 2").lines[0],
-        "522 Network protocol not supported, use (1)"
-    );
+    assert_eq!(c.cmd("EPSV 2").lines[0], "522 Network protocol not supported, use (1)");
     assert_eq!(c.cmd("EPSV 1").code, 229);
-    assert_eq!(
-        c.cmd("EPRT |3|x|5000|").lines[0],
-        "522 Network protocol not supported, use (1)"
-    );
+    assert_eq!(c.cmd("EPRT |3|x|5000|").lines[0], "522 Network protocol not supported, use (1)");
     assert_eq!(c.cmd("EPSV ALL").code, 200);
     assert_eq!(c.cmd("PASV").code, 500);
     assert_eq!(c.cmd("PORT 127,0,0,1,200,10").code, 500);
@@ -189,15 +148,8 @@ fn ipv6_control_and_data() {
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.upload("STOR v6.bin", &content).code, 226);
     assert_eq!(c.retr("v6.bin"), content);
-    assert_eq!(
-        c.cmd("EPSV 1").lines[0],
-        "522 Network protocol not supported, use (2)"
-    );
-    assert_eq!(
-        c.cmd("PASV").code,
-        500,
-        "PASV cannot describe an IPv6 address"
-    );
+    assert_eq!(c.cmd("EPSV 1").lines[0], "522 Network protocol not supported, use (2)");
+    assert_eq!(c.cmd("PASV").code, 500, "PASV cannot describe an IPv6 address");
     let l = active_listener("::1");
     let port = l.local_addr().unwrap().port();
     assert_eq!(c.cmd(&format!("EPRT |2|::1|{port}|")).code, 200);

@@ -9,18 +9,12 @@ fn url(srv: &TestServer, user: &str, path: &str) -> String {
         std::net::IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
     };
-    let auth = if user.is_empty() {
-        String::new()
-    } else {
-        format!("{user}@")
-    };
+    let auth = if user.is_empty() { String::new() } else { format!("{user}@") };
     format!("ftp://{auth}{host}:{}/{path}", srv.addr.port())
 }
 
 fn curl(args: &[&str]) -> String {
-    run(Command::new("curl")
-        .args(["-sS", "--fail", "--max-time", "60", "-g"])
-        .args(args))
+    run(Command::new("curl").args(["-sS", "--fail", "--max-time", "60", "-g"]).args(args))
 }
 
 #[test]
@@ -46,11 +40,7 @@ fn curl_download_upload_list_resume_both_modes() {
         let dest = url(&srv, "alice:secret", &name);
         args.extend(["-T", src.to_str().unwrap(), &dest]);
         curl(&args);
-        assert_eq!(
-            std::fs::read(srv.path(&format!("home/alice/{name}"))).unwrap(),
-            content,
-            "{mode:?}"
-        );
+        assert_eq!(std::fs::read(srv.path(&format!("home/alice/{name}"))).unwrap(), content, "{mode:?}");
         let out = local.0.join("down.bin");
         let mut args: Vec<&str> = mode.to_vec();
         args.extend(["-o", out.to_str().unwrap(), &dest]);
@@ -58,37 +48,17 @@ fn curl_download_upload_list_resume_both_modes() {
         assert_eq!(std::fs::read(&out).unwrap(), content, "{mode:?}");
     }
     let listing = curl(&[&url(&srv, "alice:secret", "")]);
-    assert!(
-        listing
-            .lines()
-            .any(|l| l.starts_with("-rw-r--r--") && l.ends_with(" up3.bin")),
-        "{listing}"
-    );
+    assert!(listing.lines().any(|l| l.starts_with("-rw-r--r--") && l.ends_with(" up3.bin")), "{listing}");
     let names = curl(&["--list-only", &url(&srv, "alice:secret", "")]);
     assert!(names.lines().any(|l| l == "up3.bin"), "{names}");
     // Resume a download (REST) and an upload (SIZE + APPE/REST).
     let part = local.0.join("part.bin");
     std::fs::write(&part, &content[..700_000]).unwrap();
-    curl(&[
-        "-C",
-        "-",
-        "-o",
-        part.to_str().unwrap(),
-        &url(&srv, "alice:secret", "up3.bin"),
-    ]);
+    curl(&["-C", "-", "-o", part.to_str().unwrap(), &url(&srv, "alice:secret", "up3.bin")]);
     assert_eq!(std::fs::read(&part).unwrap(), content);
     std::fs::write(srv.path("home/alice/resume.bin"), &content[..1_000_000]).unwrap();
-    curl(&[
-        "-C",
-        "-",
-        "-T",
-        src.to_str().unwrap(),
-        &url(&srv, "alice:secret", "resume.bin"),
-    ]);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/resume.bin")).unwrap(),
-        content
-    );
+    curl(&["-C", "-", "-T", src.to_str().unwrap(), &url(&srv, "alice:secret", "resume.bin")]);
+    assert_eq!(std::fs::read(srv.path("home/alice/resume.bin")).unwrap(), content);
 }
 
 #[test]
@@ -108,11 +78,7 @@ fn curl_over_ipv6() {
         curl(&args);
         let mut args: Vec<&str> = mode.to_vec();
         args.push(&dest);
-        let out = Command::new("curl")
-            .args(["-sS", "--fail", "--max-time", "60", "-g"])
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = Command::new("curl").args(["-sS", "--fail", "--max-time", "60", "-g"]).args(&args).output().unwrap();
         assert!(out.status.success());
         assert_eq!(out.stdout, content, "{mode:?}");
     }
@@ -123,31 +89,14 @@ fn make_tree(root: &std::path::Path) {
     for i in 0..200 {
         let dir = root.join(format!("d{}/sub {}", i % 5, i % 3));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join(format!("file {i}.bin")),
-            pattern(i * 997 % 50_000, i as u32),
-        )
-        .unwrap();
+        std::fs::write(dir.join(format!("file {i}.bin")), pattern(i * 997 % 50_000, i as u32)).unwrap();
     }
 }
 
 fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
-    let out = Command::new("diff")
-        .arg("-r")
-        .arg(a)
-        .arg(b)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "trees differ:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let count = Command::new("sh")
-        .arg("-c")
-        .arg(format!("find '{}' -type f | wc -l", b.display()))
-        .output()
-        .unwrap();
+    let out = Command::new("diff").arg("-r").arg(a).arg(b).output().unwrap();
+    assert!(out.status.success(), "trees differ:\n{}", String::from_utf8_lossy(&out.stdout));
+    let count = Command::new("sh").arg("-c").arg(format!("find '{}' -type f | wc -l", b.display())).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "200");
 }
 
@@ -233,16 +182,8 @@ print("ok")
 fn wget_and_tnftp_download() {
     let srv = TestServer::start(&[]);
     if have("wget") {
-        let out = run(Command::new("wget").args([
-            "-q",
-            "-T",
-            "20",
-            "-t",
-            "1",
-            "-O",
-            "-",
-            &url(&srv, "", "readme.txt"),
-        ]));
+        let out =
+            run(Command::new("wget").args(["-q", "-T", "20", "-t", "1", "-O", "-", &url(&srv, "", "readme.txt")]));
         assert_eq!(out, "hello from anon\n");
     }
     if have("tnftp") {
@@ -271,10 +212,7 @@ fn suppaftp_client_crate() {
         ftp.transfer_type(FileType::Binary).unwrap();
         let content = pattern(123_456, 13);
         ftp.put_file("crate.bin", &mut &content[..]).unwrap();
-        assert_eq!(
-            ftp.retr_as_buffer("crate.bin").unwrap().into_inner(),
-            content
-        );
+        assert_eq!(ftp.retr_as_buffer("crate.bin").unwrap().into_inner(), content);
         assert_eq!(ftp.size("crate.bin").unwrap(), content.len());
         ftp.mkdir("dir").unwrap();
         assert_eq!(ftp.pwd().unwrap(), "/");

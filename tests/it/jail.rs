@@ -25,13 +25,7 @@ fn dotdot_absolute_and_double_slash_stay_inside() {
     hostile(&srv);
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
-    for p in [
-        "../../../../etc/passwd",
-        "/etc/passwd",
-        "//etc//passwd",
-        "/../etc/passwd",
-        "etc/../../etc/passwd",
-    ] {
+    for p in ["../../../../etc/passwd", "/etc/passwd", "//etc//passwd", "/../etc/passwd", "etc/../../etc/passwd"] {
         assert_eq!(c.retr(p), b"DECOY", "{p}");
     }
     for p in ["../secret.txt", "../../secret.txt", "/../../secret.txt"] {
@@ -96,11 +90,7 @@ fn anonymous_cannot_reach_user_homes() {
     let srv = TestServer::start(&[]);
     std::fs::write(srv.path("home/alice/private.txt"), "alice only").unwrap();
     let mut c = srv.login("anonymous", "x@y");
-    for p in [
-        "../home/alice/private.txt",
-        "/../../home/alice/private.txt",
-        "../../../../../../tmp",
-    ] {
+    for p in ["../home/alice/private.txt", "/../../home/alice/private.txt", "../../../../../../tmp"] {
         assert_eq!(c.cmd(&format!("SIZE {p}")).code, 550, "{p}");
     }
     assert_eq!(c.cmd("CWD ../home").code, 550);
@@ -109,17 +99,9 @@ fn anonymous_cannot_reach_user_homes() {
 #[test]
 fn fifo_is_not_opened_for_reading() {
     let srv = TestServer::start(&[]);
-    nix::unistd::mkfifo(
-        &srv.path("home/alice/pipe"),
-        nix::sys::stat::Mode::from_bits_truncate(0o644),
-    )
-    .unwrap();
+    nix::unistd::mkfifo(&srv.path("home/alice/pipe"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
     let mut c = srv.alice();
     let _data = c.epsv();
-    assert_eq!(
-        c.cmd("RETR pipe").code,
-        553,
-        "a FIFO would block the worker"
-    );
+    assert_eq!(c.cmd("RETR pipe").code, 553, "a FIFO would block the worker");
     assert_eq!(c.cmd("NOOP").code, 200);
 }

@@ -15,16 +15,10 @@ fn tree(srv: &TestServer) {
 /// `ls -l` shape: mode, links, owner, group, size, date, name.
 fn assert_ls_line(line: &str) {
     assert_eq!(line.as_bytes()[10], b' ', "{line}");
-    assert!(
-        line[..10].chars().all(|c| "-dlrwxsStT".contains(c)),
-        "{line}"
-    );
+    assert!(line[..10].chars().all(|c| "-dlrwxsStT".contains(c)), "{line}");
     let f: Vec<&str> = line.split_whitespace().collect();
     assert!(f.len() >= 9, "{line}");
-    assert!(
-        f[1].parse::<u64>().is_ok() && f[4].parse::<u64>().is_ok(),
-        "{line}"
-    );
+    assert!(f[1].parse::<u64>().is_ok() && f[4].parse::<u64>().is_ok(), "{line}");
 }
 
 #[test]
@@ -40,26 +34,15 @@ fn list_is_ls_l_without_total_and_hides_dot_files() {
     for l in &lines {
         assert_ls_line(l);
     }
+    assert!(lines.iter().any(|l| l.starts_with("drwx") && l.ends_with(" dir with space")));
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("drwx") && l.ends_with(" dir with space"))
-    );
-    assert!(
-        lines.iter().any(|l| l.starts_with("-rw-r--r--    1 ")
-            && l.contains("       18 ")
-            && l.ends_with(" readme.txt")),
+            .any(|l| l.starts_with("-rw-r--r--    1 ") && l.contains("       18 ") && l.ends_with(" readme.txt")),
         "{list}"
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("lrwxrwxrwx") && l.ends_with(" link -> readme.txt"))
-    );
-    assert!(
-        lines.iter().any(|l| l.ends_with(" evil??226 fake")),
-        "CR/LF never raw: {list}"
-    );
+    assert!(lines.iter().any(|l| l.starts_with("lrwxrwxrwx") && l.ends_with(" link -> readme.txt")));
+    assert!(lines.iter().any(|l| l.ends_with(" evil??226 fake")), "CR/LF never raw: {list}");
     assert!(!list.contains(".hidden"));
     assert!(c.listing("LIST -a").contains(" .hidden\r\n"));
     assert!(c.listing("LIST -la").contains(" .hidden\r\n"));
@@ -88,16 +71,7 @@ fn nlst_names_and_wildcards() {
     let names = c.listing("NLST");
     let mut v: Vec<&str> = names.split("\r\n").filter(|l| !l.is_empty()).collect();
     v.sort();
-    assert_eq!(
-        v,
-        vec![
-            "dir with space",
-            "evil??226 fake",
-            "link",
-            "other.txt",
-            "readme.txt"
-        ]
-    );
+    assert_eq!(v, vec!["dir with space", "evil??226 fake", "link", "other.txt", "readme.txt"]);
     assert_eq!(c.listing("NLST *.txt"), "other.txt\r\nreadme.txt\r\n");
     assert_eq!(c.listing("NLST readme.txt"), "readme.txt\r\n");
     assert_eq!(c.listing("NLST dir with space"), "");
@@ -120,14 +94,8 @@ fn mlsd_and_mlst_facts() {
     assert!(readme.contains(";perm=adfrw;unique="), "{readme}");
     assert!(entry("dir with space").starts_with("type=dir;"));
     assert!(entry(".").starts_with("type=cdir;"));
-    assert!(
-        entry("link").starts_with("type=file;size=18;"),
-        "symlinks are shown resolved"
-    );
-    assert!(
-        !mlsd.contains('\n') || mlsd.lines().all(|l| !l.contains('\r')),
-        "{mlsd:?}"
-    );
+    assert!(entry("link").starts_with("type=file;size=18;"), "symlinks are shown resolved");
+    assert!(!mlsd.contains('\n') || mlsd.lines().all(|l| !l.contains('\r')), "{mlsd:?}");
     let r = c.cmd("MLST readme.txt");
     assert_eq!(r.code, 250);
     assert_eq!(r.lines.len(), 3, "{r:?}");

@@ -25,11 +25,7 @@ fn wrong_password_530_then_disconnect_after_max_login_fails() {
     let mut c = srv.connect();
     assert_eq!(c.cmd("USER alice").code, 331);
     assert_eq!(c.cmd("PASS wrong").code, 530);
-    assert_eq!(
-        c.cmd("USER nobody").code,
-        331,
-        "unknown users look the same"
-    );
+    assert_eq!(c.cmd("USER nobody").code, 331, "unknown users look the same");
     assert_eq!(c.cmd("PASS secret").code, 530);
     assert!(c.closed(), "second failure closes the session");
     srv.wait_log("user=nobody login failed");
@@ -41,10 +37,7 @@ fn pool_full_gets_421_at_once() {
     let _a = srv.connect();
     let _b = srv.connect();
     let mut c = FtpClient::raw(srv.addr);
-    assert_eq!(
-        c.reply().lines[0],
-        "421 There are too many connected users, please try later."
-    );
+    assert_eq!(c.reply().lines[0], "421 There are too many connected users, please try later.");
     assert!(c.closed());
     drop(_a);
     // The freed worker takes the next session (bounded retry: the worker needs a moment to return).
@@ -54,10 +47,7 @@ fn pool_full_gets_421_at_once() {
         if d.reply().code == 220 {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "worker never came back"
-        );
+        assert!(std::time::Instant::now() < deadline, "worker never came back");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
@@ -67,10 +57,7 @@ fn max_per_ip_gets_421() {
     let srv = TestServer::start(&[("max_per_ip", "1")]);
     let _a = srv.connect();
     let mut c = FtpClient::raw(srv.addr);
-    assert_eq!(
-        c.reply().lines[0],
-        "421 There are too many connections from your internet address."
-    );
+    assert_eq!(c.reply().lines[0], "421 There are too many connections from your internet address.");
 }
 
 #[test]

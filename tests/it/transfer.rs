@@ -11,18 +11,9 @@ fn binary_round_trip_both_directions() {
     let content = pattern(3 << 20, 1);
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
-    assert_eq!(
-        c.upload("STOR big.bin", &content).lines[0],
-        "226 Transfer complete."
-    );
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/big.bin")).unwrap(),
-        content
-    );
-    assert_eq!(
-        c.cmd("SIZE big.bin").lines[0],
-        format!("213 {}", content.len())
-    );
+    assert_eq!(c.upload("STOR big.bin", &content).lines[0], "226 Transfer complete.");
+    assert_eq!(std::fs::read(srv.path("home/alice/big.bin")).unwrap(), content);
+    assert_eq!(c.cmd("SIZE big.bin").lines[0], format!("213 {}", content.len()));
     assert_eq!(c.retr("big.bin"), content);
     srv.wait_log("RETR /big.bin bytes=3145728");
 }
@@ -32,14 +23,8 @@ fn type_a_converts_both_ways() {
     let srv = TestServer::start(&[]);
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE A").code, 200);
-    assert_eq!(
-        c.upload("STOR t.txt", b"one\r\ntwo\r\nbare\rcr\r\n").code,
-        226
-    );
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/t.txt")).unwrap(),
-        b"one\ntwo\nbare\rcr\n"
-    );
+    assert_eq!(c.upload("STOR t.txt", b"one\r\ntwo\r\nbare\rcr\r\n").code, 226);
+    assert_eq!(std::fs::read(srv.path("home/alice/t.txt")).unwrap(), b"one\ntwo\nbare\rcr\n");
     assert_eq!(c.retr("t.txt"), b"one\r\ntwo\r\nbare\rcr\r\n");
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.retr("t.txt"), b"one\ntwo\nbare\rcr\n");
@@ -52,30 +37,20 @@ fn rest_for_retr_and_stor() {
     std::fs::write(srv.path("home/alice/r.bin"), &content).unwrap();
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
-    assert_eq!(
-        c.cmd("REST 40000").lines[0],
-        "350 Restart position accepted (40000)."
-    );
+    assert_eq!(c.cmd("REST 40000").lines[0], "350 Restart position accepted (40000).");
     assert_eq!(c.retr("r.bin"), &content[40_000..]);
     // Resume an upload: the first 30000 bytes are there, send the rest.
     std::fs::write(srv.path("home/alice/up.bin"), &content[..30_000]).unwrap();
     assert_eq!(c.cmd("REST 30000").code, 350);
     assert_eq!(c.upload("STOR up.bin", &content[30_000..]).code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/up.bin")).unwrap(),
-        content
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/up.bin")).unwrap(), content);
     // RFC 3659 §5.4: past the end → 554.
     assert_eq!(c.cmd("REST 999999").code, 350);
     let _data = c.epsv();
     assert_eq!(c.cmd("RETR r.bin").code, 554);
     assert_eq!(c.cmd("REST 10").code, 350);
     assert_eq!(c.cmd("NOOP").code, 200);
-    assert_eq!(
-        c.retr("r.bin"),
-        &content[10..],
-        "NOOP between REST and RETR keeps the offset"
-    );
+    assert_eq!(c.retr("r.bin"), &content[10..], "NOOP between REST and RETR keeps the offset");
     assert_eq!(c.retr("r.bin"), content, "the transfer used the offset up");
 }
 
@@ -86,24 +61,15 @@ fn appe_and_stou() {
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.upload("APPE log.txt", b"first\n").code, 226);
     assert_eq!(c.upload("APPE log.txt", b"second\n").code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/log.txt")).unwrap(),
-        b"first\nsecond\n"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/log.txt")).unwrap(), b"first\nsecond\n");
     let mut data = c.epsv();
     let r = c.cmd("STOU log.txt");
     assert_eq!(r.lines[0], "150 FILE: log.txt.1");
     data.write_all(b"unique").unwrap();
     drop(data);
     assert_eq!(c.reply().code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/log.txt.1")).unwrap(),
-        b"unique"
-    );
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/log.txt")).unwrap(),
-        b"first\nsecond\n"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/log.txt.1")).unwrap(), b"unique");
+    assert_eq!(std::fs::read(srv.path("home/alice/log.txt")).unwrap(), b"first\nsecond\n");
 }
 
 fn big_file(srv: &TestServer) -> Vec<u8> {
@@ -145,12 +111,7 @@ fn abor_after_telnet_ip_and_urgent_synch() {
     let _data = start_big_retr(&mut c);
     // RFC 959 §4.1.3: IAC IP, then IAC DM sent as urgent data (Synch), then ABOR.
     c.send_bytes(b"\xff\xf4");
-    send(
-        std::os::fd::AsRawFd::as_raw_fd(&c.stream),
-        b"\xff",
-        MsgFlags::MSG_OOB,
-    )
-    .unwrap();
+    send(std::os::fd::AsRawFd::as_raw_fd(&c.stream), b"\xff", MsgFlags::MSG_OOB).unwrap();
     c.send_bytes(b"\xf2ABOR\r\n");
     assert_eq!(c.reply().code, 426);
     assert_eq!(c.reply().code, 226);
@@ -189,15 +150,8 @@ fn aborted_upload_keeps_the_old_file() {
     c.send("ABOR");
     assert_eq!(c.reply().code, 426);
     assert_eq!(c.reply().code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/keep.txt")).unwrap(),
-        b"old content"
-    );
-    assert_eq!(
-        names(&srv.path("home/alice")),
-        vec!["keep.txt"],
-        "no temporary file left"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
+    assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"], "no temporary file left");
 }
 
 #[test]
@@ -210,21 +164,11 @@ fn reset_upload_keeps_the_old_file() {
     assert_eq!(c.cmd("STOR keep.txt").code, 150);
     data.write_all(&pattern(100_000, 5)).unwrap();
     // Linger 0: close sends RST, the way a crashed client or a cut cable ends.
-    nix::sys::socket::setsockopt(
-        &data,
-        nix::sys::socket::sockopt::Linger,
-        &libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        },
-    )
-    .unwrap();
+    nix::sys::socket::setsockopt(&data, nix::sys::socket::sockopt::Linger, &libc::linger { l_onoff: 1, l_linger: 0 })
+        .unwrap();
     drop(data);
     assert_eq!(c.reply().code, 426);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/keep.txt")).unwrap(),
-        b"old content"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
     assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"]);
 }
 
@@ -239,10 +183,7 @@ fn lost_control_connection_discards_the_upload() {
     drop(c);
     srv.wait_log("STOR /keep.txt");
     drop(data);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/keep.txt")).unwrap(),
-        b"old content"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
     assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"]);
 }
 
@@ -252,10 +193,7 @@ fn overwrite_replaces_atomically() {
     std::fs::write(srv.path("home/alice/f.txt"), "old").unwrap();
     let mut c = srv.alice();
     assert_eq!(c.upload("STOR f.txt", b"new\r\n").code, 226);
-    assert_eq!(
-        std::fs::read(srv.path("home/alice/f.txt")).unwrap(),
-        b"new\n"
-    );
+    assert_eq!(std::fs::read(srv.path("home/alice/f.txt")).unwrap(), b"new\n");
     assert_eq!(names(&srv.path("home/alice")), vec!["f.txt"]);
 }
 
@@ -274,10 +212,7 @@ fn retr_errors_and_no_data_connection() {
 fn xferlog_records_complete_and_aborted_transfers() {
     let dir = TempDir::new("xferlog");
     let log = dir.0.join("xferlog");
-    let srv = TestServer::start(&[
-        ("xferlog_enable", "YES"),
-        ("xferlog_file", log.to_str().unwrap()),
-    ]);
+    let srv = TestServer::start(&[("xferlog_enable", "YES"), ("xferlog_file", log.to_str().unwrap())]);
     big_file(&srv);
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
@@ -290,10 +225,7 @@ fn xferlog_records_complete_and_aborted_transfers() {
     let mut anon = srv.login("anonymous", "guest@example.org");
     let _ = anon.retr("readme.txt");
     let text = std::fs::read_to_string(&log).unwrap();
-    let lines: Vec<Vec<&str>> = text
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(lines.len(), 4, "{text}");
     for f in &lines {
         assert_eq!(f.len(), 18, "{f:?}");
@@ -301,18 +233,12 @@ fn xferlog_records_complete_and_aborted_transfers() {
         assert_eq!((f[10], f[14], f[15], f[16]), ("_", "ftp", "0", "*"));
     }
     let stor = &lines[0];
-    assert_eq!(
-        (stor[7], stor[9], stor[11], stor[12], stor[13], stor[17]),
-        ("5", "b", "i", "g", "alice", "c")
-    );
+    assert_eq!((stor[7], stor[9], stor[11], stor[12], stor[13], stor[17]), ("5", "b", "i", "g", "alice", "c"));
     assert!(stor[8].ends_with("/home/alice/in.bin"));
     assert_eq!((lines[1][11], lines[1][17]), ("o", "c"));
     let aborted = &lines[2];
     assert_eq!(aborted[17], "i", "aborted RETR is incomplete");
     assert!(aborted[8].ends_with("huge.bin"));
     let anon = &lines[3];
-    assert_eq!(
-        (anon[9], anon[12], anon[13], anon[7]),
-        ("a", "a", "guest@example.org", "17")
-    );
+    assert_eq!((anon[9], anon[12], anon[13], anon[7]), ("a", "a", "guest@example.org", "17"));
 }

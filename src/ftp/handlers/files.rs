@@ -15,10 +15,7 @@ pub fn mkd(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.write.mkdir)?;
     let path = s.path(text)?;
     s.jail.mkdir(&path, 0o777 & !s.umask)?;
-    Ok(Reply::new(
-        257,
-        format!("{} created", quote_path(path.as_str())),
-    ))
+    Ok(Reply::new(257, format!("{} created", quote_path(path.as_str()))))
 }
 
 pub fn rmd(s: &mut LoggedIn, text: &str) -> FtpResult {
@@ -63,19 +60,13 @@ pub fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
-        return Ok(Reply::new(
-            550,
-            "Could not get file size: not a regular file.",
-        ));
+        return Ok(Reply::new(550, "Could not get file size: not a regular file."));
     }
     if s.transfer_type == TransferType::Image {
         return Ok(Reply::new(213, st.st_size.to_string()));
     }
     if st.st_size as u64 > MAX_ASCII_SIZE_SCAN {
-        return Ok(Reply::new(
-            550,
-            "SIZE not available in ASCII mode for files this large; use TYPE I.",
-        ));
+        return Ok(Reply::new(550, "SIZE not available in ASCII mode for files this large; use TYPE I."));
     }
     let mut file = s.jail.open_read(&path)?;
     let mut buf = vec![0u8; 64 * 1024];
@@ -94,10 +85,7 @@ pub fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
-        return Ok(Reply::new(
-            550,
-            "Could not get modification time: not a regular file.",
-        ));
+        return Ok(Reply::new(550, "Could not get modification time: not a regular file."));
     }
     Ok(Reply::new(213, timeval(st.st_mtime)))
 }
@@ -106,8 +94,5 @@ pub fn mfmt(s: &mut LoggedIn, secs: i64, text: &str) -> FtpResult {
     require(s.identity.write.modify)?;
     let path = s.path(text)?;
     s.jail.set_mtime(&path, secs)?;
-    Ok(Reply::new(
-        213,
-        format!("Modify={}; {}", timeval(secs), path),
-    ))
+    Ok(Reply::new(213, format!("Modify={}; {}", timeval(secs), path)))
 }

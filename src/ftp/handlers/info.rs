@@ -31,12 +31,7 @@ pub fn feat(options: &Options) -> Reply {
         "TVFS".into(),
         "UTF8".into(),
     ];
-    Reply::multi(
-        211,
-        "Features:",
-        lines.iter().map(|l| format!(" {l}")).collect(),
-        "End",
-    )
+    Reply::multi(211, "Features:", lines.iter().map(|l| format!(" {l}")).collect(), "End")
 }
 
 pub fn help() -> Reply {
@@ -58,12 +53,8 @@ pub fn help() -> Reply {
 pub fn opts(options: &mut Options, arg: &str) -> Reply {
     let (name, value) = arg.split_once(' ').unwrap_or((arg, ""));
     match name.to_ascii_uppercase().as_str() {
-        "UTF8" if value.eq_ignore_ascii_case("ON") || value.is_empty() => {
-            Reply::new(200, "Always in UTF8 mode.")
-        }
-        "UTF8" if value.eq_ignore_ascii_case("OFF") => {
-            Reply::new(504, "UTF8 cannot be turned off.")
-        }
+        "UTF8" if value.eq_ignore_ascii_case("ON") || value.is_empty() => Reply::new(200, "Always in UTF8 mode."),
+        "UTF8" if value.eq_ignore_ascii_case("OFF") => Reply::new(504, "UTF8 cannot be turned off."),
         "UTF8" => Reply::new(501, "OPTS UTF8 takes ON or OFF."),
         "MLST" => {
             options.facts = FactSet::parse(value);
@@ -78,18 +69,8 @@ pub fn status(s: &LoggedIn, env: &Env<'_>) -> Reply {
     let mut lines = vec![
         format!("     Connected to {}", env.peer.ip()),
         format!("     Logged in as {}", s.identity.name),
-        format!(
-            "     TYPE: {}",
-            if s.transfer_type == TransferType::Ascii {
-                "ASCII"
-            } else {
-                "BINARY"
-            }
-        ),
-        format!(
-            "     Session timeout in seconds is {}",
-            env.config.idle_session_timeout.as_secs()
-        ),
+        format!("     TYPE: {}", if s.transfer_type == TransferType::Ascii { "ASCII" } else { "BINARY" }),
+        format!("     Session timeout in seconds is {}", env.config.idle_session_timeout.as_secs()),
     ];
     lines.push(match &s.data {
         None => "     No data connection".into(),

@@ -36,8 +36,7 @@ fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
     match (pattern.first(), name.first()) {
         (None, None) => true,
         (Some(b'*'), _) => {
-            wildcard_match(&pattern[1..], name)
-                || (!name.is_empty() && wildcard_match(pattern, &name[1..]))
+            wildcard_match(&pattern[1..], name) || (!name.is_empty() && wildcard_match(pattern, &name[1..]))
         }
         (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &name[1..]),
         (Some(p), Some(n)) if p == n => wildcard_match(&pattern[1..], &name[1..]),
@@ -58,49 +57,28 @@ struct Names {
 
 impl Names {
     fn user(&mut self, uid: u32, hide: bool) -> String {
-        if hide {
-            return "ftp".into();
-        }
-        self.users
-            .entry(uid)
-            .or_insert_with(|| {
-                nix::unistd::User::from_uid(uid.into())
-                    .ok()
-                    .flatten()
-                    .map(|u| u.name)
-                    .unwrap_or_else(|| uid.to_string())
-            })
-            .clone()
+        let lookup = |id: u32| nix::unistd::User::from_uid(id.into()).ok().flatten().map(|u| u.name);
+        cached(&mut self.users, uid, hide, lookup)
     }
 
     fn group(&mut self, gid: u32, hide: bool) -> String {
-        if hide {
-            return "ftp".into();
-        }
-        self.groups
-            .entry(gid)
-            .or_insert_with(|| {
-                nix::unistd::Group::from_gid(gid.into())
-                    .ok()
-                    .flatten()
-                    .map(|g| g.name)
-                    .unwrap_or_else(|| gid.to_string())
-            })
-            .clone()
+        let lookup = |id: u32| nix::unistd::Group::from_gid(id.into()).ok().flatten().map(|g| g.name);
+        cached(&mut self.groups, gid, hide, lookup)
     }
+}
+
+/// A name from the cache or `lookup`; the number when there is none, `ftp` when hidden.
+fn cached(map: &mut HashMap<u32, String>, id: u32, hide: bool, lookup: impl Fn(u32) -> Option<String>) -> String {
+    if hide {
+        return "ftp".into();
+    }
+    map.entry(id).or_insert_with(|| lookup(id).unwrap_or_else(|| id.to_string())).clone()
 }
 
 /// What a listing covers: one file, or entries of a directory.
 enum Target {
-    File {
-        path: VirtualPath,
-        stat: FileStat,
-        link_target: Option<String>,
-    },
-    Dir {
-        path: VirtualPath,
-        entries: Vec<Entry>,
-    },
+    File { path: VirtualPath, stat: FileStat, link_target: Option<String> },
+    Dir { path: VirtualPath, entries: Vec<Entry> },
 }
 
 /// Resolves a LIST/NLST/STAT argument: a directory lists its entries, a file
@@ -111,9 +89,7 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
         None => s.cwd.clone(),
     };
     let (dir, pattern) = match path.split_last() {
-        Some((parent, name)) if has_wildcard(name.as_str()) => {
-            (parent, Some(name.as_str().to_owned()))
-        }
+        Some((parent, name)) if has_wildcard(name.as_str()) => (parent, Some(name.as_str().to_owned())),
         _ => (path.clone(), None),
     };
     if pattern.is_none() {
@@ -121,60 +97,34 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
         if !is_dir(&st) {
             let stat = s.jail.lstat(&path)?;
             let link_target = if is_symlink(&stat) {
-                s.jail
-                    .read_link(&path)
-                    .ok()
-                    .map(|t| t.to_string_lossy().into_owned())
+                s.jail.read_link(&path).ok().map(|t| t.to_string_lossy().into_owned())
             } else {
                 None
             };
-            return Ok(Target::File {
-                path,
-                stat,
-                link_target,
-            });
+            return Ok(Target::File { path, stat, link_target });
         }
     }
     let listing = s.jail.read_dir(&dir, MAX_LISTING_ENTRIES)?;
     if listing.truncated {
-        warn!(
-            "session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries",
-            env.sid
-        );
+        warn!("session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries", env.sid);
     }
     let entries = listing
         .entries
         .into_iter()
         .filter(|e| {
             let name = e.name.as_encoded_bytes();
-            let visible = all
-                || !name.starts_with(b".")
-                || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
-            visible
-                && pattern
-                    .as_ref()
-                    .is_none_or(|p| wildcard_match(p.as_bytes(), name))
+            let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
+            visible && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
         })
         .collect();
     Ok(Target::Dir { path: dir, entries })
 }
 
-fn ls_line(
-    names: &mut Names,
-    env: &Env<'_>,
-    stat: &FileStat,
-    name: &str,
-    link: Option<&str>,
-    now: i64,
-) -> String {
+fn ls_line(names: &mut Names, env: &Env<'_>, stat: &FileStat, name: &str, link: Option<&str>, now: i64) -> String {
     let hide = env.config.hide_ids;
     let owner = names.user(stat.st_uid, hide);
     let group = names.group(stat.st_gid, hide);
-    let offset = if env.config.use_localtime {
-        crate::sys::time::local_offset(now)
-    } else {
-        0
-    };
+    let offset = if env.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
     let e = LsEntry {
         mode: stat.st_mode,
         nlink: stat.st_nlink,
@@ -193,30 +143,14 @@ fn ls_lines(env: &Env<'_>, target: &Target) -> Vec<String> {
     let mut names = Names::default();
     let now = crate::sys::time::now();
     match target {
-        Target::File {
-            path,
-            stat,
-            link_target,
-        } => vec![ls_line(
-            &mut names,
-            env,
-            stat,
-            path.file_name(),
-            link_target.as_deref(),
-            now,
-        )],
+        Target::File { path, stat, link_target } => {
+            vec![ls_line(&mut names, env, stat, path.file_name(), link_target.as_deref(), now)]
+        }
         Target::Dir { entries, .. } => entries
             .iter()
             .map(|e| {
                 let link = e.link_target.as_ref().map(|t| t.to_string_lossy());
-                ls_line(
-                    &mut names,
-                    env,
-                    &e.stat,
-                    &e.name.to_string_lossy(),
-                    link.as_deref(),
-                    now,
-                )
+                ls_line(&mut names, env, &e.stat, &e.name.to_string_lossy(), link.as_deref(), now)
             })
             .collect(),
     }
@@ -239,20 +173,8 @@ fn send_listing(
     path: VirtualPath,
     lines: &[String],
 ) -> Result<Response, FtpError> {
-    let info = TransferInfo {
-        verb,
-        path,
-        kind: Kind::Listing,
-        ascii: true,
-    };
-    start(
-        s,
-        env,
-        control,
-        info,
-        Payload::Buffer(wire(lines)),
-        "Here comes the directory listing.".into(),
-    )
+    let info = TransferInfo { verb, path, kind: Kind::Listing, ascii: true };
+    start(s, env, control, info, Payload::Buffer(wire(lines)), "Here comes the directory listing.".into())
 }
 
 /// Drops the pending data connection before answering with an error, so the
@@ -262,12 +184,7 @@ fn fail(s: &mut LoggedIn, e: FtpError) -> Result<Response, FtpError> {
     Err(e)
 }
 
-pub fn list(
-    s: &mut LoggedIn,
-    env: &Env<'_>,
-    control: &mut Control,
-    arg: Option<&str>,
-) -> Result<Response, FtpError> {
+pub fn list(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
     let (all, arg) = split_options(arg);
     let t = match target(s, env, arg, all) {
         Ok(t) => t,
@@ -280,12 +197,7 @@ pub fn list(
     send_listing(s, env, control, "LIST", path, &lines)
 }
 
-pub fn nlst(
-    s: &mut LoggedIn,
-    env: &Env<'_>,
-    control: &mut Control,
-    arg: Option<&str>,
-) -> Result<Response, FtpError> {
+pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
     let (all, arg) = split_options(arg);
     let t = match target(s, env, arg, all) {
         Ok(t) => t,
@@ -296,13 +208,9 @@ pub fn nlst(
             let name = format::clean(arg.unwrap_or(path.file_name()));
             (path, vec![name])
         }
-        Target::Dir { path, entries } => (
-            path,
-            entries
-                .iter()
-                .map(|e| format::clean(&e.name.to_string_lossy()))
-                .collect(),
-        ),
+        Target::Dir { path, entries } => {
+            (path, entries.iter().map(|e| format::clean(&e.name.to_string_lossy())).collect())
+        }
     };
     send_listing(s, env, control, "NLST", path, &lines)
 }
@@ -393,19 +301,8 @@ pub fn mlsd(
     lines.push(mlsx(&dir_stat, None, Some("cdir"), ".", w, options.facts));
     for e in &listing.entries {
         let name = e.name.to_string_lossy();
-        let target = if is_symlink(&e.stat) {
-            s.jail.stat(&path.join(&name)).ok()
-        } else {
-            None
-        };
-        lines.push(mlsx(
-            &e.stat,
-            target.as_ref(),
-            None,
-            &name,
-            w,
-            options.facts,
-        ));
+        let target = if is_symlink(&e.stat) { s.jail.stat(&path.join(&name)).ok() } else { None };
+        lines.push(mlsx(&e.stat, target.as_ref(), None, &name, w, options.facts));
     }
     send_listing(s, env, control, "MLSD", path, &lines)
 }
@@ -416,37 +313,16 @@ pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult
         None => s.cwd.clone(),
     };
     let st = s.jail.lstat(&path)?;
-    let target = if is_symlink(&st) {
-        s.jail.stat(&path).ok()
-    } else {
-        None
-    };
-    let line = mlsx(
-        &st,
-        target.as_ref(),
-        None,
-        path.as_str(),
-        s.identity.write,
-        options.facts,
-    );
-    Ok(Reply::multi(
-        250,
-        format!("Listing {path}"),
-        vec![format!(" {line}")],
-        "End",
-    ))
+    let target = if is_symlink(&st) { s.jail.stat(&path).ok() } else { None };
+    let line = mlsx(&st, target.as_ref(), None, path.as_str(), s.identity.write, options.facts);
+    Ok(Reply::multi(250, format!("Listing {path}"), vec![format!(" {line}")], "End"))
 }
 
 /// STAT with a path: an `ls -l` listing over the control connection.
 pub fn stat_path(s: &mut LoggedIn, env: &Env<'_>, arg: &str) -> FtpResult {
     let (all, arg) = split_options(Some(arg));
     let t = target(s, env, arg, all)?;
-    Ok(Reply::multi(
-        213,
-        "Status follows:",
-        ls_lines(env, &t),
-        "End of status",
-    ))
+    Ok(Reply::multi(213, "Status follows:", ls_lines(env, &t), "End of status"))
 }
 
 #[cfg(test)]
@@ -456,10 +332,7 @@ mod tests {
     #[test]
     fn ls_options_are_split_off() {
         assert_eq!(split_options(Some("-la")), (true, None));
-        assert_eq!(
-            split_options(Some("-l dir with space")),
-            (false, Some("dir with space"))
-        );
+        assert_eq!(split_options(Some("-l dir with space")), (false, Some("dir with space")));
         assert_eq!(split_options(Some("-a -l x")), (true, Some("x")));
         assert_eq!(split_options(None), (false, None));
     }

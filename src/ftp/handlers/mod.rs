@@ -101,20 +101,13 @@ pub fn dispatch(
 ) -> Dispatch {
     // One-shot state: RNFR lives for exactly one command, REST until a transfer.
     let rename_from = s.rename_from.take();
-    let restart = if keeps_restart(&cmd) {
-        s.restart
-    } else {
-        std::mem::take(&mut s.restart)
-    };
+    let restart = if keeps_restart(&cmd) { s.restart } else { std::mem::take(&mut s.restart) };
     let failed = failure_text(&cmd);
     use Command::*;
     let result: Result<Response, FtpError> = match cmd {
         Quit => return Dispatch::Respond(Response::Close(Reply::new(221, "Goodbye."))),
         Rein => {
-            return Dispatch::Reinitialize(Response::Reply(Reply::new(
-                220,
-                "Service ready for new user.",
-            )));
+            return Dispatch::Reinitialize(Response::Reply(Reply::new(220, "Service ready for new user.")));
         }
         // Commands that may start a transfer answer for themselves.
         Retr(p) => transfer::retr(s, env, control, restart, &p),
@@ -204,9 +197,5 @@ fn failure_text(cmd: &Command) -> &'static str {
 
 /// Fails unless the session's write policy allows it.
 pub fn require(allowed: bool) -> Result<(), FtpError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(FtpError::NotPermitted)
-    }
+    if allowed { Ok(()) } else { Err(FtpError::NotPermitted) }
 }

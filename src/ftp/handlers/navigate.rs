@@ -5,10 +5,7 @@ use crate::ftp::error::FtpResult;
 use crate::ftp::reply::{Reply, quote_path};
 
 pub fn pwd(s: &LoggedIn) -> Reply {
-    Reply::new(
-        257,
-        format!("{} is the current directory", quote_path(s.cwd.as_str())),
-    )
+    Reply::new(257, format!("{} is the current directory", quote_path(s.cwd.as_str())))
 }
 
 pub fn cwd(s: &mut LoggedIn, text: &str) -> FtpResult {

@@ -26,8 +26,7 @@ fn active_refusal(s: &LoggedIn, env: &Env<'_>) -> Option<Reply> {
     if s.epsv_all {
         return Some(Reply::new(500, "Not allowed after EPSV ALL."));
     }
-    (!env.config.port_enable)
-        .then(|| Reply::new(500, "Active mode (PORT/EPRT) is disabled on this server."))
+    (!env.config.port_enable).then(|| Reply::new(500, "Active mode (PORT/EPRT) is disabled on this server."))
 }
 
 /// Accepts an active-mode target only on the control peer's address and a
@@ -35,11 +34,7 @@ fn active_refusal(s: &LoggedIn, env: &Env<'_>) -> Option<Reply> {
 fn set_active(s: &mut LoggedIn, env: &Env<'_>, target: SocketAddr, ok: &str) -> FtpResult {
     let target = SocketAddr::new(target.ip().to_canonical(), target.port());
     if !env.config.port_promiscuous && (target.ip() != env.peer.ip() || target.port() < 1024) {
-        warn!(
-            "session={} client={} refused active target {target} (bounce protection)",
-            env.sid,
-            env.peer.ip()
-        );
+        warn!("session={} client={} refused active target {target} (bounce protection)", env.sid, env.peer.ip());
         return Ok(Reply::new(500, "Illegal PORT command."));
     }
     s.data = Some(Pending::Active(target));
@@ -50,12 +45,7 @@ pub fn port(s: &mut LoggedIn, env: &Env<'_>, target: SocketAddr) -> FtpResult {
     if let Some(r) = active_refusal(s, env) {
         return Ok(r);
     }
-    set_active(
-        s,
-        env,
-        target,
-        "PORT command successful. Consider using PASV.",
-    )
+    set_active(s, env, target, "PORT command successful. Consider using PASV.")
 }
 
 pub fn eprt(s: &mut LoggedIn, env: &Env<'_>, arg: EprtArg) -> FtpResult {
@@ -63,19 +53,10 @@ pub fn eprt(s: &mut LoggedIn, env: &Env<'_>, arg: EprtArg) -> FtpResult {
         return Ok(r);
     }
     match arg {
-        EprtArg::UnsupportedProtocol => Ok(Reply::new(
-            522,
-            format!(
-                "Network protocol not supported, use ({})",
-                protocol_number(env.peer.ip())
-            ),
-        )),
-        EprtArg::Addr(target) => set_active(
-            s,
-            env,
-            target,
-            "EPRT command successful. Consider using EPSV.",
-        ),
+        EprtArg::UnsupportedProtocol => {
+            Ok(Reply::new(522, format!("Network protocol not supported, use ({})", protocol_number(env.peer.ip()))))
+        }
+        EprtArg::Addr(target) => set_active(s, env, target, "EPRT command successful. Consider using EPSV."),
     }
 }
 
@@ -105,10 +86,7 @@ pub fn pasv(s: &mut LoggedIn, env: &Env<'_>) -> FtpResult {
         (Some(IpAddr::V4(a)), _) | (None, IpAddr::V4(a)) => a,
         // Never announce 0,0,0,0: PASV cannot carry an IPv6 address.
         _ => {
-            return Ok(Reply::new(
-                500,
-                "PASV is for IPv4; use EPSV on this IPv6 connection.",
-            ));
+            return Ok(Reply::new(500, "PASV is for IPv4; use EPSV on this IPv6 connection."));
         }
     };
     let port = match listen(s, env) {
@@ -116,14 +94,7 @@ pub fn pasv(s: &mut LoggedIn, env: &Env<'_>) -> FtpResult {
         Err(r) => return Ok(r),
     };
     let [a, b, c, d] = announce.octets();
-    Ok(Reply::new(
-        227,
-        format!(
-            "Entering Passive Mode ({a},{b},{c},{d},{},{}).",
-            port >> 8,
-            port & 0xff
-        ),
-    ))
+    Ok(Reply::new(227, format!("Entering Passive Mode ({a},{b},{c},{d},{},{}).", port >> 8, port & 0xff)))
 }
 
 pub fn epsv(s: &mut LoggedIn, env: &Env<'_>, arg: EpsvArg) -> FtpResult {
@@ -137,18 +108,12 @@ pub fn epsv(s: &mut LoggedIn, env: &Env<'_>, arg: EpsvArg) -> FtpResult {
             return Ok(Reply::new(200, "EPSV ALL ok."));
         }
         EpsvArg::Protocol(p) if p != ours => {
-            return Ok(Reply::new(
-                522,
-                format!("Network protocol not supported, use ({ours})"),
-            ));
+            return Ok(Reply::new(522, format!("Network protocol not supported, use ({ours})")));
         }
         _ => {}
     }
     match listen(s, env) {
-        Ok(port) => Ok(Reply::new(
-            229,
-            format!("Entering Extended Passive Mode (|||{port}|)"),
-        )),
+        Ok(port) => Ok(Reply::new(229, format!("Entering Extended Passive Mode (|||{port}|)"))),
         Err(r) => Ok(r),
     }
 }

@@ -32,10 +32,7 @@ fn chmod(s: &mut LoggedIn, rest: &str) -> FtpResult {
 
 fn umask(s: &mut LoggedIn, value: &str) -> FtpResult {
     if value.is_empty() {
-        return Ok(Reply::new(
-            200,
-            format!("Your current UMASK is 0{:02o}", s.umask),
-        ));
+        return Ok(Reply::new(200, format!("Your current UMASK is 0{:02o}", s.umask)));
     }
     match u32::from_str_radix(value, 8) {
         Ok(m) if m <= 0o777 => {

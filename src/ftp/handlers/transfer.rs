@@ -35,11 +35,7 @@ pub struct TransferInfo {
 }
 
 fn mode_word(s: &LoggedIn) -> &'static str {
-    if s.transfer_type == TransferType::Ascii {
-        "ASCII"
-    } else {
-        "BINARY"
-    }
+    if s.transfer_type == TransferType::Ascii { "ASCII" } else { "BINARY" }
 }
 
 /// Opens the data connection the client set up (PASV/EPSV/PORT/EPRT); it is
@@ -49,11 +45,7 @@ fn open_data(s: &mut LoggedIn, env: &Env<'_>) -> Result<TcpStream, Reply> {
     let stream = match s.data.take() {
         None => return Err(Reply::new(425, "Use PORT or PASV first.")),
         Some(Pending::Passive(listener)) => listener
-            .accept(
-                env.peer.ip(),
-                env.config.accept_timeout,
-                env.config.pasv_promiscuous,
-            )
+            .accept(env.peer.ip(), env.config.accept_timeout, env.config.pasv_promiscuous)
             .map_err(|e| match e {
                 DataError::BadIp => Reply::new(425, "Security: Bad IP connecting."),
                 DataError::Timeout => failed(),
@@ -62,25 +54,16 @@ fn open_data(s: &mut LoggedIn, env: &Env<'_>) -> Result<TcpStream, Reply> {
                     failed()
                 }
             })?,
-        Some(Pending::Active(target)) => data::connect_active(
-            env.local.ip(),
-            target,
-            env.config.connect_from_port_20,
-            env.config.connect_timeout,
-        )
-        .map_err(|e| {
-            info!(
-                "session={} active connection to {target} failed: {e}",
-                env.sid
-            );
-            failed()
-        })?,
+        Some(Pending::Active(target)) => {
+            data::connect_active(env.local.ip(), target, env.config.connect_from_port_20, env.config.connect_timeout)
+                .map_err(|e| {
+                    info!("session={} active connection to {target} failed: {e}", env.sid);
+                    failed()
+                })?
+        }
     };
     let timeout = Some(env.config.data_connection_timeout);
-    stream
-        .set_read_timeout(timeout)
-        .and_then(|()| stream.set_write_timeout(timeout))
-        .map_err(|_| failed())?;
+    stream.set_read_timeout(timeout).and_then(|()| stream.set_write_timeout(timeout)).map_err(|_| failed())?;
     Ok(stream)
 }
 
@@ -113,39 +96,37 @@ pub fn retr(
     if restart > size {
         // RFC 3659 §5.4: a restart marker past the end is an invalid REST parameter.
         s.data = None;
-        return Ok(Response::Reply(Reply::new(
-            554,
-            "Restart offset is beyond the end of the file.",
-        )));
+        return Ok(Response::Reply(Reply::new(554, "Restart offset is beyond the end of the file.")));
     }
     let ascii = s.transfer_type == TransferType::Ascii;
-    let opening = format!(
-        "Opening {} mode data connection for {} ({size} bytes).",
-        mode_word(s),
-        path.file_name()
-    );
-    let info = TransferInfo {
-        verb: "RETR",
-        path,
-        kind: Kind::Download,
-        ascii,
-    };
-    start(
-        s,
-        env,
-        control,
-        info,
-        Payload::File {
-            file,
-            offset: restart,
-            ascii,
-        },
-        opening,
-    )
+    let opening = format!("Opening {} mode data connection for {} ({size} bytes).", mode_word(s), path.file_name());
+    let info = TransferInfo { verb: "RETR", path, kind: Kind::Download, ascii };
+    start(s, env, control, info, Payload::File { file, offset: restart, ascii }, opening)
 }
 
 fn file_mode(s: &LoggedIn, env: &Env<'_>) -> u32 {
     env.config.file_open_mode & !s.umask
+}
+
+/// Writing to an existing name needs the modify right, creating one the upload right.
+fn require_write(s: &LoggedIn, path: &VirtualPath) -> Result<(), FtpError> {
+    let exists = s.jail.lstat(path).is_ok();
+    require(if exists { s.identity.write.modify } else { s.identity.write.upload })
+}
+
+/// Starts receiving into `sink` (STOR, APPE, STOU).
+fn receive(
+    s: &mut LoggedIn,
+    env: &Env<'_>,
+    control: &mut Control,
+    verb: &'static str,
+    path: VirtualPath,
+    sink: Sink,
+    opening: String,
+) -> Result<Response, FtpError> {
+    let ascii = s.transfer_type == TransferType::Ascii;
+    let info = TransferInfo { verb, path, kind: Kind::Upload, ascii };
+    start(s, env, control, info, Payload::Receive { sink, ascii }, opening)
 }
 
 /// STOR replaces a file only once the upload completes (temporary name, then
@@ -158,110 +139,37 @@ pub fn stor(
     text: &str,
 ) -> Result<Response, FtpError> {
     let path = s.path(text)?;
-    let exists = s.jail.lstat(&path).is_ok();
-    require(if exists {
-        s.identity.write.modify
-    } else {
-        s.identity.write.upload
-    })?;
+    require_write(s, &path)?;
     let sink = if restart > 0 {
         match s.jail.open_resume(&path, restart) {
             Ok(f) => Sink::File(f),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 s.data = None;
-                return Ok(Response::Reply(Reply::new(
-                    554,
-                    "Restart offset is beyond the end of the file.",
-                )));
+                return Ok(Response::Reply(Reply::new(554, "Restart offset is beyond the end of the file.")));
             }
             Err(e) => return Err(e.into()),
         }
     } else {
         Sink::Upload(s.jail.create_upload(&path, file_mode(s, env))?)
     };
-    let ascii = s.transfer_type == TransferType::Ascii;
-    let info = TransferInfo {
-        verb: "STOR",
-        path,
-        kind: Kind::Upload,
-        ascii,
-    };
-    start(
-        s,
-        env,
-        control,
-        info,
-        Payload::Receive { sink, ascii },
-        "Ok to send data.".into(),
-    )
+    receive(s, env, control, "STOR", path, sink, "Ok to send data.".into())
 }
 
-pub fn appe(
-    s: &mut LoggedIn,
-    env: &Env<'_>,
-    control: &mut Control,
-    text: &str,
-) -> Result<Response, FtpError> {
+pub fn appe(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, text: &str) -> Result<Response, FtpError> {
     let path = s.path(text)?;
-    let exists = s.jail.lstat(&path).is_ok();
-    require(if exists {
-        s.identity.write.modify
-    } else {
-        s.identity.write.upload
-    })?;
+    require_write(s, &path)?;
     let file = s.jail.open_append(&path, file_mode(s, env))?;
-    let ascii = s.transfer_type == TransferType::Ascii;
-    let info = TransferInfo {
-        verb: "APPE",
-        path,
-        kind: Kind::Upload,
-        ascii,
-    };
-    start(
-        s,
-        env,
-        control,
-        info,
-        Payload::Receive {
-            sink: Sink::File(file),
-            ascii,
-        },
-        "Ok to send data.".into(),
-    )
+    receive(s, env, control, "APPE", path, Sink::File(file), "Ok to send data.".into())
 }
 
 /// STOU (RFC 959, reply form of RFC 1123 §4.1.2.9): a new file named after the
 /// argument (or "file"), with `.1`, `.2`, … added until the name is free.
-pub fn stou(
-    s: &mut LoggedIn,
-    env: &Env<'_>,
-    control: &mut Control,
-    text: Option<&str>,
-) -> Result<Response, FtpError> {
+pub fn stou(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, text: Option<&str>) -> Result<Response, FtpError> {
     require(s.identity.write.upload)?;
     let base = s.path(text.unwrap_or("file"))?;
-    let (file, path) = s
-        .jail
-        .create_unique(&base, file_mode(s, env), MAX_UNIQUE_TRIES)?;
-    let ascii = s.transfer_type == TransferType::Ascii;
+    let (file, path) = s.jail.create_unique(&base, file_mode(s, env), MAX_UNIQUE_TRIES)?;
     let opening = format!("FILE: {}", path.file_name());
-    let info = TransferInfo {
-        verb: "STOU",
-        path: path.clone(),
-        kind: Kind::Upload,
-        ascii,
-    };
-    let result = start(
-        s,
-        env,
-        control,
-        info,
-        Payload::Receive {
-            sink: Sink::File(file),
-            ascii,
-        },
-        opening,
-    );
+    let result = receive(s, env, control, "STOU", path.clone(), Sink::File(file), opening);
     if result.is_err() {
         let _ = s.jail.remove_file(&path);
     }
@@ -277,12 +185,7 @@ fn final_reply(info: &TransferInfo, report: &TransferReport) -> Reply {
         Outcome::Aborted => Reply::new(426, "Connection closed; transfer aborted."),
         Outcome::Network(_) if upload => Reply::new(426, "Failure reading network stream."),
         Outcome::Network(_) => Reply::new(426, "Failure writing network stream."),
-        Outcome::Local(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
-            ) =>
-        {
+        Outcome::Local(e) if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) => {
             Reply::new(452, "Insufficient storage space.")
         }
         Outcome::Local(_) if upload => Reply::new(451, "Failure writing to local file."),
@@ -329,11 +232,7 @@ fn write_xferlog(s: &LoggedIn, env: &Env<'_>, info: &TransferInfo, report: &Tran
         bytes: report.bytes,
         host_path: &host_path.to_string_lossy(),
         ascii: info.ascii,
-        direction: if info.kind == Kind::Upload {
-            Direction::Incoming
-        } else {
-            Direction::Outgoing
-        },
+        direction: if info.kind == Kind::Upload { Direction::Incoming } else { Direction::Outgoing },
         access: match s.identity.kind {
             AccountKind::Anonymous => AccessMode::Anonymous,
             AccountKind::Virtual => AccessMode::Guest,
@@ -356,10 +255,7 @@ pub fn during(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, cmd: &Comm
             // The transfer's own reply (426, or 226 if it had just finished), then ABOR's.
             if let Some(r) = finish(s, env) {
                 if let Err(e) = control.reply(&r) {
-                    return Response::Close(Reply::new(
-                        421,
-                        format!("Control connection error: {e}"),
-                    ));
+                    return Response::Close(Reply::new(421, format!("Control connection error: {e}")));
                 }
             }
             Response::Reply(Reply::new(226, "ABOR successful."))
@@ -371,17 +267,9 @@ pub fn during(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, cmd: &Comm
             let lines = vec![
                 format!("     {} {}", info.verb, info.path),
                 format!("     {} bytes transferred so far", running.bytes()),
-                format!(
-                    "     running for {} seconds",
-                    running.started.elapsed().as_secs()
-                ),
+                format!("     running for {} seconds", running.started.elapsed().as_secs()),
             ];
-            Response::Reply(Reply::multi(
-                211,
-                "Status of transfer:",
-                lines,
-                "End of status",
-            ))
+            Response::Reply(Reply::multi(211, "Status of transfer:", lines, "End of status"))
         }
         _ => Response::Reply(Reply::new(200, "NOOP ok.")),
     }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 /// `openssl passwd -6 -salt saltsalt secret`
-pub const SECRET_HASH: &str = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+pub const SECRET_HASH: &str =
+    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -116,12 +117,7 @@ impl TestServer {
                 panic!("rftpd did not start: {:?}", log.lock().unwrap());
             }
         };
-        TestServer {
-            child,
-            addr,
-            dir,
-            log,
-        }
+        TestServer { child, addr, dir, log }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -151,11 +147,7 @@ impl TestServer {
             if let Some(l) = self.log.lock().unwrap().iter().find(|l| l.contains(needle)) {
                 return l.clone();
             }
-            assert!(
-                Instant::now() < deadline,
-                "no log line with {needle:?}: {:?}",
-                self.log.lock().unwrap()
-            );
+            assert!(Instant::now() < deadline, "no log line with {needle:?}: {:?}", self.log.lock().unwrap());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -219,15 +211,10 @@ impl FtpClient {
         let mut lines = Vec::new();
         let mut first = String::new();
         self.reader.read_line(&mut first).expect("read reply");
-        assert!(
-            first.ends_with("\r\n"),
-            "reply line must end in CRLF: {first:?}"
-        );
+        assert!(first.ends_with("\r\n"), "reply line must end in CRLF: {first:?}");
         let first = first.trim_end().to_string();
         assert!(first.len() >= 3, "short reply {first:?}");
-        let code: u16 = first[..3]
-            .parse()
-            .unwrap_or_else(|_| panic!("bad reply {first:?}"));
+        let code: u16 = first[..3].parse().unwrap_or_else(|_| panic!("bad reply {first:?}"));
         let multi = first.as_bytes().get(3) == Some(&b'-');
         lines.push(first);
         if multi {
@@ -254,9 +241,7 @@ impl FtpClient {
     }
 
     pub fn send(&mut self, line: &str) {
-        self.stream
-            .write_all(format!("{line}\r\n").as_bytes())
-            .unwrap();
+        self.stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
     }
 
     pub fn send_bytes(&mut self, bytes: &[u8]) {
@@ -327,9 +312,7 @@ impl FtpClient {
 pub fn parse_227(line: &str) -> SocketAddr {
     let inner = &line[line.find('(').unwrap() + 1..line.find(')').unwrap()];
     let n: Vec<u16> = inner.split(',').map(|x| x.parse().unwrap()).collect();
-    let ip: IpAddr = format!("{}.{}.{}.{}", n[0], n[1], n[2], n[3])
-        .parse()
-        .unwrap();
+    let ip: IpAddr = format!("{}.{}.{}.{}", n[0], n[1], n[2], n[3]).parse().unwrap();
     SocketAddr::new(ip, n[4] * 256 + n[5])
 }
 
@@ -371,10 +354,8 @@ pub fn pattern(len: usize, seed: u32) -> Vec<u8> {
 
 /// Names in a directory, sorted.
 pub fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -390,10 +371,7 @@ pub fn have(tool: &str) -> bool {
         .map(|s| s.success())
         .unwrap_or(false);
     if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{tool} is not installed, but CI must run this test"
-        );
+        assert!(std::env::var("CI").is_err(), "{tool} is not installed, but CI must run this test");
         eprintln!("SKIPPED: {tool} is not installed");
     }
     found
@@ -401,12 +379,7 @@ pub fn have(tool: &str) -> bool {
 
 /// Runs a command with a deadline; panics with its output on failure or timeout.
 pub fn run(cmd: &mut Command) -> String {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -419,16 +392,8 @@ pub fn run(cmd: &mut Command) -> String {
             panic!("command timed out: {cmd:?}");
         }
     };
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{text}",
-        out.status
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{cmd:?} failed ({}):\n{text}", out.status);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
