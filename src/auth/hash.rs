@@ -71,6 +71,14 @@ mod tests {
     }
 
     #[test]
+    fn yescrypt_debian_default_verifies() {
+        // Python's crypt module (libxcrypt) with a yescrypt setting, as Debian's shadow stores it.
+        let y = "$y$j9T$abcdefghijklmnopqrstu.$7uryFExhLbAhrpK1WytVzeNObCUVaK3VoKccP3fJEIB";
+        assert!(verify("secret", y));
+        assert!(!verify("secreT", y));
+    }
+
+    #[test]
     fn bcrypt_and_libxcrypt_formats() {
         let b = bcrypt::hash("secret", 4).unwrap();
         assert!(verify("secret", &b) && !verify("nope", &b));

@@ -32,16 +32,33 @@ fn split_options(arg: Option<&str>) -> (bool, Option<&str>) {
 }
 
 /// `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
+/// Greedy with one backtrack point: O(pattern × name) however many stars a
+/// client sends, never exponential.
 fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard_match(&pattern[1..], name) || (!name.is_empty() && wildcard_match(pattern, &name[1..]))
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                // Let the last star swallow one more byte and retry.
+                Some((sp, sn)) => {
+                    star = Some((sp, sn + 1));
+                    p = sp + 1;
+                    n = sn + 1;
+                }
+                None => return false,
+            },
         }
-        (Some(b'?'), Some(_)) => wildcard_match(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => wildcard_match(&pattern[1..], &name[1..]),
-        _ => false,
     }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 fn has_wildcard(s: &str) -> bool {
@@ -343,5 +360,15 @@ mod tests {
         assert!(!wildcard_match(b"*.txt", b"a.txt.bak"));
         assert!(wildcard_match(b"a?c*", b"abcdef"));
         assert!(wildcard_match(b"*", b""));
+        assert!(wildcard_match(b"*a*b", b"xaxxb"));
+        assert!(!wildcard_match(b"a*", b"ba"));
+        assert!(!wildcard_match(b"?", b""));
+    }
+
+    #[test]
+    fn many_stars_stay_linear() {
+        let pattern = [b'*'; 60].iter().chain(b"b").copied().collect::<Vec<u8>>();
+        let name = vec![b'a'; 4000];
+        assert!(!wildcard_match(&pattern, &name));
     }
 }
