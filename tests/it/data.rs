@@ -148,6 +148,15 @@ fn ipv6_control_and_data() {
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.upload("STOR v6.bin", &content).code, 226);
     assert_eq!(c.retr("v6.bin"), content);
+    // lftp's form: the unspecified address means the client itself.
+    let l = active_listener("::1");
+    let port = l.local_addr().unwrap().port();
+    assert_eq!(c.cmd(&format!("EPRT |2|::|{port}|")).code, 200);
+    assert_eq!(c.cmd("RETR v6.bin").code, 150);
+    let mut buf = Vec::new();
+    accept(&l).read_to_end(&mut buf).unwrap();
+    assert_eq!(buf, content);
+    assert_eq!(c.reply().code, 226);
     assert_eq!(c.cmd("EPSV 1").lines[0], "522 Network protocol not supported, use (2)");
     assert_eq!(c.cmd("PASV").code, 500, "PASV cannot describe an IPv6 address");
     let l = active_listener("::1");

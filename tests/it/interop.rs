@@ -63,7 +63,7 @@ fn curl_download_upload_list_resume_both_modes() {
 
 #[test]
 fn curl_over_ipv6() {
-    if !have("curl") || std::net::TcpListener::bind("[::1]:0").is_err() {
+    if !have("curl") || !ipv6_loopback() {
         return;
     }
     let srv = TestServer::start_on("::1", &[]);
@@ -100,12 +100,33 @@ fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
     assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "200");
 }
 
+fn ipv6_loopback() -> bool {
+    let ok = std::net::TcpListener::bind("[::1]:0").is_ok();
+    if !ok {
+        assert!(std::env::var("CI").is_err(), "CI must have IPv6 loopback");
+        eprintln!("SKIPPED: no IPv6 loopback");
+    }
+    ok
+}
+
 #[test]
 fn lftp_mirror_both_ways_passive_and_active() {
     if !have("lftp") {
         return;
     }
-    let srv = TestServer::start(&[]);
+    lftp_mirror("127.0.0.1");
+}
+
+#[test]
+fn lftp_mirror_over_ipv6() {
+    if !have("lftp") || !ipv6_loopback() {
+        return;
+    }
+    lftp_mirror("::1");
+}
+
+fn lftp_mirror(ip: &str) {
+    let srv = TestServer::start_on(ip, &[]);
     let local = TempDir::new("lftp");
     let tree = local.0.join("tree");
     make_tree(&tree);
@@ -117,15 +138,7 @@ fn lftp_mirror_both_ways_passive_and_active() {
             tree.display(),
             back.display()
         );
-        run(Command::new("lftp").args([
-            "-u",
-            "alice,secret",
-            "-p",
-            &srv.addr.port().to_string(),
-            "-e",
-            &script,
-            "127.0.0.1",
-        ]));
+        run(Command::new("lftp").args(["-u", "alice,secret", "-p", &srv.addr.port().to_string(), "-e", &script, ip]));
         assert_same_tree(&tree, &srv.path(&format!("home/alice/up{i}")));
         assert_same_tree(&tree, &back);
     }
@@ -133,17 +146,27 @@ fn lftp_mirror_both_ways_passive_and_active() {
 
 #[test]
 fn python_ftplib() {
-    if !have("python3") {
-        return;
+    if have("python3") {
+        ftplib("127.0.0.1");
     }
-    let srv = TestServer::start(&[]);
+}
+
+#[test]
+fn python_ftplib_over_ipv6() {
+    if have("python3") && ipv6_loopback() {
+        ftplib("::1");
+    }
+}
+
+fn ftplib(ip: &str) {
+    let srv = TestServer::start_on(ip, &[]);
     std::fs::write(srv.path("home/alice/text.txt"), "a\nb\n").unwrap();
     let script = r#"
 import ftplib, io, sys
-port = int(sys.argv[1])
+port, host = int(sys.argv[1]), sys.argv[2]
 for passive in (True, False):
     f = ftplib.FTP()
-    f.connect("127.0.0.1", port, timeout=20)
+    f.connect(host, port, timeout=20)
     f.login("alice", "secret")
     f.set_pasv(passive)
     data = bytes(range(256)) * 4000
@@ -174,7 +197,7 @@ for passive in (True, False):
     f.quit()
 print("ok")
 "#;
-    let out = run(Command::new("python3").args(["-c", script, &srv.addr.port().to_string()]));
+    let out = run(Command::new("python3").args(["-c", script, &srv.addr.port().to_string(), ip]));
     assert_eq!(out.trim(), "ok");
 }
 

@@ -32,7 +32,10 @@ fn active_refusal(s: &LoggedIn, env: &Env<'_>) -> Option<Reply> {
 /// Accepts an active-mode target only on the control peer's address and a
 /// non-privileged port, unless port_promiscuous is set.
 fn set_active(s: &mut LoggedIn, env: &Env<'_>, target: SocketAddr, ok: &str) -> FtpResult {
-    let target = SocketAddr::new(target.ip().to_canonical(), target.port());
+    // lftp announces `EPRT |2|::|port|` from a listener on [::]: the unspecified
+    // address can only mean "me", so it is the control peer, never another host.
+    let ip = if target.ip().is_unspecified() { env.peer.ip() } else { target.ip().to_canonical() };
+    let target = SocketAddr::new(ip, target.port());
     if !env.config.port_promiscuous && (target.ip() != env.peer.ip() || target.port() < 1024) {
         warn!("session={} client={} refused active target {target} (bounce protection)", env.sid, env.peer.ip());
         return Ok(Reply::new(500, "Illegal PORT command."));
