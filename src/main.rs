@@ -5,7 +5,7 @@ use rftpd::cli::{self, Invocation};
 use rftpd::config::{Config, Source};
 use rftpd::ftp::Shared;
 use rftpd::log::{self as rlog, file::LogFile};
-use rftpd::{admin, auth, server, sys};
+use rftpd::{admin, server, sys};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -46,23 +46,12 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Everything --check-config checks beyond the key syntax.
-fn check(config: &Config) -> Result<(), String> {
-    if !config.user_file.is_empty() && std::path::Path::new(&config.user_file).exists() {
-        auth::users::load(&config.user_file).map_err(|e| e.0)?;
-    }
-    if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
-        return Err(format!("anon_root: {} is not a directory", config.anon_root));
-    }
-    Ok(())
-}
-
 fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
     let config = match Config::load(source) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(2, &e.to_string()),
     };
-    if let Err(e) = check(&config) {
+    if let Err(e) = server::preflight(&config) {
         return fail(2, &e);
     }
     if check_only {
@@ -86,7 +75,8 @@ fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
     }
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
-    let shared = match Shared::new(config.clone()) {
+    let lifecycle = Arc::new(server::lifecycle::Lifecycle::default());
+    let shared = match Shared::new(config.clone(), lifecycle) {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(1, &format!("xferlog_file {}: {e}", config.xferlog_file)),
     };
@@ -99,11 +89,16 @@ fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
             Err(e) => fail(1, &format!("--inetd: standard input is not a TCP socket: {e}")),
         };
     }
-    let listeners = match server::listen::bind_all(&config) {
-        Ok(l) => l,
-        Err(e) => return fail(1, &e.to_string()),
+    // systemd socket activation hands listeners over; otherwise bind our own.
+    let listeners = match sys::systemd::listen_fds() {
+        Ok(l) if !l.is_empty() => l,
+        Ok(_) => match server::listen::bind_all(&config) {
+            Ok(l) => l,
+            Err(e) => return fail(1, &e.to_string()),
+        },
+        Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
     };
-    match server::run(shared, listeners, server::Logs { server: server_log }) {
+    match server::run(source, shared, listeners, server::Logs { server: server_log }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e.to_string()),
     }

@@ -114,6 +114,7 @@ pub const FTP_KEYS: &[Key] = &[
         "300",
         "Seconds a data connection may stall before the transfer fails.",
     ),
+    key("shutdown_grace", num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rftpd exits."),
     key(
         "idle_session_timeout",
         num(1, 86_400),

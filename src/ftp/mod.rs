@@ -19,6 +19,7 @@ pub mod transfer;
 use crate::auth::users::UserFile;
 use crate::config::Config;
 use crate::log::file::LogFile;
+use crate::server::lifecycle::Lifecycle;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -27,14 +28,16 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub users: UserFile,
     pub xferlog: Option<LogFile>,
+    /// Outlives config reloads: the session registry and the draining flag.
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 impl Shared {
     /// Opens what the config names (the xferlog file).
-    pub fn new(config: Arc<Config>) -> std::io::Result<Shared> {
+    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>) -> std::io::Result<Shared> {
         let xferlog = if config.xferlog_enable { Some(LogFile::open(&config.xferlog_file)?) } else { None };
         let users = UserFile::new(&config.user_file);
-        Ok(Shared { config, users, xferlog })
+        Ok(Shared { config, users, xferlog, lifecycle })
     }
 }
 

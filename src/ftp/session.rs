@@ -48,6 +48,10 @@ pub fn serve(stream: TcpStream, sid: u64, shared: &Shared) {
         warn!("session={sid} client={} control socket set-up failed: {e}", peer.ip());
         return;
     }
+    let Some(_registration) = shared.lifecycle.register(sid, &stream) else {
+        let _ = Control::new(stream).reply(&Reply::new(421, "Server shutting down."));
+        return;
+    };
     let mut session =
         Session { env: &env, control: Control::new(stream), phase: Phase::AwaitingUser, options: Options::default() };
     let end = session.run();
@@ -91,6 +95,7 @@ impl Session<'_> {
                     }
                     continue;
                 }
+                Event::Line(None) if self.env.shared.lifecycle.draining() => return self.drain(),
                 Event::Line(None) => return "client closed the connection".into(),
                 Event::Line(Some(Line::TooLong)) => {
                     warn!("session={} client={} command line too long", self.env.sid, self.env.peer.ip());
@@ -110,6 +115,16 @@ impl Session<'_> {
                 return format!("control connection error: {e}");
             }
         }
+    }
+
+    /// The server is stopping (the master cut our read side): let a running
+    /// transfer finish and report, then say goodbye.
+    fn drain(&mut self) -> String {
+        if self.running() {
+            let _ = self.finish_transfer();
+        }
+        let _ = self.send(&Reply::new(421, "Server shutting down."));
+        "server shutting down".into()
     }
 
     fn send(&mut self, reply: &Reply) -> io::Result<()> {

@@ -1,11 +1,14 @@
 //! The master: owns the listeners, counts sessions, hands each accepted
 //! connection to the pool and never talks FTP beyond a 421.
 
+pub mod lifecycle;
 pub mod limits;
 pub mod listen;
+pub mod notify;
 pub mod pool;
 pub mod signals;
 
+use crate::config::{Config, Source};
 use crate::ftp::Shared;
 use crate::ftp::reply::Reply;
 use crate::limits::REFUSAL_WRITE_TIMEOUT_MS;
@@ -17,25 +20,39 @@ use pool::{Job, Pool};
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Log files the master reopens on SIGHUP/SIGUSR1.
 pub struct Logs {
     pub server: Option<LogFile>,
 }
 
-/// Accepts connections until SIGTERM/SIGINT.
-pub fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::Result<()> {
+/// Everything `--check-config` checks beyond the key syntax: the users file
+/// parses and the anonymous root exists.
+pub fn preflight(config: &Config) -> Result<(), String> {
+    if !config.user_file.is_empty() && std::path::Path::new(&config.user_file).exists() {
+        crate::auth::users::load(&config.user_file).map_err(|e| e.0)?;
+    }
+    if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
+        return Err(format!("anon_root: {} is not a directory", config.anon_root));
+    }
+    Ok(())
+}
+
+/// Accepts connections until SIGTERM/SIGINT, then drains.
+pub fn run(source: &Source, shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::Result<()> {
     let (events, mut wake) = signals::start()?;
     for l in &listeners {
         l.set_nonblocking(true)?;
         info!("listening on {}", l.local_addr()?);
     }
-    let config = shared.config.clone();
-    let mut pool = Pool::new(config.max_clients);
+    let mut shared = shared;
+    let mut pool = Pool::new(shared.config.max_clients);
     let per_ip = limits::PerIp::default();
     let mut next_sid: u64 = 1;
+    notify::notify("READY=1\nSTATUS=Accepting connections");
     loop {
         let mut fds: Vec<PollFd<'_>> = listeners.iter().map(|l| PollFd::new(l.as_fd(), PollFlags::POLLIN)).collect();
         fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
@@ -48,8 +65,15 @@ pub fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::
             for event in events.try_iter() {
                 match event {
                     signals::Event::Shutdown => {
-                        info!("shutting down");
-                        return Ok(());
+                        drop(listeners);
+                        return drain(&shared, &events, &mut wake);
+                    }
+                    signals::Event::Reload => {
+                        reopen(&logs, &shared);
+                        if let Some(new) = reload(source, &shared) {
+                            pool.set_max(new.config.max_clients);
+                            shared = new;
+                        }
                     }
                     signals::Event::ReopenLogs => reopen(&logs, &shared),
                 }
@@ -73,6 +97,76 @@ pub fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, logs: Logs) -> io::
             }
         }
     }
+}
+
+/// SIGHUP: a new config for new sessions; running sessions keep theirs. A
+/// config with errors is logged and the old one stays in force.
+fn reload(source: &Source, old: &Arc<Shared>) -> Option<Arc<Shared>> {
+    notify::notify("RELOADING=1");
+    let result = Config::load(source).map_err(|e| e.to_string()).and_then(|c| preflight(&c).map(|()| c));
+    let new = match result {
+        Ok(config) => {
+            let o = &old.config;
+            if config.listen_address != o.listen_address || config.listen_port != o.listen_port {
+                warn!("reload: listen_address/listen_port changed; restart rftpd to apply");
+            }
+            if config.log_file != o.log_file {
+                warn!("reload: log_file changed; restart rftpd to apply");
+            }
+            match Shared::new(Arc::new(config), old.lifecycle.clone()) {
+                Ok(s) => {
+                    info!("configuration reloaded");
+                    Some(Arc::new(s))
+                }
+                Err(e) => {
+                    error!("reload failed, keeping the old configuration: xferlog_file: {e}");
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            error!("reload failed, keeping the old configuration: {e}");
+            None
+        }
+    };
+    notify::notify("READY=1\nSTATUS=Accepting connections");
+    new
+}
+
+/// SIGTERM: no new sessions; idle ones are told 421, running transfers get up
+/// to shutdown_grace seconds; a second signal ends it at once.
+fn drain(
+    shared: &Shared,
+    events: &crossbeam_channel::Receiver<signals::Event>,
+    wake: &mut UnixStream,
+) -> io::Result<()> {
+    notify::notify("STOPPING=1");
+    let lifecycle = &shared.lifecycle;
+    info!(
+        "shutting down: {} session(s) open, waiting up to {}s",
+        lifecycle.active(),
+        shared.config.shutdown_grace.as_secs()
+    );
+    lifecycle.drain();
+    let deadline = Instant::now() + shared.config.shutdown_grace;
+    while lifecycle.active() > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            warn!("shutdown_grace over with {} session(s) still open", lifecycle.active());
+            break;
+        }
+        let mut fds = [PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
+        if net::poll(&mut fds, Some(left.min(Duration::from_millis(50))))? > 0 {
+            let mut buf = [0u8; 64];
+            let _ = wake.read(&mut buf);
+            if events.try_iter().any(|e| e == signals::Event::Shutdown) {
+                warn!("second signal: exiting now");
+                break;
+            }
+        }
+    }
+    info!("stopped");
+    Ok(())
 }
 
 /// Counts the new connection and hands it over, or refuses it with 421.

@@ -37,6 +37,11 @@ impl Pool {
         Pool { jobs_tx, jobs_rx, _stop_tx: stop_tx, stop_rx, spawned: 0, max }
     }
 
+    /// A reloaded config may change max_clients; running workers stay.
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
     /// Gives the job to an idle worker, or to a new one while fewer than
     /// `max` exist; `Err(job)` when every worker is busy.
     pub fn try_hand_over(&mut self, job: Job) -> Result<(), Job> {

@@ -10,7 +10,9 @@ use std::os::unix::net::UnixStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// SIGHUP, SIGUSR1: reopen log files.
+    /// SIGHUP: re-read the config and reopen log files.
+    Reload,
+    /// SIGUSR1: reopen log files.
     ReopenLogs,
     /// SIGTERM, SIGINT.
     Shutdown,
@@ -24,7 +26,8 @@ pub fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         for sig in signals.forever() {
             let event = match sig {
-                SIGHUP | SIGUSR1 => Event::ReopenLogs,
+                SIGHUP => Event::Reload,
+                SIGUSR1 => Event::ReopenLogs,
                 _ => Event::Shutdown,
             };
             if tx.send(event).is_err() {

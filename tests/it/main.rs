@@ -8,5 +8,6 @@ mod interop;
 mod jail;
 mod listing;
 mod login;
+mod ops;
 mod support;
 mod transfer;

@@ -38,6 +38,27 @@ impl Drop for TempDir {
     }
 }
 
+/// How to start a test server: listen address, `-o` options, an optional
+/// config file (`-c`), extra environment.
+pub struct Spec<'a> {
+    pub listen: &'a str,
+    pub extra: &'a [(&'a str, &'a str)],
+    pub conf: Option<&'a str>,
+    pub env: &'a [(&'a str, &'a str)],
+}
+
+impl Default for Spec<'_> {
+    fn default() -> Self {
+        Spec { listen: "127.0.0.1", extra: &[], conf: None, env: &[] }
+    }
+}
+
+impl Spec<'_> {
+    pub fn start(&self) -> TestServer {
+        TestServer::spawn(self)
+    }
+}
+
 pub struct TestServer {
     child: Child,
     pub addr: SocketAddr,
@@ -53,6 +74,10 @@ impl TestServer {
     }
 
     pub fn start_on(listen: &str, extra: &[(&str, &str)]) -> TestServer {
+        Spec { listen, extra, ..Spec::default() }.start()
+    }
+
+    fn spawn(spec: &Spec<'_>) -> TestServer {
         let dir = TempDir::new("srv");
         let d = &dir.0;
         for sub in ["anon", "home/alice", "home/bob"] {
@@ -66,7 +91,7 @@ impl TestServer {
         );
         std::fs::write(d.join("users"), users).unwrap();
         let mut opts: Vec<(String, String)> = [
-            ("listen_address", listen.to_string()),
+            ("listen_address", spec.listen.to_string()),
             ("listen_port", "0".into()),
             ("anonymous_enable", "YES".into()),
             ("anon_root", d.join("anon").display().to_string()),
@@ -82,14 +107,26 @@ impl TestServer {
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-        for (k, v) in extra {
+        for (k, v) in spec.extra {
             opts.retain(|(key, _)| key != k);
             opts.push((k.to_string(), v.to_string()));
         }
+        let log_file = opts.iter().find(|(k, _)| k == "log_file").map(|(_, v)| PathBuf::from(v));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rftpd"));
-        cmd.args(["-c", "/dev/null"]);
+        match spec.conf {
+            Some(text) => {
+                std::fs::write(d.join("rftpd.conf"), text).unwrap();
+                cmd.arg("-c").arg(d.join("rftpd.conf"));
+            }
+            None => {
+                cmd.args(["-c", "/dev/null"]);
+            }
+        }
         for (k, v) in &opts {
             cmd.arg("-o").arg(format!("{k}={v}"));
+        }
+        for (k, v) in spec.env {
+            cmd.env(k, v);
         }
         let mut child = cmd
             .env("RUST_LOG", "info")
@@ -103,11 +140,42 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         let log2 = log.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let on_line = |line: String| {
                 if let Some(addr) = line.split("listening on ").nth(1) {
                     let _ = tx.send(addr.trim().to_string());
                 }
                 log2.lock().unwrap().push(line);
+            };
+            match log_file {
+                // Logs go to a file: follow it (by path, across renames) until the server is gone.
+                Some(path) => {
+                    let mut stderr = stderr;
+                    let mut seen = 0usize;
+                    let mut scratch = [0u8; 256];
+                    loop {
+                        if let Ok(text) = std::fs::read_to_string(&path) {
+                            let lines: Vec<&str> = text.lines().collect();
+                            for l in lines.iter().skip(seen) {
+                                on_line(l.to_string());
+                            }
+                            seen = seen.max(lines.len());
+                        }
+                        // stderr closes when the server exits; until then wait a little and look again.
+                        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+                        use std::os::fd::AsFd;
+                        let mut fds = [PollFd::new(stderr.as_fd(), PollFlags::POLLIN)];
+                        if poll(&mut fds, PollTimeout::from(20u8)).unwrap_or(0) > 0
+                            && matches!(stderr.read(&mut scratch), Ok(0) | Err(_))
+                        {
+                            return;
+                        }
+                    }
+                }
+                None => {
+                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                        on_line(line);
+                    }
+                }
             }
         });
         let addr = match rx.recv_timeout(Duration::from_secs(10)) {
@@ -412,5 +480,12 @@ impl TestServer {
             assert!(Instant::now() < deadline, "server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl FtpClient {
+    /// A connection attempt that may fail (the server may be gone).
+    pub fn try_connect(addr: SocketAddr) -> Option<TcpStream> {
+        TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()
     }
 }

@@ -1,0 +1,57 @@
+//! What lives across config reloads: the registry of running sessions and the
+//! draining flag. On shutdown the master shuts down the read side of every
+//! control connection; each session then finishes its transfer and says
+//! `421 Server shutting down.` itself, so only the session writes its socket.
+
+use std::collections::HashMap;
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    draining: AtomicBool,
+    sessions: Mutex<HashMap<u64, TcpStream>>,
+}
+
+/// A session's entry in the registry, removed on drop.
+pub struct Registration {
+    sid: u64,
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl Lifecycle {
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Adds a session; `None` if the server is already draining.
+    pub fn register(self: &Arc<Self>, sid: u64, control: &TcpStream) -> Option<Registration> {
+        let clone = control.try_clone().ok()?;
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        if self.draining() {
+            return None;
+        }
+        sessions.insert(sid, clone);
+        Some(Registration { sid, lifecycle: self.clone() })
+    }
+
+    /// Starts draining: every session's next read sees end of input.
+    pub fn drain(&self) {
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        self.draining.store(true, Ordering::SeqCst);
+        for stream in sessions.values() {
+            let _ = stream.shutdown(Shutdown::Read);
+        }
+    }
+
+    pub fn active(&self) -> usize {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.lifecycle.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.sid);
+    }
+}

@@ -1,0 +1,181 @@
+//! Operations: SIGHUP reload and log reopen, SIGTERM drain, socket
+//! activation and inetd mode through systemd-socket-activate, sd_notify.
+
+use crate::support::*;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn signal(srv: &TestServer, sig: Signal) {
+    kill(Pid::from_raw(srv.pid() as i32), sig).unwrap();
+}
+
+#[test]
+fn sighup_reloads_for_new_sessions_and_keeps_old_ones() {
+    let srv = Spec { conf: Some("ftpd_banner=First banner.\nhide_ids=NO\n"), ..Spec::default() }.start();
+    std::fs::write(srv.path("home/alice/f"), "x").unwrap();
+    let mut old = srv.alice();
+    std::fs::write(srv.path("rftpd.conf"), "ftpd_banner=Second banner.\nhide_ids=YES\n").unwrap();
+    signal(&srv, Signal::SIGHUP);
+    srv.wait_log("configuration reloaded");
+    let mut fresh = FtpClient::raw(srv.addr);
+    assert_eq!(fresh.reply().lines[0], "220 Second banner.");
+    assert_eq!(fresh.cmd("USER alice").code, 331);
+    assert_eq!(fresh.cmd("PASS secret").code, 230);
+    assert!(fresh.listing("LIST f").contains(" ftp      ftp "), "new session uses hide_ids=YES");
+    assert!(!old.listing("LIST f").contains(" ftp      ftp "), "running session keeps its config");
+    // A broken config is refused and the one in force stays.
+    std::fs::write(srv.path("rftpd.conf"), "ftpd_banner=Third.\nno_such_key=1\n").unwrap();
+    signal(&srv, Signal::SIGHUP);
+    let line = srv.wait_log("reload failed");
+    assert!(line.contains("rftpd.conf:2: no_such_key: unknown key"), "{line}");
+    let mut after = FtpClient::raw(srv.addr);
+    assert_eq!(after.reply().lines[0], "220 Second banner.");
+}
+
+#[test]
+fn sigusr1_and_sighup_reopen_logs_after_rotation() {
+    let dir = TempDir::new("logs");
+    let log = dir.0.join("rftpd.log");
+    let xfer = dir.0.join("xferlog");
+    let srv = TestServer::start(&[
+        ("log_file", log.to_str().unwrap()),
+        ("xferlog_enable", "YES"),
+        ("xferlog_file", xfer.to_str().unwrap()),
+    ]);
+    let mut c = srv.alice();
+    assert_eq!(c.upload("STOR one", b"1").code, 226);
+    std::fs::rename(&log, dir.0.join("rftpd.log.1")).unwrap();
+    std::fs::rename(&xfer, dir.0.join("xferlog.1")).unwrap();
+    for sig in [Signal::SIGUSR1, Signal::SIGHUP] {
+        signal(&srv, sig);
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while !std::fs::read_to_string(&log).unwrap_or_default().contains("log files reopened") {
+            assert!(std::time::Instant::now() < deadline, "no new log file");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert_eq!(c.upload("STOR two", b"2").code, 226);
+    let old = std::fs::read_to_string(dir.0.join("rftpd.log.1")).unwrap();
+    assert!(old.contains("STOR /one") && !old.contains("STOR /two"), "{old}");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !std::fs::read_to_string(&log).unwrap().contains("STOR /two") {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(std::fs::read_to_string(dir.0.join("xferlog.1")).unwrap().contains("/one "));
+    assert!(std::fs::read_to_string(&xfer).unwrap().contains("/two "));
+}
+
+#[test]
+fn sigterm_lets_a_running_transfer_finish_byte_exact() {
+    let mut srv = TestServer::start(&[]);
+    let content = pattern(32 << 20, 21);
+    std::fs::write(srv.path("home/alice/big"), &content).unwrap();
+    let mut idle = srv.alice();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("RETR big").code, 150);
+    let mut got = vec![0u8; 1 << 20];
+    data.read_exact(&mut got).unwrap();
+    signal(&srv, Signal::SIGTERM);
+    assert_eq!(idle.reply().lines[0], "421 Server shutting down.");
+    let mut rest = Vec::new();
+    data.read_to_end(&mut rest).unwrap();
+    got.extend(rest);
+    assert!(got == content, "transfer completed byte-exact during the drain");
+    assert_eq!(c.reply().code, 226);
+    assert_eq!(c.reply().lines[0], "421 Server shutting down.");
+    assert_eq!(srv.wait_exit().code(), Some(0));
+    assert!(FtpClient::try_connect(srv.addr).is_none(), "no longer listening");
+}
+
+#[test]
+fn second_signal_exits_without_waiting() {
+    let mut srv = TestServer::start(&[("shutdown_grace", "3600")]);
+    std::fs::write(srv.path("home/alice/big"), pattern(32 << 20, 22)).unwrap();
+    let mut c = srv.alice();
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("RETR big").code, 150);
+    let mut buf = [0u8; 4096];
+    data.read_exact(&mut buf).unwrap();
+    signal(&srv, Signal::SIGTERM);
+    srv.wait_log("shutting down");
+    signal(&srv, Signal::SIGTERM);
+    srv.wait_log("second signal");
+    assert_eq!(srv.wait_exit().code(), Some(0));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs rftpd under systemd-socket-activate and fetches a file with curl.
+fn through_socket_activate(activate_args: &[&str], rftpd_args: &[&str]) {
+    let root = TempDir::new("sa");
+    std::fs::write(root.0.join("hello.txt"), "socket activated\n").unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new("systemd-socket-activate")
+        .args(activate_args)
+        .args(["-l", &listen, env!("CARGO_BIN_EXE_rftpd"), "-c", "/dev/null"])
+        .args(rftpd_args)
+        .args(["-o", "anonymous_enable=YES", "-o", &format!("anon_root={}", root.0.display())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // systemd-socket-activate listens before starting anything: wait for it.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(std::time::Instant::now() < deadline, "systemd-socket-activate did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "--max-time", "30", &format!("ftp://{listen}/hello.txt")])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"socket activated\n");
+}
+
+#[test]
+fn systemd_socket_activation_listen_fds() {
+    if have("systemd-socket-activate") && have("curl") {
+        through_socket_activate(&[], &[]);
+    }
+}
+
+#[test]
+fn inetd_mode_one_session_on_stdin() {
+    if have("systemd-socket-activate") && have("curl") {
+        through_socket_activate(&["--inetd", "-a"], &["--inetd"]);
+    }
+}
+
+#[test]
+fn sd_notify_ready_reloading_stopping() {
+    let dir = TempDir::new("notify");
+    let path = dir.0.join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    sock.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let env = [("NOTIFY_SOCKET", path.to_str().unwrap())];
+    let mut srv = Spec { env: &env, ..Spec::default() }.start();
+    let recv = || {
+        let mut buf = [0u8; 256];
+        let n = sock.recv(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert!(recv().starts_with("READY=1"));
+    signal(&srv, Signal::SIGHUP);
+    assert_eq!(recv(), "RELOADING=1");
+    assert!(recv().starts_with("READY=1"));
+    signal(&srv, Signal::SIGTERM);
+    assert_eq!(recv(), "STOPPING=1");
+    assert_eq!(srv.wait_exit().code(), Some(0));
+}
