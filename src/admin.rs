@@ -107,6 +107,7 @@ pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, String> {
         format!("anon_root={}", public.display()),
         "write_enable=YES".into(),
         "local_umask=022".into(),
+        "log_file=".into(),
         format!("user_file={}", users.display()),
     ];
     overrides.extend(extra.iter().cloned());

@@ -1,7 +1,7 @@
 //! The command line (a stable interface: scripts depend on it).
 //!
 //! ```text
-//! rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-V] [-h]
+//! rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]
 //! rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME
 //! rftpd demo [-o KEY=VALUE]... [DIR]
 //! ```
@@ -13,7 +13,7 @@ pub const DEFAULT_USERS: &str = "/etc/rftpd/rftpd.users";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invocation {
-    Serve { config: crate::config::Source, check_only: bool, inetd: bool },
+    Serve { config: crate::config::Source, check_only: bool, inetd: bool, foreground: bool },
     Passwd { file: String, home: Option<String>, perm: Option<String>, name: String },
     Demo { dir: String, overrides: Vec<String> },
     Version,
@@ -26,13 +26,14 @@ fn serve_options() -> Options {
     o.optmulti("o", "option", "set a config key, overriding the file (repeatable)", "KEY=VALUE");
     o.optflag("", "check-config", "check the config and users file, then exit");
     o.optflag("", "inetd", "serve one session on standard input (inetd, systemd Accept=yes)");
+    o.optflag("f", "foreground", "log to standard error instead of log_file (as under systemd)");
     o.optflag("V", "version", "print the version");
     o.optflag("h", "help", "print this help");
     o
 }
 
 fn usage() -> String {
-    let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-V] [-h]\n       \
+    let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]\n       \
                  rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME\n       \
                  rftpd demo [-o KEY=VALUE]... [DIR]";
     serve_options().usage(brief)
@@ -61,6 +62,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
         config: crate::config::Source { file, overrides: m.opt_strs("o") },
         check_only: m.opt_present("check-config"),
         inetd: m.opt_present("inetd"),
+        foreground: m.opt_present("f"),
     })
 }
 
@@ -104,7 +106,8 @@ mod tests {
     #[test]
     fn serve_flags() {
         let inv = parse(&args("-c /dev/null -o listen_port=2121 -o anonymous_enable=YES --check-config")).unwrap();
-        let Invocation::Serve { config, check_only, inetd } = inv else { panic!() };
+        let Invocation::Serve { config, check_only, inetd, foreground } = inv else { panic!() };
+        assert!(!foreground);
         assert_eq!(config.file, None);
         assert_eq!(config.overrides, vec!["listen_port=2121", "anonymous_enable=YES"]);
         assert!(check_only && !inetd);

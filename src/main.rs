@@ -33,11 +33,11 @@ fn main() -> ExitCode {
         Invocation::Demo { dir, overrides } => match admin::demo(&dir, &overrides) {
             Ok(demo) => {
                 eprintln!("{}", demo.banner);
-                serve(&Source { file: None, overrides: demo.overrides }, false, false)
+                serve(&Source { file: None, overrides: demo.overrides }, false, false, true)
             }
             Err(e) => fail(1, &e),
         },
-        Invocation::Serve { config, check_only, inetd } => serve(&config, check_only, inetd),
+        Invocation::Serve { config, check_only, inetd, foreground } => serve(&config, check_only, inetd, foreground),
     }
 }
 
@@ -46,7 +46,22 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
+/// Where the server log goes: standard error with -f, under systemd (which
+/// sets JOURNAL_STREAM) or with an empty log_file, else the file. In inetd
+/// mode standard error may be the client's socket: then nothing is logged there.
+fn log_target(config: &Config, inetd: bool, foreground: bool) -> Result<rlog::Target, String> {
+    let stderr = foreground || config.log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
+    if !stderr {
+        return LogFile::open(&config.log_file)
+            .map(rlog::Target::File)
+            .map_err(|e| format!("log_file {}: {e}", config.log_file));
+    }
+    let stderr_is_socket =
+        nix::sys::stat::fstat(std::io::stderr()).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK);
+    Ok(if inetd && stderr_is_socket { rlog::Target::Off } else { rlog::Target::Stderr })
+}
+
+fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> ExitCode {
     let config = match Config::load(source) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(2, &e.to_string()),
@@ -58,18 +73,15 @@ fn serve(source: &Source, check_only: bool, inetd: bool) -> ExitCode {
         println!("rftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let server_log = if config.log_file.is_empty() {
-        rlog::init(rlog::Target::Stderr);
-        None
-    } else {
-        match LogFile::open(&config.log_file) {
-            Ok(f) => {
-                rlog::init(rlog::Target::File(f.clone()));
-                Some(f)
-            }
-            Err(e) => return fail(1, &format!("log_file {}: {e}", config.log_file)),
-        }
+    let target = match log_target(&config, inetd, foreground) {
+        Ok(t) => t,
+        Err(e) => return fail(1, &e),
     };
+    let server_log = match &target {
+        rlog::Target::File(f) => Some(f.clone()),
+        _ => None,
+    };
+    rlog::init(target, config.log_level);
     if let Err(e) = sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"));
     }

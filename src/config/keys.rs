@@ -125,7 +125,18 @@ pub const FTP_KEYS: &[Key] = &[
     key("hide_ids", Kind::Bool, "NO", "Show every owner and group as 'ftp' in listings."),
     key("use_localtime", Kind::Bool, "NO", "Show local time instead of UTC in LIST (MDTM and MLSx are always UTC)."),
     // Logging
-    key("log_file", Kind::Path, "", "Server log file; empty = standard error."),
+    key(
+        "log_file",
+        Kind::Path,
+        "/var/log/rftpd.log",
+        "Server log file; empty = standard error (also with -f or under systemd).",
+    ),
+    key(
+        "log_level",
+        Kind::Text,
+        "info",
+        "Server log level: off, error, warn, info, debug or trace (RUST_LOG overrides).",
+    ),
     key(
         "log_ftp_protocol",
         Kind::Bool,

@@ -54,6 +54,7 @@ pub struct Config {
     pub hide_ids: bool,
     pub use_localtime: bool,
     pub log_file: String,
+    pub log_level: log::LevelFilter,
     pub log_ftp_protocol: bool,
     pub xferlog_enable: bool,
     pub xferlog_file: String,
@@ -119,6 +120,9 @@ impl Config {
             hide_ids: v.bool("hide_ids"),
             use_localtime: v.bool("use_localtime"),
             log_file: v.text("log_file").to_owned(),
+            log_level: v.text("log_level").parse().map_err(|_| {
+                ("log_level", format!("'{}' is not one of off, error, warn, info, debug, trace", v.text("log_level")))
+            })?,
             log_ftp_protocol: v.bool("log_ftp_protocol"),
             xferlog_enable: v.bool("xferlog_enable"),
             xferlog_file: v.text("xferlog_file").to_owned(),

@@ -10,14 +10,16 @@ use std::io::Write;
 
 /// Where the server log goes.
 pub enum Target {
+    /// Nowhere (inetd mode whose standard error is the client's socket).
+    Off,
     Stderr,
     File(file::LogFile),
 }
 
 /// Sets the global logger up once; later calls are ignored.
-pub fn init(target: Target) {
+pub fn init(target: Target, level: log::LevelFilter) {
     let mut builder = env_logger::Builder::new();
-    builder.filter_level(log::LevelFilter::Info).parse_default_env().write_style(env_logger::WriteStyle::Never);
+    builder.filter_level(level).parse_default_env().write_style(env_logger::WriteStyle::Never);
     builder.format(|buf, rec| {
         let c = civil_local(now());
         writeln!(
@@ -34,8 +36,14 @@ pub fn init(target: Target) {
             rec.args()
         )
     });
-    if let Target::File(f) = target {
-        builder.target(env_logger::Target::Pipe(Box::new(f)));
+    match target {
+        Target::Off => {
+            builder.filter_level(log::LevelFilter::Off);
+        }
+        Target::Stderr => {}
+        Target::File(f) => {
+            builder.target(env_logger::Target::Pipe(Box::new(f)));
+        }
     }
     let _ = builder.try_init();
 }

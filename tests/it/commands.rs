@@ -113,6 +113,9 @@ fn pwd_cwd_cdup_mkd_rmd() {
     assert_eq!(c.cmd("RMD sub/deeper").code, 250);
     assert_eq!(c.cmd("XRMD /sub").code, 250);
     assert!(!srv.path("home/alice/sub").exists());
+    // Changes to the file system are logged with session, client and user.
+    srv.wait_log("client=127.0.0.1 user=alice MKD /sub/deeper result=ok");
+    srv.wait_log("user=alice RMD /sub result=550");
     // RFC 959 appendix II: quotes in a name are doubled.
     assert_eq!(c.cmd("MKD say \"hi\"").lines[0], "257 \"/say \"\"hi\"\"\" created");
 }

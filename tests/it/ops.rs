@@ -31,6 +31,7 @@ fn sighup_reloads_for_new_sessions_and_keeps_old_ones() {
     signal(&srv, Signal::SIGHUP);
     let line = srv.wait_log("reload failed");
     assert!(line.contains("rftpd.conf:2: no_such_key: unknown key"), "{line}");
+    srv.wait_log("user=alice LIST");
     let mut after = FtpClient::raw(srv.addr);
     assert_eq!(after.reply().lines[0], "220 Second banner.");
 }
@@ -123,7 +124,7 @@ fn through_socket_activate(activate_args: &[&str], rftpd_args: &[&str]) {
         .args(activate_args)
         .args(["-l", &listen, env!("CARGO_BIN_EXE_rftpd"), "-c", "/dev/null"])
         .args(rftpd_args)
-        .args(["-o", "anonymous_enable=YES", "-o", &format!("anon_root={}", root.0.display())])
+        .args(["-o", "anonymous_enable=YES", "-o", &format!("anon_root={}", root.0.display()), "-o", "log_file="])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

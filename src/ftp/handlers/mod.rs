@@ -18,6 +18,7 @@ use super::reply::Reply;
 use super::session::Options;
 use crate::auth::Identity;
 use crate::jail::{Jail, VirtualPath};
+use log::info;
 
 /// What the session loop does after a command.
 pub enum Response {
@@ -103,6 +104,7 @@ pub fn dispatch(
     let rename_from = s.rename_from.take();
     let restart = if keeps_restart(&cmd) { s.restart } else { std::mem::take(&mut s.restart) };
     let failed = failure_text(&cmd);
+    let audit = audit_text(&s.cwd, &cmd, rename_from.as_ref());
     use Command::*;
     let result: Result<Response, FtpError> = match cmd {
         Quit => return Dispatch::Respond(Response::Close(Reply::new(221, "Goodbye."))),
@@ -119,7 +121,27 @@ pub fn dispatch(
         Mlsd(p) => listing::mlsd(s, env, control, options, p.as_deref()),
         other => reply_to(s, env, options, other, rename_from).map(Response::Reply),
     };
-    Dispatch::Respond(result.unwrap_or_else(|e| Response::Reply(e.reply(failed))))
+    let response = result.unwrap_or_else(|e| Response::Reply(e.reply(failed)));
+    if let (Some(what), Response::Reply(r)) = (audit, &response) {
+        let result = if r.is_ok() { "ok".to_string() } else { format!("{} {}", r.code, r.lines[0]) };
+        info!("session={} client={} user={} {what} result={result}", env.sid, env.peer.ip(), s.identity.name);
+    }
+    Dispatch::Respond(response)
+}
+
+/// The log text for commands that change the file system (transfers log themselves).
+fn audit_text(cwd: &VirtualPath, cmd: &Command, rename_from: Option<&VirtualPath>) -> Option<String> {
+    use Command::*;
+    let p = |text: &str| cwd.resolve(text).map(|v| v.to_string()).unwrap_or_else(|_| text.to_owned());
+    Some(match cmd {
+        Mkd(text) => format!("MKD {}", p(text)),
+        Rmd(text) => format!("RMD {}", p(text)),
+        Dele(text) => format!("DELE {}", p(text)),
+        Rnto(text) => format!("RNFR {} RNTO {}", rename_from.map(VirtualPath::as_str).unwrap_or("-"), p(text)),
+        Mfmt(t, text) => format!("MFMT {t} {}", p(text)),
+        Site(arg) if arg.to_ascii_uppercase().starts_with("CHMOD") => format!("SITE {arg}"),
+        _ => return None,
+    })
 }
 
 /// Commands answered with one reply.

@@ -103,6 +103,7 @@ impl TestServer {
             ("connect_timeout", "5".into()),
             ("data_connection_timeout", "20".into()),
             ("idle_session_timeout", "60".into()),
+            ("log_file", String::new()),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -111,7 +112,7 @@ impl TestServer {
             opts.retain(|(key, _)| key != k);
             opts.push((k.to_string(), v.to_string()));
         }
-        let log_file = opts.iter().find(|(k, _)| k == "log_file").map(|(_, v)| PathBuf::from(v));
+        let log_file = opts.iter().find(|(k, v)| k == "log_file" && !v.is_empty()).map(|(_, v)| PathBuf::from(v));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rftpd"));
         match spec.conf {
             Some(text) => {
