@@ -1,10 +1,16 @@
-# rftpd — build, run a demo, test, install.
+# rftpd: build, run a demo, test, install.
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CARGO   ?= cargo
+# The binary `make install` copies; set it to install a build made elsewhere.
+BINARY  ?= target/release/rftpd
 SBINDIR  = $(DESTDIR)$(PREFIX)/sbin
 CONFDIR  = $(DESTDIR)/etc/rftpd
 UNITDIR  = $(DESTDIR)$(PREFIX)/lib/systemd/system
+MANDIR   = $(DESTDIR)$(PREFIX)/share/man
+DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
+ROTATEDIR = $(DESTDIR)/etc/logrotate.d
+UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service
 
 .PHONY: all build run test lint check-jail install uninstall clean
 
@@ -32,15 +38,24 @@ check-jail:
 	@if grep -rnE '(^|[^A-Za-z])File::(open|create)|OpenOptions|std::fs::(read|write|remove|rename|create_dir|metadata|symlink_metadata|canonicalize)' src/ftp src/server; then \
 		echo "error: file-system access outside src/jail/ (see STYLE.md)"; exit 1; fi
 
-install: build
-	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR)
-	install -m 755 target/release/rftpd $(SBINDIR)/rftpd
+# Config and users files are installed only where none exist yet.
+install: $(if $(filter target/release/rftpd,$(BINARY)),build)
+	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR)
+	install -m 755 $(BINARY) $(SBINDIR)/rftpd
 	test -e $(CONFDIR)/rftpd.conf || install -m 644 etc/rftpd.conf $(CONFDIR)/rftpd.conf
 	test -e $(CONFDIR)/rftpd.users || install -m 600 etc/rftpd.users $(CONFDIR)/rftpd.users
-	install -m 644 systemd/rftpd.service $(UNITDIR)/rftpd.service
+	test -e $(ROTATEDIR)/rftpd || install -m 644 etc/logrotate.d/rftpd $(ROTATEDIR)/rftpd
+	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u > $(UNITDIR)/$$u && chmod 644 $(UNITDIR)/$$u; done
+	install -m 644 etc/man/rftpd.8 $(MANDIR)/man8/rftpd.8
+	install -m 644 etc/man/rftpd.conf.5 etc/man/rftpd.users.5 $(MANDIR)/man5/
+	install -m 644 etc/inetd.conf.example $(DOCDIR)/inetd.conf.example
+	install -m 644 etc/xinetd.d/rftpd $(DOCDIR)/xinetd.d/rftpd
 
+# Leaves /etc/rftpd and the logs alone: they are the admin's.
 uninstall:
-	rm -f $(SBINDIR)/rftpd $(UNITDIR)/rftpd.service
+	rm -f $(SBINDIR)/rftpd $(MANDIR)/man8/rftpd.8 $(MANDIR)/man5/rftpd.conf.5 $(MANDIR)/man5/rftpd.users.5
+	for u in $(UNITS); do rm -f $(UNITDIR)/$$u; done
+	rm -rf $(DOCDIR)
 
 clean:
 	$(CARGO) clean

@@ -174,6 +174,65 @@ pub const FTP_SAMPLE_HEADER: &str = "\
 # Override a key: rftpd -o key=value (repeatable)
 ";
 
+/// How a kind is described in the man page.
+fn kind_text(kind: Kind) -> String {
+    match kind {
+        Kind::Bool => "YES or NO".into(),
+        Kind::Number { min, max } => format!("number, {min} to {max}"),
+        Kind::Octal => "octal mode, 000 to 0777".into(),
+        Kind::Text => "text".into(),
+        Kind::Path => "absolute path".into(),
+        Kind::AddressList => "comma-separated IPv4/IPv6 addresses".into(),
+        Kind::Address => "IP address".into(),
+    }
+}
+
+/// Escapes text for roff: backslashes, and a leading dot or quote.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') { format!("\\&{t}") } else { t }
+}
+
+/// The KEYS section of a man page: every key with its type, default and meaning.
+pub fn man_keys(keys: &[Key]) -> String {
+    let mut out = String::new();
+    for k in keys {
+        let default = if k.default.is_empty() { "empty".to_string() } else { format!("\\fB{}\\fR", roff(k.default)) };
+        out.push_str(&format!(".TP\n.B {}\n({}; default {})\n{}\n", k.name, kind_text(k.kind), default, roff(k.doc)));
+    }
+    out
+}
+
+pub const FTP_MAN_HEAD: &str = r#".TH RFTPD.CONF 5 "2026" "rftpd" "File formats"
+.SH NAME
+rftpd.conf \- configuration file of the rftpd FTP server
+.SH SYNOPSIS
+.B /etc/rftpd/rftpd.conf
+.SH DESCRIPTION
+One \fIkey\fB=\fIvalue\fR per line; lines starting with \fB#\fR and blank
+lines are ignored; booleans are \fBYES\fR or \fBNO\fR. Key names are
+vsftpd's wherever vsftpd has the setting. A key set twice, an unknown key or
+a bad value is an error naming the file, the line and the key. Any key can
+also be set on the command line with \fB\-o\fR \fIkey\fB=\fIvalue\fR,
+which overrides the file. \fBrftpd \-\-check\-config\fR checks a file.
+SIGHUP makes a running rftpd read it again for new sessions; a file with
+errors is refused and the old configuration stays.
+.SH KEYS
+"#;
+
+pub const FTP_MAN_TAIL: &str = r#".SH FILES
+.TP
+.B /etc/rftpd/rftpd.conf
+this file
+.TP
+.B /etc/rftpd/rftpd.users
+virtual users, see \fBrftpd.users\fR(5)
+.SH SEE ALSO
+.BR rftpd (8),
+.BR rftpd.users (5),
+.BR vsftpd.conf (5)
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +248,21 @@ mod tests {
         }
         let actual = std::fs::read_to_string(path).unwrap_or_default();
         assert!(actual == expected, "etc/rftpd.conf is out of date: run RFTPD_BLESS=1 cargo test sample_config");
+    }
+
+    /// etc/man/rftpd.conf.5 lists every key with its type and real default.
+    #[test]
+    fn man_page_matches_the_table() {
+        let expected = format!("{FTP_MAN_HEAD}{}{FTP_MAN_TAIL}", man_keys(FTP_KEYS));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/man/rftpd.conf.5");
+        if std::env::var_os("RFTPD_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(actual == expected, "etc/man/rftpd.conf.5 is out of date: run RFTPD_BLESS=1 cargo test man_page");
+        for k in FTP_KEYS {
+            assert!(actual.contains(&format!(".B {}\n", k.name)), "{} missing", k.name);
+        }
     }
 
     #[test]

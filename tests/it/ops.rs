@@ -180,3 +180,128 @@ fn sd_notify_ready_reloading_stopping() {
     assert_eq!(recv(), "STOPPING=1");
     assert_eq!(srv.wait_exit().code(), Some(0));
 }
+
+#[test]
+fn make_install_into_destdir_and_uninstall() {
+    if !have("make") {
+        return;
+    }
+    let dest = TempDir::new("destdir");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let make = |target: &str| {
+        run(Command::new("make")
+            .args(["-s", "-C", root, target])
+            .arg(format!("DESTDIR={}", dest.0.display()))
+            .arg(format!("BINARY={}", env!("CARGO_BIN_EXE_rftpd"))))
+    };
+    make("install");
+    let d = &dest.0;
+    for f in [
+        "usr/local/sbin/rftpd",
+        "etc/rftpd/rftpd.conf",
+        "etc/rftpd/rftpd.users",
+        "etc/logrotate.d/rftpd",
+        "usr/local/lib/systemd/system/rftpd.service",
+        "usr/local/lib/systemd/system/rftpd.socket",
+        "usr/local/lib/systemd/system/rftpd-inetd.socket",
+        "usr/local/lib/systemd/system/rftpd-inetd@.service",
+        "usr/local/share/man/man8/rftpd.8",
+        "usr/local/share/man/man5/rftpd.conf.5",
+        "usr/local/share/man/man5/rftpd.users.5",
+        "usr/local/share/doc/rftpd/inetd.conf.example",
+        "usr/local/share/doc/rftpd/xinetd.d/rftpd",
+    ] {
+        assert!(d.join(f).is_file(), "{f} not installed");
+    }
+    let unit = std::fs::read_to_string(d.join("usr/local/lib/systemd/system/rftpd.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/sbin/rftpd -c /etc/rftpd/rftpd.conf") && !unit.contains("@SBINDIR@"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(d.join("etc/rftpd/rftpd.users")).unwrap().permissions().mode() & 0o777, 0o600);
+    // An admin's config survives a reinstall and an uninstall.
+    std::fs::write(d.join("etc/rftpd/rftpd.conf"), "listen_port=2121\n").unwrap();
+    make("install");
+    assert_eq!(std::fs::read_to_string(d.join("etc/rftpd/rftpd.conf")).unwrap(), "listen_port=2121\n");
+    make("uninstall");
+    assert!(!d.join("usr/local/sbin/rftpd").exists());
+    assert!(!d.join("usr/local/lib/systemd/system/rftpd.service").exists());
+    assert!(d.join("etc/rftpd/rftpd.conf").exists());
+}
+
+#[test]
+fn systemd_units_verify() {
+    if !have("systemd-analyze") {
+        return;
+    }
+    let dir = TempDir::new("units");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_rftpd")).parent().unwrap().display().to_string();
+    for unit in ["rftpd.service", "rftpd.socket", "rftpd-inetd.socket", "rftpd-inetd@.service"] {
+        let text = std::fs::read_to_string(format!("{}/systemd/{unit}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        std::fs::write(dir.0.join(unit), text.replace("@SBINDIR@", &bin_dir)).unwrap();
+    }
+    for group in [&["rftpd.service", "rftpd.socket"][..], &["rftpd-inetd.socket", "rftpd-inetd@.service"]] {
+        let out = Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .args(group.iter().map(|u| format!("./{u}")))
+            .current_dir(&dir.0)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{group:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn xinetd_runs_one_rftpd_per_connection() {
+    if !have("xinetd") || !have("curl") {
+        return;
+    }
+    let dir = TempDir::new("xinetd");
+    let root = dir.0.join("pub");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("hello.txt"), "via xinetd\n").unwrap();
+    let port = free_port();
+    let user = run(Command::new("id").arg("-un")).trim().to_string();
+    let conf = dir.0.join("xinetd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "service rftpd-test\n{{\n\ttype = UNLISTED\n\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n\tuser = {user}\n\
+             \tserver = {bin}\n\tserver_args = --inetd -c /dev/null -o anonymous_enable=YES -o anon_root={root} -o log_file={log}\n\
+             \tport = {port}\n\tbind = 127.0.0.1\n\tflags = REUSE\n}}\n",
+            bin = env!("CARGO_BIN_EXE_rftpd"),
+            root = root.display(),
+            log = dir.0.join("rftpd.log").display(),
+        ),
+    )
+    .unwrap();
+    let pidfile = dir.0.join("xinetd.pid");
+    let mut child = Command::new("xinetd")
+        .args(["-dontfork", "-f"])
+        .arg(&conf)
+        .arg("-pidfile")
+        .arg(&pidfile)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(std::time::Instant::now() < deadline, "xinetd did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "--max-time", "30", &format!("ftp://{listen}/hello.txt")])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"via xinetd\n");
+    let log = std::fs::read_to_string(dir.0.join("rftpd.log")).unwrap();
+    assert!(log.contains("RETR /hello.txt") && log.contains("result=ok"), "{log}");
+}
