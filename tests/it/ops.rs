@@ -110,6 +110,24 @@ fn second_signal_exits_without_waiting() {
     assert_eq!(srv.wait_exit().code(), Some(0));
 }
 
+/// Waits (bounded) until a supervisor listens on `listen`, fetches `path` with
+/// curl, then stops the supervisor.
+fn fetch_when_listening(listen: &str, path: &str, supervisor: &mut std::process::Child) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::net::TcpStream::connect(listen).is_err() {
+        assert!(std::time::Instant::now() < deadline, "nothing listens on {listen}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = Command::new("curl")
+        .args(["-sS", "--fail", "--max-time", "30", &format!("ftp://{listen}/{path}")])
+        .output()
+        .unwrap();
+    let _ = supervisor.kill();
+    let _ = supervisor.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -129,20 +147,8 @@ fn through_socket_activate(activate_args: &[&str], rftpd_args: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // systemd-socket-activate listens before starting anything: wait for it.
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(std::time::Instant::now() < deadline, "systemd-socket-activate did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = Command::new("curl")
-        .args(["-sS", "--fail", "--max-time", "30", &format!("ftp://{listen}/hello.txt")])
-        .output()
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout, b"socket activated\n");
+    let got = fetch_when_listening(&listen, "hello.txt", &mut child);
+    assert_eq!(got, b"socket activated\n");
 }
 
 #[test]
@@ -289,19 +295,7 @@ fn xinetd_runs_one_rftpd_per_connection() {
         .spawn()
         .unwrap();
     let listen = format!("127.0.0.1:{port}");
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(std::time::Instant::now() < deadline, "xinetd did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = Command::new("curl")
-        .args(["-sS", "--fail", "--max-time", "30", &format!("ftp://{listen}/hello.txt")])
-        .output()
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout, b"via xinetd\n");
+    assert_eq!(fetch_when_listening(&listen, "hello.txt", &mut child), b"via xinetd\n");
     let log = std::fs::read_to_string(dir.0.join("rftpd.log")).unwrap();
     assert!(log.contains("RETR /hello.txt") && log.contains("result=ok"), "{log}");
 }

@@ -137,54 +137,54 @@ fn stat_and_noop_during_transfer() {
     assert_eq!(c.reply().code, 226);
 }
 
-#[test]
-fn aborted_upload_keeps_the_old_file() {
-    let srv = TestServer::start(&[]);
+/// Starts `STOR keep.txt` over a file holding "old content" and sends `len` bytes.
+fn start_overwrite(srv: &TestServer, len: usize) -> (FtpClient, std::net::TcpStream) {
     std::fs::write(srv.path("home/alice/keep.txt"), "old content").unwrap();
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
     let mut data = c.epsv();
     assert_eq!(c.cmd("STOR keep.txt").code, 150);
-    data.write_all(&pattern(200_000, 4)).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    c.send("ABOR");
-    assert_eq!(c.reply().code, 426);
-    assert_eq!(c.reply().code, 226);
+    data.write_all(&pattern(len, len as u32)).unwrap();
+    (c, data)
+}
+
+/// The interrupted upload left the old file as it was and no temporary file.
+fn assert_old_file_kept(srv: &TestServer) {
     assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
     assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"], "no temporary file left");
 }
 
 #[test]
+fn aborted_upload_keeps_the_old_file() {
+    let srv = TestServer::start(&[]);
+    let (mut c, _data) = start_overwrite(&srv, 200_000);
+    std::thread::sleep(Duration::from_millis(100));
+    c.send("ABOR");
+    assert_eq!(c.reply().code, 426);
+    assert_eq!(c.reply().code, 226);
+    assert_old_file_kept(&srv);
+}
+
+#[test]
 fn reset_upload_keeps_the_old_file() {
     let srv = TestServer::start(&[]);
-    std::fs::write(srv.path("home/alice/keep.txt"), "old content").unwrap();
-    let mut c = srv.alice();
-    assert_eq!(c.cmd("TYPE I").code, 200);
-    let mut data = c.epsv();
-    assert_eq!(c.cmd("STOR keep.txt").code, 150);
-    data.write_all(&pattern(100_000, 5)).unwrap();
+    let (mut c, data) = start_overwrite(&srv, 100_000);
     // Linger 0: close sends RST, the way a crashed client or a cut cable ends.
     nix::sys::socket::setsockopt(&data, nix::sys::socket::sockopt::Linger, &libc::linger { l_onoff: 1, l_linger: 0 })
         .unwrap();
     drop(data);
     assert_eq!(c.reply().code, 426);
-    assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
-    assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"]);
+    assert_old_file_kept(&srv);
 }
 
 #[test]
 fn lost_control_connection_discards_the_upload() {
     let srv = TestServer::start(&[]);
-    std::fs::write(srv.path("home/alice/keep.txt"), "old content").unwrap();
-    let mut c = srv.alice();
-    let mut data = c.epsv();
-    assert_eq!(c.cmd("STOR keep.txt").code, 150);
-    data.write_all(b"partial new content").unwrap();
+    let (c, data) = start_overwrite(&srv, 1000);
     drop(c);
     srv.wait_log("STOR /keep.txt");
     drop(data);
-    assert_eq!(std::fs::read(srv.path("home/alice/keep.txt")).unwrap(), b"old content");
-    assert_eq!(names(&srv.path("home/alice")), vec!["keep.txt"]);
+    assert_old_file_kept(&srv);
 }
 
 #[test]
