@@ -9,6 +9,7 @@
 use getopts::Options;
 
 pub const DEFAULT_CONFIG: &str = "/etc/rftpd/rftpd.conf";
+pub const DEFAULT_TFTP_CONFIG: &str = "/etc/rftpd/rtftpd.conf";
 pub const DEFAULT_USERS: &str = "/etc/rftpd/rftpd.users";
 
 #[derive(Debug, PartialEq, Eq)]
@@ -20,9 +21,9 @@ pub enum Invocation {
     Help(String),
 }
 
-fn serve_options() -> Options {
+fn serve_options(default_config: &str) -> Options {
     let mut o = Options::new();
-    o.optopt("c", "config", &format!("config file (default {DEFAULT_CONFIG}; /dev/null for none)"), "FILE");
+    o.optopt("c", "config", &format!("config file (default {default_config}; /dev/null for none)"), "FILE");
     o.optmulti("o", "option", "set a config key, overriding the file (repeatable)", "KEY=VALUE");
     o.optflag("", "check-config", "check the config and users file, then exit");
     o.optflag("", "inetd", "serve one session on standard input (inetd, systemd Accept=yes)");
@@ -36,27 +37,37 @@ fn usage() -> String {
     let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]\n       \
                  rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME\n       \
                  rftpd demo [-o KEY=VALUE]... [DIR]";
-    serve_options().usage(brief)
+    serve_options(DEFAULT_CONFIG).usage(brief)
 }
 
-/// Parses the arguments after the program name.
+/// Parses rftpd's arguments (after the program name).
 pub fn parse(args: &[String]) -> Result<Invocation, String> {
     match args.first().map(String::as_str) {
-        Some("passwd") => return parse_passwd(&args[1..]),
-        Some("demo") => return parse_demo(&args[1..]),
-        _ => {}
+        Some("passwd") => parse_passwd(&args[1..]),
+        Some("demo") => parse_demo(&args[1..]),
+        _ => parse_daemon(args, DEFAULT_CONFIG, &usage()),
     }
-    let m = serve_options().parse(args).map_err(|e| format!("{e}\n\n{}", usage()))?;
+}
+
+/// Parses rtftpd's arguments: the daemon options alone.
+pub fn parse_tftp(args: &[String]) -> Result<Invocation, String> {
+    let brief = "Usage: rtftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]";
+    parse_daemon(args, DEFAULT_TFTP_CONFIG, &serve_options(DEFAULT_TFTP_CONFIG).usage(brief))
+}
+
+/// The options both daemons share.
+fn parse_daemon(args: &[String], default_config: &str, usage: &str) -> Result<Invocation, String> {
+    let m = serve_options(default_config).parse(args).map_err(|e| format!("{e}\n\n{usage}"))?;
     if m.opt_present("h") {
-        return Ok(Invocation::Help(usage()));
+        return Ok(Invocation::Help(usage.to_owned()));
     }
     if m.opt_present("V") {
         return Ok(Invocation::Version);
     }
     if !m.free.is_empty() {
-        return Err(format!("unexpected argument '{}'\n\n{}", m.free[0], usage()));
+        return Err(format!("unexpected argument '{}'\n\n{usage}", m.free[0]));
     }
-    let file = m.opt_str("c").unwrap_or_else(|| DEFAULT_CONFIG.into());
+    let file = m.opt_str("c").unwrap_or_else(|| default_config.into());
     let file = (file != "/dev/null").then_some(file);
     Ok(Invocation::Serve {
         config: crate::config::Source { file, overrides: m.opt_strs("o") },

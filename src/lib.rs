@@ -37,3 +37,4 @@ pub mod log;
 pub mod server;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod tftp;

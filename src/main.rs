@@ -4,7 +4,7 @@
 use rftpd::cli::{self, Invocation};
 use rftpd::config::{Config, Source};
 use rftpd::ftp::Shared;
-use rftpd::log::{self as rlog, file::LogFile};
+use rftpd::log as rlog;
 use rftpd::{admin, server, sys};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,21 +46,6 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Where the server log goes: standard error with -f, under systemd (which
-/// sets JOURNAL_STREAM) or with an empty log_file, else the file. In inetd
-/// mode standard error may be the client's socket: then nothing is logged there.
-fn log_target(config: &Config, inetd: bool, foreground: bool) -> Result<rlog::Target, String> {
-    let stderr = foreground || config.log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
-    if !stderr {
-        return LogFile::open(&config.log_file)
-            .map(rlog::Target::File)
-            .map_err(|e| format!("log_file {}: {e}", config.log_file));
-    }
-    let stderr_is_socket =
-        nix::sys::stat::fstat(std::io::stderr()).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK);
-    Ok(if inetd && stderr_is_socket { rlog::Target::Off } else { rlog::Target::Stderr })
-}
-
 fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> ExitCode {
     let config = match Config::load(source) {
         Ok(c) => Arc::new(c),
@@ -73,7 +58,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         println!("rftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let target = match log_target(&config, inetd, foreground) {
+    let target = match rlog::choose(&config.log_file, inetd, foreground) {
         Ok(t) => t,
         Err(e) => return fail(1, &e),
     };

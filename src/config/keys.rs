@@ -147,6 +147,65 @@ pub const FTP_KEYS: &[Key] = &[
     key("xferlog_file", Kind::Path, "/var/log/xferlog", "Where xferlog lines go."),
 ];
 
+/// The rtftpd keys, in the order `etc/rtftpd.conf` documents them.
+pub const TFTP_KEYS: &[Key] = &[
+    key(
+        "listen_address",
+        Kind::AddressList,
+        "",
+        "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).",
+    ),
+    key("listen_port", PORT, "69", "UDP port for requests (0 = any free port, logged at start-up)."),
+    key(
+        "tftp_root",
+        Kind::Path,
+        "/srv/tftp",
+        "Directory served; every path is resolved inside it (../ and absolute paths stay in it).",
+    ),
+    key("write_enable", Kind::Bool, "NO", "Accept write requests (WRQ) at all."),
+    key("create_enable", Kind::Bool, "NO", "With write_enable, let WRQ create files that do not exist."),
+    key("overwrite_enable", Kind::Bool, "NO", "With write_enable, let WRQ replace existing files."),
+    key("max_upload", num(0, u64::MAX >> 1), "0", "Largest file a WRQ may write, in bytes (0 = no limit)."),
+    key("max_blksize", num(8, 65464), "65464", "Largest block size granted (RFC 2348)."),
+    key(
+        "max_windowsize",
+        num(1, 1024),
+        "64",
+        "Largest window granted (RFC 7440); a window of blocks is kept in memory.",
+    ),
+    key(
+        "timeout",
+        num(1, 255),
+        "1",
+        "Seconds before a block is sent again, unless the client asks otherwise (RFC 2349).",
+    ),
+    key("retries", num(1, 100), "5", "Timeouts in a row after which a transfer is given up."),
+    key(
+        "max_transfers",
+        num(1, 100_000),
+        "100",
+        "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".",
+    ),
+    key(
+        "log_file",
+        Kind::Path,
+        "/var/log/rtftpd.log",
+        "Log file; empty = standard error (also with -f or under systemd).",
+    ),
+    key("log_level", Kind::Text, "info", "Log level: off, error, warn, info, debug or trace (RUST_LOG overrides)."),
+];
+
+pub const TFTP_SAMPLE_HEADER: &str = "\
+# /etc/rftpd/rtftpd.conf: rtftpd (TFTP server) configuration.
+#
+# The same syntax as rftpd.conf: one key=value per line, '#' starts a
+# comment, booleans are YES or NO. Every key is listed below with its
+# built-in default, commented out.
+#
+# Check a file:   rtftpd -c /etc/rftpd/rtftpd.conf --check-config
+# Override a key: rtftpd -o key=value (repeatable)
+";
+
 /// Looks a key up by name.
 pub fn find(keys: &'static [Key], name: &str) -> Option<&'static Key> {
     keys.iter().find(|k| k.name == name)
@@ -241,13 +300,17 @@ mod tests {
     /// with `RFTPD_BLESS=1 cargo test sample_config`.
     #[test]
     fn sample_config_matches_the_table() {
-        let expected = sample(FTP_KEYS, FTP_SAMPLE_HEADER);
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/rftpd.conf");
-        if std::env::var_os("RFTPD_BLESS").is_some() {
-            std::fs::write(path, &expected).unwrap();
+        for (keys, header, file) in
+            [(FTP_KEYS, FTP_SAMPLE_HEADER, "rftpd.conf"), (TFTP_KEYS, TFTP_SAMPLE_HEADER, "rtftpd.conf")]
+        {
+            let expected = sample(keys, header);
+            let path = format!("{}/etc/{file}", env!("CARGO_MANIFEST_DIR"));
+            if std::env::var_os("RFTPD_BLESS").is_some() {
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let actual = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(actual == expected, "etc/{file} is out of date: run RFTPD_BLESS=1 cargo test sample_config");
         }
-        let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(actual == expected, "etc/rftpd.conf is out of date: run RFTPD_BLESS=1 cargo test sample_config");
     }
 
     /// etc/man/rftpd.conf.5 lists every key with its type and real default.
@@ -267,9 +330,11 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_defaults_parse() {
-        for (i, k) in FTP_KEYS.iter().enumerate() {
-            assert!(FTP_KEYS[i + 1..].iter().all(|o| o.name != k.name), "{} twice", k.name);
-            assert!(crate::config::parse::check_value(k, k.default).is_ok(), "{}", k.name);
+        for keys in [FTP_KEYS, TFTP_KEYS] {
+            for (i, k) in keys.iter().enumerate() {
+                assert!(keys[i + 1..].iter().all(|o| o.name != k.name), "{} twice", k.name);
+                assert!(crate::config::parse::check_value(k, k.default).is_ok(), "{}", k.name);
+            }
         }
     }
 }

@@ -60,7 +60,22 @@ pub struct Config {
     pub xferlog_file: String,
 }
 
-fn secs(v: &Values, name: &str) -> Duration {
+/// Reads a config file (if any) and the `-o` overrides against a key table:
+/// the part rftpd and rtftpd share.
+pub fn load_values(keys: &'static [keys::Key], source: &Source) -> Result<Values, ConfigError> {
+    let mut values = Values::defaults(keys);
+    if let Some(path) = &source.file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(path, None, None, format!("cannot read: {e}")))?;
+        values.apply_text(keys, path, &text)?;
+    }
+    for arg in &source.overrides {
+        values.apply_override(keys, arg)?;
+    }
+    Ok(values)
+}
+
+pub fn secs(v: &Values, name: &str) -> Duration {
     Duration::from_secs(v.number(name))
 }
 
@@ -72,15 +87,7 @@ impl Config {
 
     /// Reads the file (if any), applies the overrides, checks cross-key rules.
     pub fn load(source: &Source) -> Result<Config, ConfigError> {
-        let mut values = Values::defaults(FTP_KEYS);
-        if let Some(path) = &source.file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConfigError::new(path, None, None, format!("cannot read: {e}")))?;
-            values.apply_text(FTP_KEYS, path, &text)?;
-        }
-        for arg in &source.overrides {
-            values.apply_override(FTP_KEYS, arg)?;
-        }
+        let values = load_values(FTP_KEYS, source)?;
         Config::from_values(&values)
             .map_err(|(key, msg)| ConfigError::new(source.file.as_deref().unwrap_or("-o"), None, Some(key), msg))
     }

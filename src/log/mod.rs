@@ -16,6 +16,19 @@ pub enum Target {
     File(file::LogFile),
 }
 
+/// Where the log goes: standard error with -f, under systemd (which sets
+/// JOURNAL_STREAM) or with an empty `log_file`, else the file. In inetd mode
+/// standard error may be the client's socket: then nothing is logged there.
+pub fn choose(log_file: &str, inetd: bool, foreground: bool) -> Result<Target, String> {
+    let stderr = foreground || log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
+    if !stderr {
+        return file::LogFile::open(log_file).map(Target::File).map_err(|e| format!("log_file {log_file}: {e}"));
+    }
+    let stderr_is_socket =
+        nix::sys::stat::fstat(std::io::stderr()).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK);
+    Ok(if inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
+}
+
 /// Sets the global logger up once; later calls are ignored.
 pub fn init(target: Target, level: log::LevelFilter) {
     let mut builder = env_logger::Builder::new();

@@ -108,3 +108,13 @@ pub fn stdin_stream() -> io::Result<TcpStream> {
     stream.peer_addr()?;
     Ok(stream)
 }
+
+/// A UDP socket bound to `addr`; `[::]` is dual-stack, other IPv6 addresses v6-only.
+pub fn udp_bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
+    let fd = socket::socket(family(&addr), SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).map_err(io_err)?;
+    if let IpAddr::V6(ip) = addr.ip() {
+        socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED)).map_err(io_err)?;
+    }
+    socket::bind(fd.as_raw_fd(), &SockaddrStorage::from(addr)).map_err(io_err)?;
+    Ok(std::net::UdpSocket::from(fd))
+}

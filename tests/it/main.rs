@@ -10,4 +10,5 @@ mod listing;
 mod login;
 mod ops;
 mod support;
+mod tftp;
 mod transfer;

@@ -41,6 +41,8 @@ impl Drop for TempDir {
 /// How to start a test server: listen address, `-o` options, an optional
 /// config file (`-c`), extra environment.
 pub struct Spec<'a> {
+    /// Run rtftpd (with tftp_root = `tftp/`) instead of rftpd.
+    pub tftp: bool,
     pub listen: &'a str,
     pub extra: &'a [(&'a str, &'a str)],
     pub conf: Option<&'a str>,
@@ -49,7 +51,7 @@ pub struct Spec<'a> {
 
 impl Default for Spec<'_> {
     fn default() -> Self {
-        Spec { listen: "127.0.0.1", extra: &[], conf: None, env: &[] }
+        Spec { tftp: false, listen: "127.0.0.1", extra: &[], conf: None, env: &[] }
     }
 }
 
@@ -80,7 +82,7 @@ impl TestServer {
     fn spawn(spec: &Spec<'_>) -> TestServer {
         let dir = TempDir::new("srv");
         let d = &dir.0;
-        for sub in ["anon", "home/alice", "home/bob"] {
+        for sub in ["anon", "home/alice", "home/bob", "tftp"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         std::fs::write(d.join("anon/readme.txt"), "hello from anon\n").unwrap();
@@ -90,7 +92,13 @@ impl TestServer {
             d.join("home/bob").display()
         );
         std::fs::write(d.join("users"), users).unwrap();
-        let mut opts: Vec<(String, String)> = [
+        let tftp_opts = [
+            ("listen_address", spec.listen.to_string()),
+            ("listen_port", "0".into()),
+            ("tftp_root", d.join("tftp").display().to_string()),
+            ("log_file", String::new()),
+        ];
+        let ftp_opts = [
             ("listen_address", spec.listen.to_string()),
             ("listen_port", "0".into()),
             ("anonymous_enable", "YES".into()),
@@ -104,16 +112,15 @@ impl TestServer {
             ("data_connection_timeout", "20".into()),
             ("idle_session_timeout", "60".into()),
             ("log_file", String::new()),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
+        ];
+        let base: &[(&str, String)] = if spec.tftp { &tftp_opts } else { &ftp_opts };
+        let mut opts: Vec<(String, String)> = base.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         for (k, v) in spec.extra {
             opts.retain(|(key, _)| key != k);
             opts.push((k.to_string(), v.to_string()));
         }
         let log_file = opts.iter().find(|(k, v)| k == "log_file" && !v.is_empty()).map(|(_, v)| PathBuf::from(v));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rftpd"));
+        let mut cmd = Command::new(if spec.tftp { env!("CARGO_BIN_EXE_rtftpd") } else { env!("CARGO_BIN_EXE_rftpd") });
         match spec.conf {
             Some(text) => {
                 std::fs::write(d.join("rftpd.conf"), text).unwrap();
@@ -143,7 +150,7 @@ impl TestServer {
         std::thread::spawn(move || {
             let on_line = |line: String| {
                 if let Some(addr) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(addr.trim().to_string());
+                    let _ = tx.send(addr.trim().trim_start_matches("udp ").to_string());
                 }
                 log2.lock().unwrap().push(line);
             };

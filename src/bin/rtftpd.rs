@@ -1,0 +1,64 @@
+//! rtftpd: command line → config → request sockets → the TFTP server loop.
+//! Exit codes: 0 done, 1 runtime failure, 2 bad usage or config.
+
+use rftpd::cli::{self, Invocation};
+use rftpd::log as rlog;
+use rftpd::tftp::{config::TftpConfig, server};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("rtftpd: {message}");
+    ExitCode::from(code)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (source, check_only, inetd, foreground) = match cli::parse_tftp(&args) {
+        Ok(Invocation::Serve { config, check_only, inetd, foreground }) => (config, check_only, inetd, foreground),
+        Ok(Invocation::Help(text)) => {
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Invocation::Version) => {
+            println!("rtftpd {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Ok(_) => return fail(2, "unexpected invocation"),
+        Err(e) => return fail(2, &e),
+    };
+    let config = match TftpConfig::load(&source) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    if !std::path::Path::new(&config.tftp_root).is_dir() {
+        return fail(2, &format!("tftp_root: {} is not a directory", config.tftp_root));
+    }
+    if check_only {
+        println!("rtftpd: configuration OK");
+        return ExitCode::SUCCESS;
+    }
+    if inetd {
+        return fail(2, "--inetd is not supported by rtftpd yet; run it as a daemon");
+    }
+    let target = match rlog::choose(&config.log_file, inetd, foreground) {
+        Ok(t) => t,
+        Err(e) => return fail(1, &e),
+    };
+    let log = match &target {
+        rlog::Target::File(f) => Some(f.clone()),
+        _ => None,
+    };
+    rlog::init(target, config.log_level);
+    if let Err(e) = rftpd::sys::fs::openat2_available() {
+        return fail(1, &format!("openat2(2) is not available ({e}); rtftpd needs Linux 5.6 or later"));
+    }
+    let sockets = match server::bind_all(&config) {
+        Ok(s) => s,
+        Err(e) => return fail(1, &e.to_string()),
+    };
+    match server::run(config, sockets, log) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &e.to_string()),
+    }
+}

@@ -1,0 +1,21 @@
+//! rtftpd: TFTP (RFC 1350 with the options of RFC 2347, 2348, 2349 and 7440)
+//! beside rftpd, sharing its config parser, jail, logging and signals.
+//!
+//! ```text
+//!  bin/rtftpd.rs ── config ──► server::run: main thread receives requests on port 69
+//!                                 │ hands each to a worker (crossbeam rendezvous
+//!                                 │ channel, at most max_transfers) or answers
+//!                                 │ ERROR 0 "server busy"
+//!                                 ▼
+//!                             worker: a new socket (the transfer's TID),
+//!                             options negotiated, transfer::send / receive
+//!                             through the Jail rooted at tftp_root
+//! ```
+//! `packet` and `options` and `netascii` are pure; `transfer` moves blocks.
+
+pub mod config;
+pub mod netascii;
+pub mod options;
+pub mod packet;
+pub mod server;
+pub mod transfer;

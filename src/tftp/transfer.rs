@@ -1,0 +1,289 @@
+//! One transfer on its own socket (its TID): a windowed sender for RRQ and an
+//! in-order receiver for WRQ, with retransmission on timeout, block numbers
+//! that roll over past 65535, and duplicate ACKs that never trigger
+//! duplicate DATA (the Sorcerer's Apprentice bug, RFC 1123 §4.2.3.1).
+
+use super::packet::{self, ErrorCode, Packet};
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+/// How a transfer runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    pub blksize: usize,
+    pub timeout: Duration,
+    pub windowsize: u16,
+    pub retries: u32,
+    /// Largest upload accepted (0 = no limit).
+    pub max_upload: u64,
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    /// The peer did not answer after every retry.
+    Timeout,
+    /// The peer sent an ERROR packet (code, message); 8 = option refused.
+    Peer(u16, String),
+    /// Reading or writing the local file failed.
+    Local(io::Error),
+    /// The socket failed.
+    Network(io::Error),
+    /// The peer broke the protocol (we sent ERROR 4).
+    Protocol(String),
+    /// The upload grew past max_upload (we sent ERROR 3).
+    TooLarge,
+}
+
+/// A socket talking to one peer; packets from anyone else get ERROR 5.
+pub struct Peer<'a> {
+    pub sock: &'a UdpSocket,
+    pub addr: SocketAddr,
+    buf: Vec<u8>,
+}
+
+/// What `Peer::wait` got.
+enum Got<'b> {
+    Packet(Packet<'b>),
+    Timeout,
+}
+
+impl<'a> Peer<'a> {
+    pub fn new(sock: &'a UdpSocket, addr: SocketAddr, blksize: usize) -> Self {
+        Peer { sock, addr, buf: vec![0; blksize + 4 + 1] }
+    }
+
+    pub fn send(&self, bytes: &[u8]) -> Result<(), Failure> {
+        self.sock.send_to(bytes, self.addr).map(drop).map_err(Failure::Network)
+    }
+
+    pub fn send_error(&self, code: ErrorCode, message: &str) {
+        let _ = self.sock.send_to(&packet::error(code, message), self.addr);
+    }
+
+    /// Waits until `deadline` for a packet from the peer. Packets from other
+    /// ports or hosts get ERROR 5 and do not disturb the transfer (RFC 1350 §4).
+    fn wait(&mut self, deadline: Instant) -> Result<Got<'_>, Failure> {
+        let Some(n) = self.receive_from_peer(deadline)? else { return Ok(Got::Timeout) };
+        match packet::parse(&self.buf[..n]) {
+            Ok(p) => Ok(Got::Packet(p)),
+            Err(e) => {
+                let _ = self.sock.send_to(&packet::error(ErrorCode::IllegalOperation, &e.message()), self.addr);
+                Err(Failure::Protocol(e.message()))
+            }
+        }
+    }
+
+    /// The length of the next datagram from the peer, or `None` at the deadline.
+    fn receive_from_peer(&mut self, deadline: Instant) -> Result<Option<usize>, Failure> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            self.sock.set_read_timeout(Some(left)).map_err(Failure::Network)?;
+            match self.sock.recv_from(&mut self.buf) {
+                Ok((n, from)) if from == self.addr => return Ok(Some(n)),
+                Ok((_, from)) => {
+                    let _ = self.sock.send_to(&packet::error(ErrorCode::UnknownTid, "unknown transfer ID"), from);
+                }
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // ICMP port unreachable from an earlier send: the peer is gone or
+                // not listening yet; the timeout decides.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+                Err(e) => return Err(Failure::Network(e)),
+            }
+        }
+    }
+
+    /// Sends `first` (OACK) and waits for ACK 0; resent on timeout.
+    pub fn oack_handshake(&mut self, oack: &[u8], params: &Params) -> Result<(), Failure> {
+        self.send(oack)?;
+        let mut tries = 0;
+        loop {
+            let deadline = Instant::now() + params.timeout;
+            match self.wait(deadline)? {
+                Got::Packet(Packet::Ack { block: 0 }) => return Ok(()),
+                Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
+                Got::Packet(_) => {}
+                Got::Timeout => {
+                    tries += 1;
+                    if tries > params.retries {
+                        return Err(Failure::Timeout);
+                    }
+                    self.send(oack)?;
+                }
+            }
+        }
+    }
+}
+
+/// Reads up to `buf.len()` bytes, fewer only at end of input.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// RRQ: sends `source` in windows of `windowsize` blocks (RFC 7440). Returns
+/// the bytes of payload sent. The window is kept in memory for retransmission.
+pub fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Result<u64, Failure> {
+    let mut window: VecDeque<Vec<u8>> = VecDeque::with_capacity(params.windowsize as usize);
+    let mut base: u64 = 1; // block number of window[0]
+    let mut produced_last = false;
+    let mut sent_bytes = 0u64;
+    let mut tries = 0;
+    let mut wire = Vec::with_capacity(params.blksize + 4);
+    loop {
+        while !produced_last && window.len() < params.windowsize as usize {
+            let mut block = vec![0u8; params.blksize];
+            let n = read_full(source, &mut block).map_err(|e| {
+                peer.send_error(ErrorCode::NotDefined, "read error");
+                Failure::Local(e)
+            })?;
+            block.truncate(n);
+            produced_last = n < params.blksize;
+            window.push_back(block);
+        }
+        if window.is_empty() {
+            return Ok(sent_bytes);
+        }
+        for (i, block) in window.iter().enumerate() {
+            packet::data((base + i as u64) as u16, block, &mut wire);
+            peer.send(&wire)?;
+        }
+        let deadline = Instant::now() + params.timeout;
+        loop {
+            match peer.wait(deadline)? {
+                Got::Packet(Packet::Ack { block }) => {
+                    // How many blocks of this window the ACK covers (block numbers wrap).
+                    let k = u64::from(block.wrapping_sub((base - 1) as u16));
+                    if k == 0 || k > window.len() as u64 {
+                        continue; // duplicate or stale ACK: never resend for it
+                    }
+                    for b in window.drain(..k as usize) {
+                        sent_bytes += b.len() as u64;
+                    }
+                    base += k;
+                    tries = 0;
+                    break;
+                }
+                Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
+                Got::Packet(_) => {}
+                Got::Timeout => {
+                    tries += 1;
+                    if tries > params.retries {
+                        return Err(Failure::Timeout);
+                    }
+                    break; // resend the window from the last acknowledged block
+                }
+            }
+        }
+    }
+}
+
+/// What `receive` got: the payload bytes, and the last block, whose ACK the
+/// caller sends with [`finish_upload`] once the data is safely in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Received {
+    pub bytes: u64,
+    pub last_block: u16,
+}
+
+/// WRQ: receives blocks in order into `sink` (after `first` — ACK 0 or an
+/// OACK — was sent), ACKing each window except the last block.
+pub fn receive(
+    peer: &mut Peer<'_>,
+    first: &[u8],
+    sink: &mut impl FnMut(&[u8]) -> io::Result<()>,
+    params: &Params,
+) -> Result<Received, Failure> {
+    peer.send(first)?;
+    let mut expected: u64 = 1;
+    let mut last_ack: Vec<u8> = first.to_vec();
+    let mut in_window = 0u16;
+    let mut received = 0u64;
+    let mut tries = 0;
+    loop {
+        let deadline = Instant::now() + params.timeout;
+        let got = peer.wait(deadline)?;
+        let (block, data) = match got {
+            Got::Packet(Packet::Data { block, data }) => (block, data),
+            Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
+            Got::Packet(_) => continue,
+            Got::Timeout => {
+                tries += 1;
+                if tries > params.retries {
+                    return Err(Failure::Timeout);
+                }
+                peer.send(&last_ack)?;
+                in_window = 0;
+                continue;
+            }
+        };
+        if block != expected as u16 {
+            // Out of order or a repeat: say where we are (RFC 7440 §4).
+            peer.send(&last_ack)?;
+            in_window = 0;
+            continue;
+        }
+        if data.len() > params.blksize {
+            peer.send_error(ErrorCode::IllegalOperation, "block larger than blksize");
+            return Err(Failure::Protocol("oversized block".into()));
+        }
+        let last = data.len() < params.blksize;
+        received += data.len() as u64;
+        if params.max_upload > 0 && received > params.max_upload {
+            peer.send_error(ErrorCode::DiskFull, "upload too large");
+            return Err(Failure::TooLarge);
+        }
+        if let Err(e) = sink(data) {
+            let code = if e.kind() == io::ErrorKind::StorageFull { ErrorCode::DiskFull } else { ErrorCode::NotDefined };
+            peer.send_error(code, "write error");
+            return Err(Failure::Local(e));
+        }
+        if last {
+            return Ok(Received { bytes: received, last_block: block });
+        }
+        tries = 0;
+        in_window += 1;
+        expected += 1;
+        last_ack = packet::ack(block).to_vec();
+        if in_window >= params.windowsize {
+            peer.send(&last_ack)?;
+            in_window = 0;
+        }
+    }
+}
+
+/// Sends the final ACK of an upload (after the caller put the file in place:
+/// an acknowledged upload is on disk), then answers a repeated final DATA —
+/// our ACK was lost — for one timeout period.
+pub fn finish_upload(peer: &mut Peer<'_>, received: Received, params: &Params) -> Result<(), Failure> {
+    let ack = packet::ack(received.last_block);
+    peer.send(&ack)?;
+    let last_block = received.last_block;
+    let deadline = Instant::now() + params.timeout.min(Duration::from_secs(1));
+    while let Ok(Got::Packet(p)) = peer.wait(deadline) {
+        if let Packet::Data { block, .. } = p {
+            if block == last_block {
+                let _ = peer.send(&ack);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A `Write` as a sink closure.
+pub fn write_sink<W: Write>(w: &mut W) -> impl FnMut(&[u8]) -> io::Result<()> + '_ {
+    move |data| w.write_all(data)
+}
