@@ -2,15 +2,16 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CARGO   ?= cargo
-# The binary `make install` copies; set it to install a build made elsewhere.
+# The binaries `make install` copies; set them to install a build made elsewhere.
 BINARY  ?= target/release/rftpd
+TFTP_BINARY ?= $(dir $(BINARY))rtftpd
 SBINDIR  = $(DESTDIR)$(PREFIX)/sbin
 CONFDIR  = $(DESTDIR)/etc/rftpd
 UNITDIR  = $(DESTDIR)$(PREFIX)/lib/systemd/system
 MANDIR   = $(DESTDIR)$(PREFIX)/share/man
 DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
 ROTATEDIR = $(DESTDIR)/etc/logrotate.d
-UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service
+UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rtftpd.service rtftpd.socket
 
 .PHONY: all build run test lint check-jail install uninstall clean
 
@@ -42,18 +43,21 @@ check-jail:
 install: $(if $(filter target/release/rftpd,$(BINARY)),build)
 	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR)
 	install -m 755 $(BINARY) $(SBINDIR)/rftpd
+	install -m 755 $(TFTP_BINARY) $(SBINDIR)/rtftpd
 	test -e $(CONFDIR)/rftpd.conf || install -m 644 etc/rftpd.conf $(CONFDIR)/rftpd.conf
+	test -e $(CONFDIR)/rtftpd.conf || install -m 644 etc/rtftpd.conf $(CONFDIR)/rtftpd.conf
 	test -e $(CONFDIR)/rftpd.users || install -m 600 etc/rftpd.users $(CONFDIR)/rftpd.users
 	test -e $(ROTATEDIR)/rftpd || install -m 644 etc/logrotate.d/rftpd $(ROTATEDIR)/rftpd
 	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u > $(UNITDIR)/$$u && chmod 644 $(UNITDIR)/$$u; done
-	install -m 644 etc/man/rftpd.8 $(MANDIR)/man8/rftpd.8
+	install -m 644 etc/man/rftpd.8 etc/man/rtftpd.8 $(MANDIR)/man8/
 	install -m 644 etc/man/rftpd.conf.5 etc/man/rftpd.users.5 $(MANDIR)/man5/
 	install -m 644 etc/inetd.conf.example $(DOCDIR)/inetd.conf.example
 	install -m 644 etc/xinetd.d/rftpd $(DOCDIR)/xinetd.d/rftpd
 
 # Leaves /etc/rftpd and the logs alone: they are the admin's.
 uninstall:
-	rm -f $(SBINDIR)/rftpd $(MANDIR)/man8/rftpd.8 $(MANDIR)/man5/rftpd.conf.5 $(MANDIR)/man5/rftpd.users.5
+	rm -f $(SBINDIR)/rftpd $(SBINDIR)/rtftpd $(MANDIR)/man8/rftpd.8 $(MANDIR)/man8/rtftpd.8
+	rm -f $(MANDIR)/man5/rftpd.conf.5 $(MANDIR)/man5/rftpd.users.5
 	for u in $(UNITS); do rm -f $(UNITDIR)/$$u; done
 	rm -rf $(DOCDIR)
 

@@ -38,9 +38,6 @@ fn main() -> ExitCode {
         println!("rtftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    if inetd {
-        return fail(2, "--inetd is not supported by rtftpd yet; run it as a daemon");
-    }
     let target = match rlog::choose(&config.log_file, inetd, foreground) {
         Ok(t) => t,
         Err(e) => return fail(1, &e),
@@ -53,11 +50,24 @@ fn main() -> ExitCode {
     if let Err(e) = rftpd::sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rtftpd needs Linux 5.6 or later"));
     }
-    let sockets = match server::bind_all(&config) {
-        Ok(s) => s,
-        Err(e) => return fail(1, &e.to_string()),
+    // inetd (UDP wait): the bound socket is standard input. systemd socket
+    // activation: LISTEN_FDS. Otherwise bind our own.
+    let sockets = if inetd {
+        match rftpd::sys::net::stdin_datagram() {
+            Ok(s) => vec![s],
+            Err(e) => return fail(1, &format!("--inetd: standard input is not a UDP socket: {e}")),
+        }
+    } else {
+        match rftpd::sys::systemd::datagram_fds() {
+            Ok(s) if !s.is_empty() => s,
+            Ok(_) => match server::bind_all(&config) {
+                Ok(s) => s,
+                Err(e) => return fail(1, &e.to_string()),
+            },
+            Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
+        }
     };
-    match server::run(config, sockets, log) {
+    match server::run(config, sockets, log, inetd) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e.to_string()),
     }

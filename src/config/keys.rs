@@ -186,6 +186,7 @@ pub const TFTP_KEYS: &[Key] = &[
         "100",
         "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".",
     ),
+    key("shutdown_grace", num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rtftpd exits."),
     key(
         "log_file",
         Kind::Path,
@@ -292,6 +293,42 @@ virtual users, see \fBrftpd.users\fR(5)
 .BR vsftpd.conf (5)
 "#;
 
+pub const TFTP_MAN_HEAD: &str = r#".TH RTFTPD 8 "2026" "rftpd" "System administration"
+.SH NAME
+rtftpd \- TFTP server sharing rftpd's jail, configuration syntax and logs
+.SH SYNOPSIS
+.B rtftpd
+[\fB\-c\fR \fIfile\fR] [\fB\-o\fR \fIkey\fB=\fIvalue\fR]... [\fB\-\-check\-config\fR] [\fB\-\-inetd\fR] [\fB\-f\fR] [\fB\-V\fR] [\fB\-h\fR]
+.SH DESCRIPTION
+.B rtftpd
+serves TFTP (RFC 1350) with the options blksize (RFC 2348), tsize and timeout
+(RFC 2349) and windowsize (RFC 7440), in octet and netascii modes. The main
+thread receives requests; each transfer runs in a worker thread from its own
+UDP port. Every file name is resolved inside \fBtftp_root\fR (\fB../\fR and
+absolute names stay inside, like \fBin.tftpd \-s\fR). Writes are off by
+default; uploads are written under a temporary name and renamed into place
+before the final acknowledgement, so a broken upload never destroys a file.
+.SH OPTIONS
+\fB\-c\fR \fIfile\fR (default \fB/etc/rftpd/rtftpd.conf\fR; \fB/dev/null\fR
+for none), \fB\-o\fR \fIkey\fB=\fIvalue\fR, \fB\-\-check\-config\fR, \fB\-f\fR
+(log to standard error) and \fB\-V\fR work as in \fBrftpd\fR(8).
+\fB\-\-inetd\fR serves requests arriving on the UDP socket that is standard
+input (inetd \fBdgram udp wait\fR) and exits after 30 idle seconds. Under
+systemd socket activation the passed socket is used.
+.SH SIGNALS
+SIGHUP and SIGUSR1 reopen the log file. SIGTERM and SIGINT stop taking
+requests and let running transfers finish for up to \fBshutdown_grace\fR
+seconds; a second signal exits at once.
+.SH CONFIGURATION KEYS
+The syntax of \fBrftpd.conf\fR(5): one \fIkey\fB=\fIvalue\fR per line.
+"#;
+
+pub const TFTP_MAN_TAIL: &str = r#".SH SEE ALSO
+.BR rftpd (8),
+.BR rftpd.conf (5),
+.BR in.tftpd (8)
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,18 +350,24 @@ mod tests {
         }
     }
 
-    /// etc/man/rftpd.conf.5 lists every key with its type and real default.
+    /// rftpd.conf(5) and rtftpd(8) list every key with its type and real default.
     #[test]
     fn man_page_matches_the_table() {
-        let expected = format!("{FTP_MAN_HEAD}{}{FTP_MAN_TAIL}", man_keys(FTP_KEYS));
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/man/rftpd.conf.5");
-        if std::env::var_os("RFTPD_BLESS").is_some() {
-            std::fs::write(path, &expected).unwrap();
-        }
-        let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(actual == expected, "etc/man/rftpd.conf.5 is out of date: run RFTPD_BLESS=1 cargo test man_page");
-        for k in FTP_KEYS {
-            assert!(actual.contains(&format!(".B {}\n", k.name)), "{} missing", k.name);
+        let pages = [
+            (FTP_KEYS, FTP_MAN_HEAD, FTP_MAN_TAIL, "rftpd.conf.5"),
+            (TFTP_KEYS, TFTP_MAN_HEAD, TFTP_MAN_TAIL, "rtftpd.8"),
+        ];
+        for (keys, head, tail, file) in pages {
+            let expected = format!("{head}{}{tail}", man_keys(keys));
+            let path = format!("{}/etc/man/{file}", env!("CARGO_MANIFEST_DIR"));
+            if std::env::var_os("RFTPD_BLESS").is_some() {
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let actual = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(actual == expected, "etc/man/{file} is out of date: run RFTPD_BLESS=1 cargo test man_page");
+            for k in keys {
+                assert!(actual.contains(&format!(".B {}\n", k.name)), "{} missing from {file}", k.name);
+            }
         }
     }
 

@@ -97,6 +97,16 @@ pub fn tune_control(stream: &TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)
 }
 
+/// The bound UDP socket on standard input, its first request queued (inetd
+/// `wait` for TFTP, systemd `Accept=no` datagram sockets with `--inetd`).
+pub fn stdin_datagram() -> io::Result<std::net::UdpSocket> {
+    let fd = nix::unistd::dup(io::stdin().as_fd()).map_err(io_err)?;
+    if socket::getsockopt(&fd, sockopt::SockType).map_err(io_err)? != SockType::Datagram {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a datagram socket"));
+    }
+    Ok(std::net::UdpSocket::from(fd))
+}
+
 /// The connected TCP socket on standard input (inetd `nowait`, systemd `Accept=yes`).
 pub fn stdin_stream() -> io::Result<TcpStream> {
     let fd = nix::unistd::dup(io::stdin().as_fd()).map_err(io_err)?;

@@ -20,6 +20,7 @@ pub struct TftpConfig {
     pub timeout: Duration,
     pub retries: u32,
     pub max_transfers: usize,
+    pub shutdown_grace: Duration,
     pub log_file: String,
     pub log_level: log::LevelFilter,
 }
@@ -44,6 +45,7 @@ impl TftpConfig {
             timeout: secs(&v, "timeout"),
             retries: v.number("retries") as u32,
             max_transfers: v.number("max_transfers") as usize,
+            shutdown_grace: secs(&v, "shutdown_grace"),
             log_file: v.text("log_file").to_owned(),
             log_level,
         })

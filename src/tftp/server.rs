@@ -15,9 +15,11 @@ use nix::poll::{PollFd, PollFlags};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Binds the request sockets (one dual-stack `[::]` when no address is given).
 pub fn bind_all(config: &TftpConfig) -> io::Result<Vec<UdpSocket>> {
@@ -54,13 +56,19 @@ struct Job {
 struct Context {
     config: Arc<TftpConfig>,
     jail: Jail,
+    /// Transfers running now (for the SIGTERM drain and the inetd idle exit).
+    active: AtomicUsize,
 }
 
+/// In inetd mode, exit once no request came for this long and nothing runs
+/// (in.tftpd's `-t` does the same); inetd starts a new process for the next.
+const INETD_IDLE_EXIT: Duration = Duration::from_secs(30);
+
 /// Receives requests until SIGTERM/SIGINT.
-pub fn run(config: Arc<TftpConfig>, sockets: Vec<UdpSocket>, log: Option<LogFile>) -> io::Result<()> {
+pub fn run(config: Arc<TftpConfig>, sockets: Vec<UdpSocket>, log: Option<LogFile>, inetd: bool) -> io::Result<()> {
     let jail = Jail::open(Path::new(&config.tftp_root))
         .map_err(|e| io::Error::new(e.kind(), format!("tftp_root {}: {e}", config.tftp_root)))?;
-    let ctx = Arc::new(Context { config: config.clone(), jail });
+    let ctx = Arc::new(Context { config: config.clone(), jail, active: AtomicUsize::new(0) });
     let (events, mut wake) = signals::start()?;
     for s in &sockets {
         info!("listening on udp {}", s.local_addr()?);
@@ -72,17 +80,20 @@ pub fn run(config: Arc<TftpConfig>, sockets: Vec<UdpSocket>, log: Option<LogFile
     loop {
         let mut fds: Vec<PollFd<'_>> = sockets.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
         fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
-        net::poll(&mut fds, None)?;
+        let n = net::poll(&mut fds, inetd.then_some(INETD_IDLE_EXIT))?;
         let ready: Vec<bool> = fds.iter().map(net::is_ready).collect();
         drop(fds);
+        if n == 0 && ctx.active.load(Ordering::SeqCst) == 0 {
+            info!("idle for {}s: exiting (inetd mode)", INETD_IDLE_EXIT.as_secs());
+            return Ok(());
+        }
         if ready[sockets.len()] {
             let _ = wake.read(&mut [0u8; 64]);
             for event in events.try_iter() {
                 match event {
                     signals::Event::Shutdown => {
-                        crate::server::notify::notify("STOPPING=1");
-                        info!("shutting down");
-                        return Ok(());
+                        drop(sockets);
+                        return drain(&ctx, &events, &mut wake);
                     }
                     signals::Event::Reload | signals::Event::ReopenLogs => {
                         if let Some(Err(e)) = log.as_ref().map(LogFile::reopen) {
@@ -134,10 +145,42 @@ pub fn run(config: Arc<TftpConfig>, sockets: Vec<UdpSocket>, log: Option<LogFile
     }
 }
 
+/// SIGTERM: no new requests; running transfers get up to shutdown_grace
+/// seconds; a second signal ends it at once.
+fn drain(ctx: &Context, events: &Receiver<signals::Event>, wake: &mut UnixStream) -> io::Result<()> {
+    crate::server::notify::notify("STOPPING=1");
+    let grace = ctx.config.shutdown_grace;
+    info!(
+        "shutting down: {} transfer(s) running, waiting up to {}s",
+        ctx.active.load(Ordering::SeqCst),
+        grace.as_secs()
+    );
+    let deadline = Instant::now() + grace;
+    while ctx.active.load(Ordering::SeqCst) > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            warn!("shutdown_grace over with transfers still running");
+            break;
+        }
+        let mut fds = [PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
+        if net::poll(&mut fds, Some(left.min(Duration::from_millis(50))))? > 0 {
+            let _ = wake.read(&mut [0u8; 64]);
+            if events.try_iter().any(|e| e == signals::Event::Shutdown) {
+                warn!("second signal: exiting now");
+                break;
+            }
+        }
+    }
+    info!("stopped");
+    Ok(())
+}
+
 fn worker(first: Job, ctx: &Context, jobs: &Receiver<Job>) {
     let mut job = first;
     loop {
+        ctx.active.fetch_add(1, Ordering::SeqCst);
         serve(ctx, &job);
+        ctx.active.fetch_sub(1, Ordering::SeqCst);
         match jobs.recv() {
             Ok(j) => job = j,
             Err(_) => return,

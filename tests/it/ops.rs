@@ -204,7 +204,12 @@ fn make_install_into_destdir_and_uninstall() {
     let d = &dest.0;
     for f in [
         "usr/local/sbin/rftpd",
+        "usr/local/sbin/rtftpd",
         "etc/rftpd/rftpd.conf",
+        "etc/rftpd/rtftpd.conf",
+        "usr/local/lib/systemd/system/rtftpd.service",
+        "usr/local/lib/systemd/system/rtftpd.socket",
+        "usr/local/share/man/man8/rtftpd.8",
         "etc/rftpd/rftpd.users",
         "etc/logrotate.d/rftpd",
         "usr/local/lib/systemd/system/rftpd.service",
@@ -240,11 +245,23 @@ fn systemd_units_verify() {
     }
     let dir = TempDir::new("units");
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_rftpd")).parent().unwrap().display().to_string();
-    for unit in ["rftpd.service", "rftpd.socket", "rftpd-inetd.socket", "rftpd-inetd@.service"] {
+    for unit in [
+        "rftpd.service",
+        "rftpd.socket",
+        "rftpd-inetd.socket",
+        "rftpd-inetd@.service",
+        "rtftpd.service",
+        "rtftpd.socket",
+    ] {
         let text = std::fs::read_to_string(format!("{}/systemd/{unit}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         std::fs::write(dir.0.join(unit), text.replace("@SBINDIR@", &bin_dir)).unwrap();
     }
-    for group in [&["rftpd.service", "rftpd.socket"][..], &["rftpd-inetd.socket", "rftpd-inetd@.service"]] {
+    let groups = [
+        &["rftpd.service", "rftpd.socket"][..],
+        &["rftpd-inetd.socket", "rftpd-inetd@.service"],
+        &["rtftpd.service", "rtftpd.socket"],
+    ];
+    for group in groups {
         let out = Command::new("systemd-analyze")
             .args(["verify", "--man=no"])
             .args(group.iter().map(|u| format!("./{u}")))

@@ -521,3 +521,64 @@ fn curl_tftp_get_and_put() {
     ]));
     assert_eq!(std::fs::read(srv.path("tftp/curl-up.bin")).unwrap(), content);
 }
+
+/// rtftpd under systemd-socket-activate (datagram), fetched with curl.
+fn tftp_through_socket_activate(activate_args: &[&str], rtftpd_args: &[&str]) {
+    let root = TempDir::new("tftp-sa");
+    let content = pattern(50_000, 10);
+    std::fs::write(root.0.join("boot.img"), &content).unwrap();
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new("systemd-socket-activate")
+        .args(["-d", "-l", &listen])
+        .args(activate_args)
+        .args([env!("CARGO_BIN_EXE_rtftpd"), "-c", "/dev/null", "-o", "log_file="])
+        .args(rtftpd_args)
+        .arg("-o")
+        .arg(format!("tftp_root={}", root.0.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // systemd-socket-activate binds before anything runs; curl retransmits its request.
+    let mut got = None;
+    for _ in 0..10 {
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", "--max-time", "10", &format!("tftp://{listen}/boot.img")])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            got = Some(out.stdout);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        got.as_deref() == Some(&content[..]),
+        "no byte-exact download through systemd-socket-activate {activate_args:?}"
+    );
+}
+
+#[test]
+fn rtftpd_socket_activation_and_inetd_wait_mode() {
+    if have("systemd-socket-activate") && have("curl") {
+        tftp_through_socket_activate(&[], &[]);
+        tftp_through_socket_activate(&["--inetd"], &["--inetd"]);
+    }
+}
+
+#[test]
+fn sigterm_lets_a_running_tftp_transfer_finish() {
+    let mut srv = tftp_server(&[]);
+    let content = pattern(200_000, 11);
+    std::fs::write(srv.path("tftp/f"), &content).unwrap();
+    let mut c = Client::new(srv.addr);
+    c.send_request(&request(1, "f", "octet", &[]));
+    let first = c.recv();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(srv.pid() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    srv.wait_log("shutting down: 1 transfer(s) running");
+    assert!(c.read_all(512, 1, Some(first)) == content, "the running transfer completed byte-exact");
+    assert_eq!(srv.wait_exit().code(), Some(0));
+}
