@@ -13,7 +13,7 @@ DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
 ROTATEDIR = $(DESTDIR)/etc/logrotate.d
 UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rtftpd.service rtftpd.socket
 
-.PHONY: all build run test lint check-jail install uninstall clean
+.PHONY: all build run test lint check-jail install uninstall clean bench
 
 all: build
 
@@ -29,6 +29,11 @@ run:
 # interop tests with curl, lftp, wget, tnftp, Python ftplib and suppaftp.
 test: check-jail
 	$(CARGO) test --locked --all-targets
+
+# Side-by-side benchmarks (never part of `make test`): rtftpd vs tftpd-hpa.
+bench: build
+	@command -v in.tftpd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tftpd-hpa >/dev/null; }
+	$(CARGO) run --release --manifest-path bench/Cargo.toml -- tftp target/release/rtftpd
 
 lint:
 	$(CARGO) fmt --check

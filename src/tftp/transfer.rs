@@ -41,6 +41,9 @@ pub struct Peer<'a> {
     pub sock: &'a UdpSocket,
     pub addr: SocketAddr,
     buf: Vec<u8>,
+    /// The receive timeout last set on the socket, so the common case (one
+    /// packet per wait) costs no setsockopt per block.
+    read_timeout: Option<Duration>,
 }
 
 /// What `Peer::wait` got.
@@ -51,7 +54,7 @@ enum Got<'b> {
 
 impl<'a> Peer<'a> {
     pub fn new(sock: &'a UdpSocket, addr: SocketAddr, blksize: usize) -> Self {
-        Peer { sock, addr, buf: vec![0; blksize + 4 + 1] }
+        Peer { sock, addr, buf: vec![0; blksize + 4 + 1], read_timeout: None }
     }
 
     pub fn send(&self, bytes: &[u8]) -> Result<(), Failure> {
@@ -82,7 +85,12 @@ impl<'a> Peer<'a> {
             if left.is_zero() {
                 return Ok(None);
             }
-            self.sock.set_read_timeout(Some(left)).map_err(Failure::Network)?;
+            // Rounded up to 10 ms so a fresh deadline reuses the timeout already set.
+            let want = Duration::from_millis((left.as_millis() as u64).div_ceil(10) * 10);
+            if self.read_timeout != Some(want) {
+                self.sock.set_read_timeout(Some(want)).map_err(Failure::Network)?;
+                self.read_timeout = Some(want);
+            }
             match self.sock.recv_from(&mut self.buf) {
                 Ok((n, from)) if from == self.addr => return Ok(Some(n)),
                 Ok((_, from)) => {
