@@ -205,7 +205,7 @@ fn main() {
     });
     println!("rtftpd vs tftpd-hpa on loopback, {RUNS} interleaved runs each, MB/s (median, min-max)");
     println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), kernel());
-    println!("{:<44} {:>22} {:>22} {:>7}", "figure", "rtftpd", "tftpd-hpa", "ratio");
+    println!("{:<44} {:>22} {:>22} {:>7}", "figure", servers[0].name, servers[1].name, "ratio");
     for f in &figures {
         let mut results = [Vec::new(), Vec::new()];
         for _ in 0..RUNS {
@@ -222,7 +222,6 @@ fn main() {
         println!("{:<44} {:>22} {:>22} {:>6.2}x", f.label, ta, tb, a / b);
     }
     println!("(tftpd-hpa has no windowsize option: it answers the windowsize run with one block per ACK)");
-    let _ = servers.iter().map(|s| s.name).count();
     let _ = std::fs::remove_dir_all(&root);
 }
 
