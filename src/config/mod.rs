@@ -75,6 +75,12 @@ pub fn load_values(keys: &'static [keys::Key], source: &Source) -> Result<Values
     Ok(values)
 }
 
+/// The `log_level` key as a filter.
+pub fn log_level(v: &Values) -> Result<log::LevelFilter, String> {
+    let text = v.text("log_level");
+    text.parse().map_err(|_| format!("'{text}' is not one of off, error, warn, info, debug, trace"))
+}
+
 pub fn secs(v: &Values, name: &str) -> Duration {
     Duration::from_secs(v.number(name))
 }
@@ -127,9 +133,7 @@ impl Config {
             hide_ids: v.bool("hide_ids"),
             use_localtime: v.bool("use_localtime"),
             log_file: v.text("log_file").to_owned(),
-            log_level: v.text("log_level").parse().map_err(|_| {
-                ("log_level", format!("'{}' is not one of off, error, warn, info, debug, trace", v.text("log_level")))
-            })?,
+            log_level: log_level(v).map_err(|m| ("log_level", m))?,
             log_ftp_protocol: v.bool("log_ftp_protocol"),
             xferlog_enable: v.bool("xferlog_enable"),
             xferlog_file: v.text("xferlog_file").to_owned(),

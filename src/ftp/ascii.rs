@@ -20,17 +20,28 @@ pub fn network_len(input: &[u8]) -> u64 {
 }
 
 /// CRLF → LF across chunk boundaries; a CR not followed by LF is kept.
+/// TFTP's netascii also turns CR NUL into CR ([`FromNetwork::netascii`]).
 #[derive(Debug, Default)]
 pub struct FromNetwork {
     pending_cr: bool,
+    cr_nul_is_cr: bool,
 }
 
 impl FromNetwork {
+    /// The netascii decoder of RFC 1350 (Telnet NVT): CR LF → LF, CR NUL → CR.
+    pub fn netascii() -> Self {
+        FromNetwork { pending_cr: false, cr_nul_is_cr: true }
+    }
+
     pub fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() + 1);
         for &b in input {
             if self.pending_cr {
                 self.pending_cr = false;
+                if b == 0 && self.cr_nul_is_cr {
+                    out.push(b'\r');
+                    continue;
+                }
                 if b != b'\n' {
                     out.push(b'\r');
                 }

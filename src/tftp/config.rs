@@ -1,7 +1,7 @@
 //! rtftpd's validated configuration, read by the same parser as rftpd's.
 
 use crate::config::keys::TFTP_KEYS;
-use crate::config::{ConfigError, Source, load_values, secs};
+use crate::config::{ConfigError, Source, load_values, log_level, secs};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -29,9 +29,7 @@ impl TftpConfig {
     pub fn load(source: &Source) -> Result<TftpConfig, ConfigError> {
         let v = load_values(TFTP_KEYS, source)?;
         let file = source.file.as_deref().unwrap_or("-o");
-        let log_level = v.text("log_level").parse().map_err(|_| {
-            ConfigError::new(file, None, Some("log_level"), "not one of off, error, warn, info, debug, trace")
-        })?;
+        let log_level = log_level(&v).map_err(|m| ConfigError::new(file, None, Some("log_level"), m))?;
         Ok(TftpConfig {
             listen_address: v.addresses("listen_address").to_vec(),
             listen_port: v.number("listen_port") as u16,

@@ -46,43 +46,9 @@ impl<R: Read> Read for Encoder<R> {
     }
 }
 
-/// netascii → local text: CR LF → LF, CR NUL → CR; a CR at the end of one
-/// block is held until the next shows what follows it.
-#[derive(Debug, Default)]
-pub struct Decoder {
-    pending_cr: bool,
-}
-
-impl Decoder {
-    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        for &b in input {
-            if self.pending_cr {
-                self.pending_cr = false;
-                match b {
-                    b'\n' => {
-                        out.push(b'\n');
-                        continue;
-                    }
-                    0 => {
-                        out.push(b'\r');
-                        continue;
-                    }
-                    _ => out.push(b'\r'),
-                }
-            }
-            if b == b'\r' {
-                self.pending_cr = true;
-            } else {
-                out.push(b);
-            }
-        }
-    }
-
-    pub fn finish(&mut self, out: &mut Vec<u8>) {
-        if std::mem::take(&mut self.pending_cr) {
-            out.push(b'\r');
-        }
-    }
+/// netascii → local text: CR LF → LF, CR NUL → CR, shared with FTP's TYPE A.
+pub fn decoder() -> crate::ftp::ascii::FromNetwork {
+    crate::ftp::ascii::FromNetwork::netascii()
 }
 
 #[cfg(test)]
@@ -95,10 +61,10 @@ mod tests {
         let mut wire = Vec::new();
         Encoder::new(&text[..]).read_to_end(&mut wire).unwrap();
         assert_eq!(wire, b"line one\r\nbare\r\0cr\r\n\r\nend");
-        let mut d = Decoder::default();
+        let mut d = decoder();
         let mut out = Vec::new();
         for chunk in wire.chunks(3) {
-            d.decode(chunk, &mut out);
+            d.convert(chunk, &mut out);
         }
         d.finish(&mut out);
         assert_eq!(out, text);

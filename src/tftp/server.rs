@@ -311,12 +311,12 @@ fn write(
     let received = match job.request.mode {
         Mode::Octet => transfer::receive(&mut peer, &first, &mut transfer::write_sink(upload.file()), &params)?,
         Mode::Netascii => {
-            let mut decoder = super::netascii::Decoder::default();
+            let mut decoder = super::netascii::decoder();
             let mut out = Vec::new();
             let file = upload.file();
             let mut sink = |data: &[u8]| {
                 out.clear();
-                decoder.decode(data, &mut out);
+                decoder.convert(data, &mut out);
                 io::Write::write_all(file, &out)
             };
             let received = transfer::receive(&mut peer, &first, &mut sink, &params)?;

@@ -117,15 +117,18 @@ impl<'a> Peer<'a> {
                 Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
                 Got::Packet(_) => {}
                 Got::Timeout => {
-                    tries += 1;
-                    if tries > params.retries {
-                        return Err(Failure::Timeout);
-                    }
+                    retry(&mut tries, params)?;
                     self.send(oack)?;
                 }
             }
         }
     }
+}
+
+/// Counts one more timeout; fails once there were more than `retries` in a row.
+fn retry(tries: &mut u32, params: &Params) -> Result<(), Failure> {
+    *tries += 1;
+    if *tries > params.retries { Err(Failure::Timeout) } else { Ok(()) }
 }
 
 /// Reads up to `buf.len()` bytes, fewer only at end of input.
@@ -188,10 +191,7 @@ pub fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Res
                 Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
                 Got::Packet(_) => {}
                 Got::Timeout => {
-                    tries += 1;
-                    if tries > params.retries {
-                        return Err(Failure::Timeout);
-                    }
+                    retry(&mut tries, params)?;
                     break; // resend the window from the last acknowledged block
                 }
             }
@@ -229,10 +229,7 @@ pub fn receive(
             Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
             Got::Packet(_) => continue,
             Got::Timeout => {
-                tries += 1;
-                if tries > params.retries {
-                    return Err(Failure::Timeout);
-                }
+                retry(&mut tries, params)?;
                 peer.send(&last_ack)?;
                 in_window = 0;
                 continue;
