@@ -58,15 +58,10 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         println!("rftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let target = match rlog::choose(&config.log_file, inetd, foreground) {
-        Ok(t) => t,
+    let server_log = match rlog::start(&config.log_file, config.log_level, inetd, foreground) {
+        Ok(f) => f,
         Err(e) => return fail(1, &e),
     };
-    let server_log = match &target {
-        rlog::Target::File(f) => Some(f.clone()),
-        _ => None,
-    };
-    rlog::init(target, config.log_level);
     if let Err(e) = sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"));
     }

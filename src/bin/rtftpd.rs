@@ -38,15 +38,10 @@ fn main() -> ExitCode {
         println!("rtftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let target = match rlog::choose(&config.log_file, inetd, foreground) {
-        Ok(t) => t,
+    let log = match rlog::start(&config.log_file, config.log_level, inetd, foreground) {
+        Ok(f) => f,
         Err(e) => return fail(1, &e),
     };
-    let log = match &target {
-        rlog::Target::File(f) => Some(f.clone()),
-        _ => None,
-    };
-    rlog::init(target, config.log_level);
     if let Err(e) = rftpd::sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rtftpd needs Linux 5.6 or later"));
     }

@@ -29,6 +29,23 @@ pub fn choose(log_file: &str, inetd: bool, foreground: bool) -> Result<Target, S
     Ok(if inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
 }
 
+/// Chooses the target ([`choose`]) and sets the logger up ([`init`]); returns
+/// the log file, if any, for the caller to reopen on SIGHUP.
+pub fn start(
+    log_file: &str,
+    level: log::LevelFilter,
+    inetd: bool,
+    foreground: bool,
+) -> Result<Option<file::LogFile>, String> {
+    let target = choose(log_file, inetd, foreground)?;
+    let reopenable = match &target {
+        Target::File(f) => Some(f.clone()),
+        _ => None,
+    };
+    init(target, level);
+    Ok(reopenable)
+}
+
 /// Sets the global logger up once; later calls are ignored.
 pub fn init(target: Target, level: log::LevelFilter) {
     let mut builder = env_logger::Builder::new();

@@ -447,29 +447,12 @@ fn atftp_with_blksize_and_windowsize() {
     let local = TempDir::new("atftp");
     let port = srv.addr.port().to_string();
     let got = local.0.join("got.bin");
-    run(Command::new("atftp").args([
-        "--option",
-        "blksize 8192",
-        "--get",
-        "-r",
-        "img.bin",
-        "-l",
-        got.to_str().unwrap(),
-        "127.0.0.1",
-        &port,
-    ]));
+    let atftp = |option: &str, transfer: &[&str]| {
+        run(Command::new("atftp").args(["--option", option]).args(transfer).args(["127.0.0.1", &port]));
+    };
+    atftp("blksize 8192", &["--get", "-r", "img.bin", "-l", got.to_str().unwrap()]);
     assert_eq!(std::fs::read(&got).unwrap(), content);
-    run(Command::new("atftp").args([
-        "--option",
-        "blksize 1428",
-        "--put",
-        "-l",
-        got.to_str().unwrap(),
-        "-r",
-        "up.bin",
-        "127.0.0.1",
-        &port,
-    ]));
+    atftp("blksize 1428", &["--put", "-l", got.to_str().unwrap(), "-r", "up.bin"]);
     assert_eq!(std::fs::read(srv.path("tftp/up.bin")).unwrap(), content);
     // windowsize where this atftp knows it.
     let help = Command::new("atftp").arg("--help").output().unwrap();
@@ -477,17 +460,7 @@ fn atftp_with_blksize_and_windowsize() {
         || String::from_utf8_lossy(&help.stderr).contains("windowsize")
     {
         let got2 = local.0.join("got2.bin");
-        run(Command::new("atftp").args([
-            "--option",
-            "windowsize 8",
-            "--get",
-            "-r",
-            "img.bin",
-            "-l",
-            got2.to_str().unwrap(),
-            "127.0.0.1",
-            &port,
-        ]));
+        atftp("windowsize 8", &["--get", "-r", "img.bin", "-l", got2.to_str().unwrap()]);
         assert_eq!(std::fs::read(&got2).unwrap(), content);
     }
 }
