@@ -137,37 +137,49 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
     Ok(Target::Dir { path: dir, entries })
 }
 
-fn ls_line(names: &mut Names, env: &Env<'_>, stat: &FileStat, name: &str, link: Option<&str>, now: i64) -> String {
-    let hide = env.config.hide_ids;
-    let owner = names.user(stat.st_uid, hide);
-    let group = names.group(stat.st_gid, hide);
-    let offset = if env.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
-    let e = LsEntry {
-        mode: stat.st_mode,
-        nlink: stat.st_nlink,
-        owner: &owner,
-        group: &group,
-        size: stat.st_size as u64,
-        mtime: stat.st_mtime,
-        name,
-        link_target: link,
-    };
-    format::ls_line(&e, now, offset)
+/// What every line of one `ls -l` listing shares: the id-name cache, the
+/// clock and the zone offset (looked up once per listing, not per entry).
+struct LsContext {
+    names: Names,
+    hide_ids: bool,
+    now: i64,
+    offset: i64,
+}
+
+impl LsContext {
+    fn new(env: &Env<'_>) -> LsContext {
+        let now = crate::sys::time::now();
+        let offset = if env.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
+        LsContext { names: Names::default(), hide_ids: env.config.hide_ids, now, offset }
+    }
+
+    fn line(&mut self, stat: &FileStat, name: &str, link: Option<&str>) -> String {
+        let owner = self.names.user(stat.st_uid, self.hide_ids);
+        let group = self.names.group(stat.st_gid, self.hide_ids);
+        let e = LsEntry {
+            mode: stat.st_mode,
+            nlink: stat.st_nlink,
+            owner: &owner,
+            group: &group,
+            size: stat.st_size as u64,
+            mtime: stat.st_mtime,
+            name,
+            link_target: link,
+        };
+        format::ls_line(&e, self.now, self.offset)
+    }
 }
 
 /// `ls -l` lines for a target.
 fn ls_lines(env: &Env<'_>, target: &Target) -> Vec<String> {
-    let mut names = Names::default();
-    let now = crate::sys::time::now();
+    let mut ls = LsContext::new(env);
     match target {
-        Target::File { path, stat, link_target } => {
-            vec![ls_line(&mut names, env, stat, path.file_name(), link_target.as_deref(), now)]
-        }
+        Target::File { path, stat, link_target } => vec![ls.line(stat, path.file_name(), link_target.as_deref())],
         Target::Dir { entries, .. } => entries
             .iter()
             .map(|e| {
                 let link = e.link_target.as_ref().map(|t| t.to_string_lossy());
-                ls_line(&mut names, env, &e.stat, &e.name.to_string_lossy(), link.as_deref(), now)
+                ls.line(&e.stat, &e.name.to_string_lossy(), link.as_deref())
             })
             .collect(),
     }
