@@ -13,7 +13,7 @@ DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
 ROTATEDIR = $(DESTDIR)/etc/logrotate.d
 UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rtftpd.service rtftpd.socket
 
-.PHONY: all build run test lint check-jail install uninstall clean bench
+.PHONY: all build run test lint check-jail install uninstall clean bench bench-idle
 
 all: build
 
@@ -30,10 +30,20 @@ run:
 test: check-jail
 	$(CARGO) test --locked --all-targets
 
-# Side-by-side benchmarks (never part of `make test`): rtftpd vs tftpd-hpa.
+# Side-by-side benchmarks (never part of `make test`): rftpd vs vsftpd, then
+# rtftpd vs tftpd-hpa. Needs root (vsftpd runs as root and chroots; the
+# comparison servers come from apt when missing). `make bench-idle` holds
+# IDLE (default 10000) logged-in idle rftpd sessions.
+BENCH = $(CARGO) run --release --manifest-path bench/Cargo.toml --
+IDLE ?= 10000
+
 bench: build
-	@command -v in.tftpd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tftpd-hpa >/dev/null; }
-	$(CARGO) run --release --manifest-path bench/Cargo.toml -- tftp target/release/rtftpd
+	@command -v vsftpd >/dev/null && command -v in.tftpd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vsftpd tftpd-hpa >/dev/null; }
+	$(BENCH) ftp target/release/rftpd
+	$(BENCH) tftp target/release/rtftpd
+
+bench-idle: build
+	$(BENCH) idle target/release/rftpd $(IDLE)
 
 lint:
 	$(CARGO) fmt --check

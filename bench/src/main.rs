@@ -1,230 +1,27 @@
-//! `make bench`: runs rtftpd and tftpd-hpa side by side on loopback, the same
-//! requests against each, interleaved, each figure at least three times, and
-//! prints medians, min–max and the ratio rtftpd/tftpd-hpa. A blocking
-//! std::net client in this process is the load generator.
+//! `make bench`: side-by-side benchmarks on loopback, never part of `make test`.
+//!
+//! - `rftpd-bench ftp PATH-TO-rftpd [FIGURE]`: rftpd against vsftpd (only
+//!   the figures whose label starts with FIGURE, if given);
+//! - `rftpd-bench idle PATH-TO-rftpd N`: N logged-in idle rftpd sessions;
+//! - `rftpd-bench tftp PATH-TO-rtftpd`: rtftpd against tftpd-hpa.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod client;
+mod common;
+mod ftp;
+mod tftp;
 
-const RUNS: usize = 3;
-const BIG: usize = 100 << 20;
-const CONCURRENT: usize = 20;
-const SMALL: usize = 10 << 20;
-
-struct Server {
-    name: &'static str,
-    addr: SocketAddr,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_rtftpd(bin: &Path, root: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new(bin)
-        .args(["-c", "/dev/null", "-f", "-o", "listen_address=127.0.0.1", "-o", &format!("listen_port={port}")])
-        .arg("-o")
-        .arg(format!("tftp_root={}", root.display()))
-        .args(["-o", "log_level=warn", "-o", "max_windowsize=64"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start rtftpd");
-    Server { name: "rtftpd", addr: ([127, 0, 0, 1], port).into(), child }
-}
-
-fn start_tftpd_hpa(root: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new("in.tftpd")
-        .args(["-L", "-a", &format!("127.0.0.1:{port}"), "-s"])
-        .arg(root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start in.tftpd (apt-get install tftpd-hpa)");
-    Server { name: "tftpd-hpa", addr: ([127, 0, 0, 1], port).into(), child }
-}
-
-fn request(name: &str, opts: &[(&str, String)]) -> Vec<u8> {
-    let mut p = vec![0, 1];
-    for s in [name, "octet"].into_iter().chain(opts.iter().flat_map(|(k, v)| [*k, v.as_str()])) {
-        p.extend_from_slice(s.as_bytes());
-        p.push(0);
-    }
-    p
-}
-
-/// Fetches `name` with the given options; returns the bytes received.
-fn fetch(server: SocketAddr, name: &str, blksize: usize, windowsize: usize) -> u64 {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut opts = vec![("blksize", blksize.to_string())];
-    if windowsize > 1 {
-        opts.push(("windowsize", windowsize.to_string()));
-    }
-    sock.send_to(&request(name, &opts), server).unwrap();
-    let mut buf = vec![0u8; 65_536 + 4];
-    let (mut blk, mut win) = (512usize, 1usize);
-    let mut expected: u16 = 1;
-    let mut in_window = 0;
-    let mut total = 0u64;
-    let mut tid = None;
-    loop {
-        let (n, from) = sock.recv_from(&mut buf).expect("server stopped answering");
-        let tid = *tid.get_or_insert(from);
-        match u16::from_be_bytes([buf[0], buf[1]]) {
-            6 => {
-                // OACK: what the server granted (absent options keep their defaults).
-                let parts: Vec<&[u8]> = buf[2..n].split(|&b| b == 0).collect();
-                for kv in parts.chunks_exact(2) {
-                    let v: usize = std::str::from_utf8(kv[1]).unwrap_or("0").parse().unwrap_or(0);
-                    match kv[0] {
-                        b"blksize" => blk = v,
-                        b"windowsize" => win = v,
-                        _ => {}
-                    }
-                }
-                sock.send_to(&[0, 4, 0, 0], tid).unwrap();
-            }
-            3 => {
-                let block = u16::from_be_bytes([buf[2], buf[3]]);
-                if block != expected {
-                    sock.send_to(&[0, 4, (expected.wrapping_sub(1) >> 8) as u8, expected.wrapping_sub(1) as u8], tid)
-                        .unwrap();
-                    in_window = 0;
-                    continue;
-                }
-                let len = n - 4;
-                total += len as u64;
-                in_window += 1;
-                let last = len < blk;
-                if last || in_window == win {
-                    sock.send_to(&[0, 4, buf[2], buf[3]], tid).unwrap();
-                    in_window = 0;
-                }
-                if last {
-                    return total;
-                }
-                expected = expected.wrapping_add(1);
-            }
-            5 => panic!("{server}: ERROR {}", String::from_utf8_lossy(&buf[4..n])),
-            _ => {}
-        }
-    }
-}
-
-/// MB/s of one figure against one server.
-fn measure(server: &Server, figure: &Figure) -> f64 {
-    let start = Instant::now();
-    let bytes: u64 = if figure.concurrent > 1 {
-        let handles: Vec<_> = (0..figure.concurrent)
-            .map(|_| {
-                let (addr, name, blk, win) = (server.addr, figure.file, figure.blksize, figure.windowsize);
-                std::thread::spawn(move || fetch(addr, name, blk, win))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    } else {
-        fetch(server.addr, figure.file, figure.blksize, figure.windowsize)
-    };
-    bytes as f64 / 1e6 / start.elapsed().as_secs_f64()
-}
-
-struct Figure {
-    label: String,
-    file: &'static str,
-    blksize: usize,
-    windowsize: usize,
-    concurrent: usize,
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-fn make_file(path: &Path, len: usize) {
-    let mut data = vec![0u8; len];
-    let mut x: u32 = 0x9e37_79b9;
-    for b in data.iter_mut() {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        *b = (x >> 24) as u8;
-    }
-    std::fs::write(path, data).unwrap();
-}
+use std::path::Path;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, mode, bin] = &args[..] else {
-        eprintln!("usage: rftpd-bench tftp PATH-TO-rtftpd");
-        std::process::exit(2);
-    };
-    assert_eq!(mode, "tftp", "only the tftp benchmark exists so far");
-    let root = std::env::temp_dir().join(format!("rftpd-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&root).unwrap();
-    make_file(&root.join("big.bin"), BIG);
-    make_file(&root.join("small.bin"), SMALL);
-    let servers = [start_rtftpd(&PathBuf::from(bin), &root), start_tftpd_hpa(&root)];
-    std::thread::sleep(Duration::from_millis(300));
-    let mut figures: Vec<Figure> = [512, 1428, 8192, 65464]
-        .iter()
-        .map(|&b| Figure {
-            label: format!("RRQ 100 MiB blksize {b}"),
-            file: "big.bin",
-            blksize: b,
-            windowsize: 1,
-            concurrent: 1,
-        })
-        .collect();
-    figures.push(Figure {
-        label: "RRQ 100 MiB blksize 1428 windowsize 16".into(),
-        file: "big.bin",
-        blksize: 1428,
-        windowsize: 16,
-        concurrent: 1,
-    });
-    figures.push(Figure {
-        label: format!("{CONCURRENT} concurrent RRQ 10 MiB blksize 1428"),
-        file: "small.bin",
-        blksize: 1428,
-        windowsize: 1,
-        concurrent: CONCURRENT,
-    });
-    println!("rtftpd vs tftpd-hpa on loopback, {RUNS} interleaved runs each, MB/s (median, min-max)");
-    println!("machine: {} cores, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), kernel());
-    println!("{:<44} {:>22} {:>22} {:>7}", "figure", servers[0].name, servers[1].name, "ratio");
-    for f in &figures {
-        let mut results = [Vec::new(), Vec::new()];
-        for _ in 0..RUNS {
-            for (i, s) in servers.iter().enumerate() {
-                results[i].push(measure(s, f));
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["ftp", bin] => ftp::run(Path::new(bin), ""),
+        ["ftp", bin, only] => ftp::run(Path::new(bin), only),
+        ["idle", bin, n] if n.parse::<usize>().is_ok() => ftp::idle(Path::new(bin), n.parse().unwrap()),
+        ["tftp", bin] => tftp::run(Path::new(bin)),
+        _ => {
+            eprintln!("usage: rftpd-bench ftp RFTPD [FIGURE] | rftpd-bench idle RFTPD N | rftpd-bench tftp RTFTPD");
+            std::process::exit(2);
         }
-        let cell = |v: &mut Vec<f64>| {
-            let (lo, hi) = (v.iter().cloned().fold(f64::MAX, f64::min), v.iter().cloned().fold(0.0, f64::max));
-            (median(v), format!("{:.1} ({:.1}-{:.1})", median(v), lo, hi))
-        };
-        let (a, ta) = cell(&mut results[0]);
-        let (b, tb) = cell(&mut results[1]);
-        println!("{:<44} {:>22} {:>22} {:>6.2}x", f.label, ta, tb, a / b);
     }
-    println!("(tftpd-hpa has no windowsize option: it answers the windowsize run with one block per ACK)");
-    let _ = std::fs::remove_dir_all(&root);
-}
-
-fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| format!("Linux {}", s.trim())).unwrap_or_default()
 }

@@ -1,0 +1,483 @@
+//! `rftpd-bench ftp`: rftpd and vsftpd side by side on loopback, same root,
+//! same requests, interleaved, every figure three times; prints medians,
+//! min–max, the ratio rftpd/vsftpd, and server and client CPU beside the
+//! throughput figures so a saturated client shows. `rftpd-bench idle N`
+//! holds N logged-in idle sessions against rftpd alone.
+
+use crate::client::Ftp;
+use crate::common::{Cell, Footprint, RUNS, Server, cpu_seconds, footprint, machine, make_file, own_cpu_seconds};
+use crate::common::{raise_nofile, wait_children_gone};
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const GIB: u64 = 1 << 30;
+const MEDIUM: u64 = 10 << 20;
+const SMALL: u64 = 4096;
+const SMALL_FILES: usize = 1000;
+const LISTING_FILES: usize = 10_000;
+const LISTINGS: usize = 20;
+const CLIENTS: usize = 8;
+const SESSIONS: usize = 2000;
+const MEDIUM_REPEATS: usize = 10;
+const IDLE: usize = 1000;
+
+/// What the servers serve: one tree, root-owned, with an `up/` directory the
+/// anonymous user (vsftpd's `ftp`) may write.
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        let root = std::env::temp_dir().join(format!("rftpd-bench-ftp-{}", std::process::id()));
+        for d in ["", "up", "small", "list"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        Command::new("chown").args(["ftp:ftp"]).arg(root.join("up")).status().expect("chown");
+        make_file(&root.join("big.bin"), GIB as usize);
+        make_file(&root.join("medium.bin"), MEDIUM as usize);
+        let small = vec![b'x'; SMALL as usize];
+        for i in 0..SMALL_FILES {
+            std::fs::write(root.join(format!("small/f{i:04}")), &small).unwrap();
+        }
+        for i in 0..LISTING_FILES {
+            std::fs::write(root.join(format!("list/file-{i:05}.txt")), b"").unwrap();
+        }
+        Tree { root }
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until the server greets, so no figure times its start-up.
+fn wait_ready(server: Server) -> Server {
+    for _ in 0..250 {
+        if let Ok(ftp) = Ftp::connect(server.addr) {
+            let _ = ftp.quit();
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} did not start on {}", server.name, server.addr);
+}
+
+fn start_rftpd(bin: &Path, root: &Path) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.args(["-c", "/dev/null", "-f"]);
+    for kv in [
+        "listen_address=127.0.0.1".to_string(),
+        format!("listen_port={port}"),
+        "anonymous_enable=YES".into(),
+        format!("anon_root={}", root.display()),
+        "write_enable=YES".into(),
+        "anon_upload_enable=YES".into(),
+        "anon_other_write_enable=YES".into(),
+        "anon_umask=022".into(),
+        "pasv_min_port=26000".into(),
+        "pasv_max_port=31999".into(),
+        "max_clients=12000".into(),
+        "max_per_ip=0".into(),
+        "log_level=warn".into(),
+    ] {
+        cmd.args(["-o", &kv]);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("start rftpd");
+    wait_ready(Server { name: "rftpd", addr: ([127, 0, 0, 1], port).into(), child })
+}
+
+fn start_vsftpd(root: &Path) -> Server {
+    let port = free_port();
+    let conf = root.with_extension(format!("vsftpd-{port}.conf"));
+    std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n\
+             anonymous_enable=YES\nlocal_enable=NO\nanon_root={}\n\
+             write_enable=YES\nanon_upload_enable=YES\nanon_other_write_enable=YES\nanon_umask=022\n\
+             anon_world_readable_only=NO\npasv_enable=YES\npasv_min_port=20000\npasv_max_port=25999\n\
+             use_sendfile=YES\nmax_clients=0\nmax_per_ip=0\nxferlog_enable=NO\ndirmessage_enable=NO\n\
+             idle_session_timeout=600\nsecure_chroot_dir=/var/run/vsftpd/empty\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("vsftpd")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start vsftpd (apt-get install vsftpd)");
+    wait_ready(Server { name: "vsftpd", addr: ([127, 0, 0, 1], port).into(), child })
+}
+
+/// One run of one figure: its value, and what it cost.
+struct Sample {
+    value: f64,
+    server_cpu: f64,
+    client_cpu: f64,
+    latency_ms: Option<(f64, f64)>,
+}
+
+/// What a figure does to a server: returns the value and, for session
+/// figures, (p50, p99) latency in ms.
+type Work = fn(SocketAddr) -> (f64, Option<(f64, f64)>);
+
+struct Figure {
+    label: &'static str,
+    unit: &'static str,
+    /// GB moved per run, for CPU seconds per GB; 0 = CPU per run.
+    gigabytes: f64,
+    work: Work,
+    vsftpd_has_it: bool,
+}
+
+fn sample(server: &Server, work: Work) -> Sample {
+    let (server0, client0) = (cpu_seconds(server.pid()), own_cpu_seconds());
+    let (value, latency_ms) = work(server.addr);
+    wait_children_gone(server.pid());
+    Sample {
+        value,
+        server_cpu: cpu_seconds(server.pid()) - server0,
+        client_cpu: own_cpu_seconds() - client0,
+        latency_ms,
+    }
+}
+
+fn big_buffer() -> Vec<u8> {
+    vec![0u8; 1 << 20]
+}
+
+fn retr_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftp = Ftp::login(addr).unwrap();
+    ftp.expect("TYPE I", 200).unwrap();
+    let start = Instant::now();
+    let got = ftp.download("RETR big.bin", &mut big_buffer()).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(got, GIB);
+    ftp.quit().unwrap();
+    (got as f64 / 1e6 / secs, None)
+}
+
+fn stor_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftp = Ftp::login(addr).unwrap();
+    ftp.expect("TYPE I", 200).unwrap();
+    let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 + 3) as u8).collect();
+    let start = Instant::now();
+    ftp.upload("STOR up/big.bin", GIB, &chunk).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    ftp.expect("DELE up/big.bin", 250).unwrap();
+    ftp.quit().unwrap();
+    (GIB as f64 / 1e6 / secs, None)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..SESSIONS / CLIENTS)
+                    .map(|_| {
+                        let t = Instant::now();
+                        Ftp::login(addr).unwrap().quit().unwrap();
+                        t.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect::<Vec<f64>>()
+            })
+        })
+        .collect();
+    let mut lat: Vec<f64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (rate, Some((percentile(&lat, 0.5), percentile(&lat, 0.99))))
+}
+
+fn listings(addr: SocketAddr, verb: &str) -> (f64, Option<(f64, f64)>) {
+    let mut ftp = Ftp::login(addr).unwrap();
+    let mut buf = big_buffer();
+    let start = Instant::now();
+    for _ in 0..LISTINGS {
+        let bytes = ftp.download(&format!("{verb} list"), &mut buf).unwrap();
+        assert!(bytes > (LISTING_FILES * 20) as u64, "{verb} gave only {bytes} bytes");
+    }
+    let rate = LISTINGS as f64 / start.elapsed().as_secs_f64();
+    ftp.quit().unwrap();
+    (rate, None)
+}
+
+fn list(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    listings(addr, "LIST")
+}
+
+fn mlsd(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    listings(addr, "MLSD")
+}
+
+fn concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut ftp = Ftp::login(addr).unwrap();
+                ftp.expect("TYPE I", 200).unwrap();
+                let mut buf = big_buffer();
+                let total: u64 = (0..MEDIUM_REPEATS).map(|_| ftp.download("RETR medium.bin", &mut buf).unwrap()).sum();
+                ftp.quit().unwrap();
+                total
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(total, MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64);
+    (total as f64 / 1e6 / start.elapsed().as_secs_f64(), None)
+}
+
+fn small_stor(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftp = Ftp::login(addr).unwrap();
+    ftp.expect("TYPE I", 200).unwrap();
+    let chunk = vec![b'y'; SMALL as usize];
+    let start = Instant::now();
+    for i in 0..SMALL_FILES {
+        ftp.upload(&format!("STOR up/s{i:04}"), SMALL, &chunk).unwrap();
+    }
+    let rate = SMALL_FILES as f64 / start.elapsed().as_secs_f64();
+    for i in 0..SMALL_FILES {
+        ftp.expect(&format!("DELE up/s{i:04}"), 250).unwrap();
+    }
+    ftp.quit().unwrap();
+    (rate, None)
+}
+
+fn small_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftp = Ftp::login(addr).unwrap();
+    ftp.expect("TYPE I", 200).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let start = Instant::now();
+    for i in 0..SMALL_FILES {
+        assert_eq!(ftp.download(&format!("RETR small/f{i:04}"), &mut buf).unwrap(), SMALL);
+    }
+    let rate = SMALL_FILES as f64 / start.elapsed().as_secs_f64();
+    ftp.quit().unwrap();
+    (rate, None)
+}
+
+/// The loopback ceiling: a 1 GiB file sendfile(2)d into a socket this
+/// process reads, with no FTP around it, in the chunk size found fastest
+/// here and used by rftpd (32 KiB; one call for the whole file gave half).
+fn loopback_ceiling(root: &Path) -> f64 {
+    const CHUNK: usize = 32 * 1024;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let path = root.join("big.bin");
+    let sender = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let file = std::fs::File::open(path).unwrap();
+        let mut left = GIB as usize;
+        while left > 0 {
+            // SAFETY: both fds are open for the whole call; a null offset uses the file position.
+            let n =
+                unsafe { libc::sendfile(sock.as_raw_fd(), file.as_raw_fd(), std::ptr::null_mut(), left.min(CHUNK)) };
+            assert!(n > 0, "sendfile: {}", std::io::Error::last_os_error());
+            left -= n as usize;
+        }
+    });
+    let mut sock = TcpStream::connect(addr).unwrap();
+    let mut buf = big_buffer();
+    let start = Instant::now();
+    let mut total = 0u64;
+    loop {
+        match sock.read(&mut buf).unwrap() {
+            0 => break,
+            n => total += n as u64,
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    sender.join().unwrap();
+    assert_eq!(total, GIB);
+    total as f64 / 1e6 / secs
+}
+
+const FIGURES: &[Figure] = &[
+    Figure { label: "RETR 1 GiB", unit: "MB/s", gigabytes: GIB as f64 / 1e9, work: retr_big, vsftpd_has_it: true },
+    Figure { label: "STOR 1 GiB", unit: "MB/s", gigabytes: GIB as f64 / 1e9, work: stor_big, vsftpd_has_it: true },
+    Figure {
+        label: "connect+login+QUIT, 8 clients",
+        unit: "sessions/s",
+        gigabytes: 0.0,
+        work: sessions,
+        vsftpd_has_it: true,
+    },
+    Figure { label: "LIST of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: list, vsftpd_has_it: true },
+    Figure { label: "MLSD of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: mlsd, vsftpd_has_it: false },
+    Figure {
+        label: "8 sessions x 10 RETR of 10 MiB",
+        unit: "MB/s",
+        gigabytes: (MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64) as f64 / 1e9,
+        work: concurrent_retr,
+        vsftpd_has_it: true,
+    },
+    Figure {
+        label: "STOR 1,000 files of 4 KiB",
+        unit: "files/s",
+        gigabytes: 0.0,
+        work: small_stor,
+        vsftpd_has_it: true,
+    },
+    Figure {
+        label: "RETR 1,000 files of 4 KiB",
+        unit: "files/s",
+        gigabytes: 0.0,
+        work: small_retr,
+        vsftpd_has_it: true,
+    },
+];
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 { format!("{:.2}x", a / b) } else { "n/a".into() }
+}
+
+/// Runs every figure whose label starts with `only` ("" = all, with the idle figure).
+pub fn run(bin: &Path, only: &str) {
+    raise_nofile(65_536);
+    let tree = Tree::new();
+    let servers = [start_rftpd(bin, &tree.root), start_vsftpd(&tree.root)];
+    println!("rftpd vs vsftpd on loopback, {RUNS} interleaved runs each: median (min-max)");
+    println!("machine: {}", machine());
+    let ceiling: Vec<f64> = (0..RUNS).map(|_| loopback_ceiling(&tree.root)).collect();
+    let ceiling = Cell::of(&ceiling);
+    println!("loopback ceiling (sendfile 1 GiB into a socket): {} MB/s\n", ceiling.text(0));
+    println!("{:<32} {:>11} {:>24} {:>24} {:>7}", "figure", "unit", "rftpd", "vsftpd", "ratio");
+    let mut costs = Vec::new();
+    for f in FIGURES.iter().filter(|f| f.label.starts_with(only)) {
+        let mut runs: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..RUNS {
+            for (i, s) in servers.iter().enumerate() {
+                if i == 0 || f.vsftpd_has_it {
+                    runs[i].push(sample(s, f.work));
+                }
+            }
+        }
+        let cells: Vec<Option<Cell>> = runs
+            .iter()
+            .map(|r| (!r.is_empty()).then(|| Cell::of(&r.iter().map(|s| s.value).collect::<Vec<_>>())))
+            .collect();
+        let text = |c: &Option<Cell>| c.as_ref().map(|c| c.text(1)).unwrap_or_else(|| "(no such command)".into());
+        let b = cells[1].as_ref().map(|c| c.median).unwrap_or(0.0);
+        let a = cells[0].as_ref().unwrap().median;
+        println!("{:<32} {:>11} {:>24} {:>24} {:>7}", f.label, f.unit, text(&cells[0]), text(&cells[1]), ratio(a, b));
+        if f.label.starts_with("RETR 1 GiB") {
+            println!("{:<32} {:>11} {:>24.0}%", "  (of the loopback ceiling)", "", 100.0 * a / ceiling.median);
+        }
+        costs.push((f, runs));
+    }
+    println!("\nCPU seconds (median of runs): server / client; per GB where data moved, else per run");
+    println!("{:<32} {:>20} {:>20} {:>24}", "figure", "rftpd", "vsftpd", "latency p50/p99 ms");
+    for (f, runs) in &costs {
+        let per = if f.gigabytes > 0.0 { f.gigabytes } else { 1.0 };
+        let cpu = |r: &Vec<Sample>| {
+            if r.is_empty() {
+                return "-".to_string();
+            }
+            let s = Cell::of(&r.iter().map(|s| s.server_cpu / per).collect::<Vec<_>>()).median;
+            let c = Cell::of(&r.iter().map(|s| s.client_cpu / per).collect::<Vec<_>>()).median;
+            format!("{s:.2} / {c:.2}")
+        };
+        let lat = |r: &Vec<Sample>| {
+            let l: Vec<(f64, f64)> = r.iter().filter_map(|s| s.latency_ms).collect();
+            if l.is_empty() {
+                return String::new();
+            }
+            let p50 = Cell::of(&l.iter().map(|x| x.0).collect::<Vec<_>>()).median;
+            let p99 = Cell::of(&l.iter().map(|x| x.1).collect::<Vec<_>>()).median;
+            format!("{p50:.2}/{p99:.2}")
+        };
+        let latency = match (lat(&runs[0]), lat(&runs[1])) {
+            (a, b) if a.is_empty() => b,
+            (a, b) => format!("{a} vs {b}"),
+        };
+        println!("{:<32} {:>20} {:>20} {:>24}", f.label, cpu(&runs[0]), cpu(&runs[1]), latency);
+    }
+    drop(servers);
+    if only.is_empty() || "idle".starts_with(only) {
+        println!();
+        idle_figure(bin, &tree.root, IDLE, true);
+    }
+}
+
+/// Holds `n` logged-in idle sessions against a freshly started server and
+/// reports what each costs the server beyond its idle footprint.
+fn idle_sessions(server: &Server, n: usize) -> (Footprint, Footprint) {
+    let before = footprint(server.pid());
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..n {
+        held.push(Ftp::login(server.addr).unwrap());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = footprint(server.pid());
+    drop(held);
+    (before, after)
+}
+
+fn idle_figure(bin: &Path, root: &Path, n: usize, with_vsftpd: bool) {
+    println!("{n} logged-in idle sessions, each server freshly started; per session = (with - before) / {n}");
+    println!(
+        "{:<8} {:>16} {:>16} {:>12} {:>12} {:>14}",
+        "server", "RSS KiB/session", "PSS KiB/session", "processes", "threads", "RSS total MiB"
+    );
+    let mut per = Vec::new();
+    for _ in 0..RUNS {
+        let mut servers = vec![start_rftpd(bin, root)];
+        if with_vsftpd {
+            servers.push(start_vsftpd(root));
+        }
+        for s in &servers {
+            let (before, after) = idle_sessions(s, n);
+            per.push((s.name, before, after));
+        }
+    }
+    for name in ["rftpd", "vsftpd"] {
+        let runs: Vec<_> = per.iter().filter(|(s, ..)| *s == name).collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let rss = Cell::of(&runs.iter().map(|(_, b, a)| (a.rss_kib - b.rss_kib) as f64 / n as f64).collect::<Vec<_>>());
+        let pss = Cell::of(&runs.iter().map(|(_, b, a)| (a.pss_kib - b.pss_kib) as f64 / n as f64).collect::<Vec<_>>());
+        let (_, _, last) = runs[runs.len() - 1];
+        println!(
+            "{:<8} {:>16} {:>16} {:>12} {:>12} {:>14.1}",
+            name,
+            rss.text(1),
+            pss.text(1),
+            last.processes,
+            last.threads,
+            last.rss_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// `rftpd-bench idle N`: rftpd alone (vsftpd would need 2×N processes).
+pub fn idle(bin: &Path, n: usize) {
+    raise_nofile(n as u64 + 1024);
+    let root = std::env::temp_dir().join(format!("rftpd-bench-idle-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    println!("machine: {}", machine());
+    idle_figure(bin, &root, n, false);
+    let _ = std::fs::remove_dir_all(&root);
+}
