@@ -2,12 +2,19 @@
 //! lines (RFC 3659 §7) and time-vals. Pure: stat values in, text out.
 
 use crate::sys::time::{MONTHS, civil_utc};
+use std::fmt::Write;
 
 /// Half a Gregorian year, as GNU ls uses to choose between time and year.
 const SIX_MONTHS: i64 = 15_778_476;
 
 /// `drwxr-xr-x`-style mode string (with setuid/setgid/sticky letters).
 pub fn mode_string(mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    push_mode(&mut s, mode);
+    s
+}
+
+fn push_mode(out: &mut String, mode: u32) {
     let kind = match mode & libc::S_IFMT {
         libc::S_IFDIR => 'd',
         libc::S_IFLNK => 'l',
@@ -37,19 +44,25 @@ pub fn mode_string(mode: u32) -> String {
         special(0o001, 0o1000, 't'),
     ]
     .iter()
-    .collect()
+    .for_each(|&c| out.push(c));
 }
 
 /// `Mmm dd HH:MM` for the last six months, else `Mmm dd  YYYY`.
 /// `offset` shifts UTC to the displayed zone (0 for UTC).
 pub fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
+    let mut s = String::with_capacity(12);
+    push_ls_date(&mut s, mtime, now, offset);
+    s
+}
+
+fn push_ls_date(out: &mut String, mtime: i64, now: i64, offset: i64) {
     let c = civil_utc(mtime + offset);
     let month = MONTHS[(c.month - 1) as usize];
-    if mtime <= now && now - mtime < SIX_MONTHS {
-        format!("{month} {:02} {:02}:{:02}", c.day, c.hour, c.minute)
+    let _ = if mtime <= now && now - mtime < SIX_MONTHS {
+        write!(out, "{month} {:02} {:02}:{:02}", c.day, c.hour, c.minute)
     } else {
-        format!("{month} {:02}  {}", c.day, c.year)
-    }
+        write!(out, "{month} {:02}  {}", c.day, c.year)
+    };
 }
 
 /// What one `ls -l` line shows.
@@ -67,21 +80,22 @@ pub struct LsEntry<'a> {
 
 /// One `ls -l` line without line end; CR/LF in names never appear raw.
 pub fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
-    let mut line = format!(
-        "{} {:>4} {:<8} {:<8} {:>8} {} {}",
-        mode_string(e.mode),
-        e.nlink,
-        e.owner,
-        e.group,
-        e.size,
-        ls_date(e.mtime, now, offset),
-        clean(e.name)
-    );
-    if let Some(target) = e.link_target {
-        line.push_str(" -> ");
-        line.push_str(&clean(target));
-    }
+    let mut line = String::with_capacity(64 + e.name.len());
+    push_ls_line(&mut line, e, now, offset);
     line
+}
+
+/// [`ls_line`] appended to `out`: a listing is built in one buffer.
+pub fn push_ls_line(out: &mut String, e: &LsEntry<'_>, now: i64, offset: i64) {
+    push_mode(out, e.mode);
+    let _ = write!(out, " {:>4} {:<8} {:<8} {:>8} ", e.nlink, e.owner, e.group, e.size);
+    push_ls_date(out, e.mtime, now, offset);
+    out.push(' ');
+    push_clean(out, e.name);
+    if let Some(target) = e.link_target {
+        out.push_str(" -> ");
+        push_clean(out, target);
+    }
 }
 
 /// A name with CR and LF replaced, so it cannot break a listing line.
@@ -89,10 +103,25 @@ pub fn clean(name: &str) -> String {
     name.replace(['\r', '\n'], "?")
 }
 
+/// [`clean`] appended to `out`.
+pub fn push_clean(out: &mut String, name: &str) {
+    if name.contains(['\r', '\n']) {
+        out.push_str(&clean(name));
+    } else {
+        out.push_str(name);
+    }
+}
+
 /// RFC 3659 time-val `YYYYMMDDHHMMSS`, UTC.
 pub fn timeval(secs: i64) -> String {
+    let mut s = String::with_capacity(14);
+    push_timeval(&mut s, secs);
+    s
+}
+
+fn push_timeval(out: &mut String, secs: i64) {
     let c = civil_utc(secs);
-    format!("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    let _ = write!(out, "{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
 }
 
 /// The MLSx facts rftpd offers, in FEAT order.
@@ -153,27 +182,34 @@ pub struct MlsxEntry<'a> {
 /// `fact=value;…; name` (RFC 3659 §7.2) without line end.
 pub fn mlsx_line(e: &MlsxEntry<'_>, facts: FactSet) -> String {
     let mut s = String::with_capacity(96 + e.name.len());
+    push_mlsx_line(&mut s, e, facts);
+    s
+}
+
+/// [`mlsx_line`] appended to `out`.
+pub fn push_mlsx_line(out: &mut String, e: &MlsxEntry<'_>, facts: FactSet) {
     if facts.has("type") {
-        s.push_str(&format!("type={};", e.kind));
+        let _ = write!(out, "type={};", e.kind);
     }
     if facts.has("size") {
-        s.push_str(&format!("size={};", e.size));
+        let _ = write!(out, "size={};", e.size);
     }
     if facts.has("modify") {
-        s.push_str(&format!("modify={};", timeval(e.mtime)));
+        out.push_str("modify=");
+        push_timeval(out, e.mtime);
+        out.push(';');
     }
     if facts.has("perm") {
-        s.push_str(&format!("perm={};", e.perm));
+        let _ = write!(out, "perm={};", e.perm);
     }
     if facts.has("unique") {
-        s.push_str(&format!("unique={:x}g{:x};", e.dev, e.ino));
+        let _ = write!(out, "unique={:x}g{:x};", e.dev, e.ino);
     }
     if facts.has("unix.mode") {
-        s.push_str(&format!("unix.mode=0{:o};", e.mode & 0o7777));
+        let _ = write!(out, "unix.mode=0{:o};", e.mode & 0o7777);
     }
-    s.push(' ');
-    s.push_str(&clean(e.name));
-    s
+    out.push(' ');
+    push_clean(out, e.name);
 }
 
 #[cfg(test)]

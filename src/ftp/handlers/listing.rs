@@ -73,23 +73,20 @@ struct Names {
 }
 
 impl Names {
-    fn user(&mut self, uid: u32, hide: bool) -> String {
-        let lookup = |id: u32| nix::unistd::User::from_uid(id.into()).ok().flatten().map(|u| u.name);
-        cached(&mut self.users, uid, hide, lookup)
-    }
-
-    fn group(&mut self, gid: u32, hide: bool) -> String {
-        let lookup = |id: u32| nix::unistd::Group::from_gid(id.into()).ok().flatten().map(|g| g.name);
-        cached(&mut self.groups, gid, hide, lookup)
+    /// (owner, group) names; `ftp` for both when hidden.
+    fn of(&mut self, uid: u32, gid: u32, hide: bool) -> (&str, &str) {
+        if hide {
+            return ("ftp", "ftp");
+        }
+        let user = |id: u32| nix::unistd::User::from_uid(id.into()).ok().flatten().map(|u| u.name);
+        let group = |id: u32| nix::unistd::Group::from_gid(id.into()).ok().flatten().map(|g| g.name);
+        (cached(&mut self.users, uid, user), cached(&mut self.groups, gid, group))
     }
 }
 
-/// A name from the cache or `lookup`; the number when there is none, `ftp` when hidden.
-fn cached(map: &mut HashMap<u32, String>, id: u32, hide: bool, lookup: impl Fn(u32) -> Option<String>) -> String {
-    if hide {
-        return "ftp".into();
-    }
-    map.entry(id).or_insert_with(|| lookup(id).unwrap_or_else(|| id.to_string())).clone()
+/// A name from the cache or `lookup`; the number when there is none.
+fn cached(map: &mut HashMap<u32, String>, id: u32, lookup: impl Fn(u32) -> Option<String>) -> &str {
+    map.entry(id).or_insert_with(|| lookup(id).unwrap_or_else(|| id.to_string()))
 }
 
 /// What a listing covers: one file, or entries of a directory.
@@ -153,43 +150,37 @@ impl LsContext {
         LsContext { names: Names::default(), hide_ids: env.config.hide_ids, now, offset }
     }
 
-    fn line(&mut self, stat: &FileStat, name: &str, link: Option<&str>) -> String {
-        let owner = self.names.user(stat.st_uid, self.hide_ids);
-        let group = self.names.group(stat.st_gid, self.hide_ids);
+    /// Appends one line and its CRLF to `out`.
+    fn line(&mut self, out: &mut String, stat: &FileStat, name: &str, link: Option<&str>) {
+        let (owner, group) = self.names.of(stat.st_uid, stat.st_gid, self.hide_ids);
         let e = LsEntry {
             mode: stat.st_mode,
             nlink: stat.st_nlink,
-            owner: &owner,
-            group: &group,
+            owner,
+            group,
             size: stat.st_size as u64,
             mtime: stat.st_mtime,
             name,
             link_target: link,
         };
-        format::ls_line(&e, self.now, self.offset)
+        format::push_ls_line(out, &e, self.now, self.offset);
+        out.push_str("\r\n");
     }
 }
 
-/// `ls -l` lines for a target.
-fn ls_lines(env: &Env<'_>, target: &Target) -> Vec<String> {
+/// The `ls -l` listing of a target, CRLF after every line, in one buffer.
+fn ls_text(env: &Env<'_>, target: &Target) -> String {
     let mut ls = LsContext::new(env);
+    let mut out = String::new();
     match target {
-        Target::File { path, stat, link_target } => vec![ls.line(stat, path.file_name(), link_target.as_deref())],
-        Target::Dir { entries, .. } => entries
-            .iter()
-            .map(|e| {
+        Target::File { path, stat, link_target } => ls.line(&mut out, stat, path.file_name(), link_target.as_deref()),
+        Target::Dir { entries, .. } => {
+            out.reserve(entries.len() * 80);
+            for e in entries {
                 let link = e.link_target.as_ref().map(|t| t.to_string_lossy());
-                ls.line(&e.stat, &e.name.to_string_lossy(), link.as_deref())
-            })
-            .collect(),
-    }
-}
-
-fn wire(lines: &[String]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
-    for l in lines {
-        out.extend_from_slice(l.as_bytes());
-        out.extend_from_slice(b"\r\n");
+                ls.line(&mut out, &e.stat, &e.name.to_string_lossy(), link.as_deref());
+            }
+        }
     }
     out
 }
@@ -200,10 +191,10 @@ fn send_listing(
     control: &mut Control,
     verb: &'static str,
     path: VirtualPath,
-    lines: &[String],
+    text: String,
 ) -> Result<Response, FtpError> {
     let info = TransferInfo { verb, path, kind: Kind::Listing, ascii: true };
-    start(s, env, control, info, Payload::Buffer(wire(lines)), "Here comes the directory listing.".into())
+    start(s, env, control, info, Payload::Buffer(text.into_bytes()), "Here comes the directory listing.".into())
 }
 
 /// Drops the pending data connection before answering with an error, so the
@@ -219,11 +210,11 @@ pub fn list(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
-    let lines = ls_lines(env, &t);
+    let text = ls_text(env, &t);
     let path = match t {
         Target::File { path, .. } | Target::Dir { path, .. } => path,
     };
-    send_listing(s, env, control, "LIST", path, &lines)
+    send_listing(s, env, control, "LIST", path, text)
 }
 
 pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
@@ -232,16 +223,22 @@ pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
-    let (path, lines) = match t {
+    let mut text = String::new();
+    let mut add = |name: &str| {
+        format::push_clean(&mut text, name);
+        text.push_str("\r\n");
+    };
+    let path = match t {
         Target::File { path, .. } => {
-            let name = format::clean(arg.unwrap_or(path.file_name()));
-            (path, vec![name])
+            add(arg.unwrap_or(path.file_name()));
+            path
         }
         Target::Dir { path, entries } => {
-            (path, entries.iter().map(|e| format::clean(&e.name.to_string_lossy())).collect())
+            entries.iter().for_each(|e| add(&e.name.to_string_lossy()));
+            path
         }
     };
-    send_listing(s, env, control, "NLST", path, &lines)
+    send_listing(s, env, control, "NLST", path, text)
 }
 
 /// RFC 3659 perm letters for what this session may really do.
@@ -270,16 +267,17 @@ fn perm(st: &FileStat, w: WritePolicy) -> String {
     p
 }
 
-/// One MLSx line. Symlinks are shown as what they point to inside the root
-/// (`target` is that stat); a dangling link is `type=OS.unix=symlink`.
+/// One MLSx line appended to `out`. Symlinks are shown as what they point to
+/// inside the root (`target` is that stat); a dangling link is `type=OS.unix=symlink`.
 fn mlsx(
+    out: &mut String,
     st: &FileStat,
     target: Option<&FileStat>,
     kind: Option<&str>,
     name: &str,
     w: WritePolicy,
     facts: FactSet,
-) -> String {
+) {
     let shown = target.unwrap_or(st);
     let kind = kind.unwrap_or(if is_symlink(shown) {
         "OS.unix=symlink"
@@ -300,7 +298,7 @@ fn mlsx(
         mode: shown.st_mode,
         name,
     };
-    format::mlsx_line(&e, facts)
+    format::push_mlsx_line(out, &e, facts)
 }
 
 pub fn mlsd(
@@ -326,14 +324,16 @@ pub fn mlsd(
         Err(e) => return fail(s, e),
     };
     let w = s.identity.write;
-    let mut lines = Vec::with_capacity(listing.entries.len() + 1);
-    lines.push(mlsx(&dir_stat, None, Some("cdir"), ".", w, options.facts));
+    let mut text = String::with_capacity((listing.entries.len() + 1) * 100);
+    mlsx(&mut text, &dir_stat, None, Some("cdir"), ".", w, options.facts);
+    text.push_str("\r\n");
     for e in &listing.entries {
         let name = e.name.to_string_lossy();
         let target = if is_symlink(&e.stat) { s.jail.stat(&path.join(&name)).ok() } else { None };
-        lines.push(mlsx(&e.stat, target.as_ref(), None, &name, w, options.facts));
+        mlsx(&mut text, &e.stat, target.as_ref(), None, &name, w, options.facts);
+        text.push_str("\r\n");
     }
-    send_listing(s, env, control, "MLSD", path, &lines)
+    send_listing(s, env, control, "MLSD", path, text)
 }
 
 pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult {
@@ -343,15 +343,17 @@ pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult
     };
     let st = s.jail.lstat(&path)?;
     let target = if is_symlink(&st) { s.jail.stat(&path).ok() } else { None };
-    let line = mlsx(&st, target.as_ref(), None, path.as_str(), s.identity.write, options.facts);
-    Ok(Reply::multi(250, format!("Listing {path}"), vec![format!(" {line}")], "End"))
+    let mut line = String::from(" ");
+    mlsx(&mut line, &st, target.as_ref(), None, path.as_str(), s.identity.write, options.facts);
+    Ok(Reply::multi(250, format!("Listing {path}"), vec![line], "End"))
 }
 
 /// STAT with a path: an `ls -l` listing over the control connection.
 pub fn stat_path(s: &mut LoggedIn, env: &Env<'_>, arg: &str) -> FtpResult {
     let (all, arg) = split_options(Some(arg));
     let t = target(s, env, arg, all)?;
-    Ok(Reply::multi(213, "Status follows:", ls_lines(env, &t), "End of status"))
+    let lines = ls_text(env, &t).split_terminator("\r\n").map(str::to_owned).collect();
+    Ok(Reply::multi(213, "Status follows:", lines, "End of status"))
 }
 
 #[cfg(test)]
