@@ -65,6 +65,13 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     if let Err(e) = sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"));
     }
+    match sys::raise_fd_limit() {
+        Ok(n) if (n as usize) < config.max_clients + 64 => {
+            log::warn!("open-file limit {n} is below what max_clients={} may need", config.max_clients)
+        }
+        Ok(_) => {}
+        Err(e) => log::warn!("cannot raise the open-file limit: {e}"),
+    }
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     let lifecycle = Arc::new(server::lifecycle::Lifecycle::default());

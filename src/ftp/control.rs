@@ -7,6 +7,7 @@ use crate::limits::MAX_COMMAND_LINE;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
 
 const IAC: u8 = 255;
 const WILL: u8 = 251;
@@ -102,7 +103,9 @@ impl LineAssembler {
 
 /// A control connection with its read buffer.
 pub struct Control {
-    stream: TcpStream,
+    /// Shared with the session registry, which shuts its read side down on
+    /// SIGTERM (an `Arc`, not a dup: one descriptor per session).
+    stream: Arc<TcpStream>,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -110,8 +113,14 @@ pub struct Control {
 }
 
 impl Control {
-    pub fn new(stream: TcpStream) -> Control {
-        Control { stream, buf: vec![0; 4096].into_boxed_slice(), start: 0, end: 0, lines: LineAssembler::default() }
+    pub fn new(stream: Arc<TcpStream>) -> Control {
+        Control {
+            stream,
+            buf: vec![0; crate::limits::CONTROL_READ_BUFFER].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            lines: LineAssembler::default(),
+        }
     }
 
     pub fn stream(&self) -> &TcpStream {
@@ -141,7 +150,7 @@ impl Control {
             self.start = 0;
             self.end = 0;
             let n = loop {
-                match self.stream.read(&mut self.buf) {
+                match (&*self.stream).read(&mut self.buf) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     r => break r?,
                 }
@@ -154,7 +163,7 @@ impl Control {
     }
 
     pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
-        (&self.stream).write_all(&reply.to_bytes())
+        (&*self.stream).write_all(&reply.to_bytes())
     }
 }
 

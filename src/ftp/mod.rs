@@ -18,6 +18,7 @@ pub mod transfer;
 
 use crate::auth::users::UserFile;
 use crate::config::Config;
+use crate::jail::Roots;
 use crate::log::file::LogFile;
 use crate::server::lifecycle::Lifecycle;
 use std::net::SocketAddr;
@@ -30,6 +31,8 @@ pub struct Shared {
     pub xferlog: Option<LogFile>,
     /// Outlives config reloads: the session registry and the draining flag.
     pub lifecycle: Arc<Lifecycle>,
+    /// Root directory fds shared between sessions with the same root.
+    pub roots: Roots,
 }
 
 impl Shared {
@@ -37,7 +40,7 @@ impl Shared {
     pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>) -> std::io::Result<Shared> {
         let xferlog = if config.xferlog_enable { Some(LogFile::open(&config.xferlog_file)?) } else { None };
         let users = UserFile::new(&config.user_file);
-        Ok(Shared { config, users, xferlog, lifecycle })
+        Ok(Shared { config, users, xferlog, lifecycle, roots: Roots::default() })
     }
 }
 

@@ -40,7 +40,7 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
     };
     let (sid, ip) = (env.sid, env.peer.ip());
     let result = auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
-        LoggedIn::new(id).map_err(|e| {
+        LoggedIn::new(id, &env.shared.roots).map_err(|e| {
             warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
             AuthError::Denied
         })

@@ -13,6 +13,7 @@ use log::{debug, info, warn};
 use nix::poll::{PollFd, PollFlags};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 
 /// Where a session is in the login sequence. Only `LoggedIn` holds a jail.
 pub enum Phase {
@@ -48,6 +49,7 @@ pub fn serve(stream: TcpStream, sid: u64, shared: &Shared) {
         warn!("session={sid} client={} control socket set-up failed: {e}", peer.ip());
         return;
     }
+    let stream = Arc::new(stream);
     let Some(_registration) = shared.lifecycle.register(sid, &stream) else {
         let _ = Control::new(stream).reply(&Reply::new(421, "Server shutting down."));
         return;

@@ -9,6 +9,7 @@ pub mod vpath;
 use crate::sys::fs as sysfs;
 use nix::fcntl::OFlag;
 use nix::sys::stat::{FileStat, SFlag};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
@@ -16,12 +17,14 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 pub use vpath::{Name, VirtualPath};
 
 /// A session's root directory.
 #[derive(Debug)]
 pub struct Jail {
-    root: OwnedFd,
+    /// Shared by sessions with the same root (see [`Roots`]).
+    root: Arc<OwnedFd>,
     root_path: PathBuf,
 }
 
@@ -64,12 +67,44 @@ fn no_name() -> io::Error {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+fn open_root(root_path: &Path) -> io::Result<OwnedFd> {
+    let dir = File::open(root_path)?;
+    sysfs::open_in_root(dir.as_fd(), "", OFlag::O_PATH | OFlag::O_DIRECTORY, 0)
+}
+
+/// Root directory fds shared by the sessions that have the same root, so
+/// 10,000 anonymous sessions hold one root fd, not 10,000. Each login still
+/// opens the path afresh and shares only when it is the same directory
+/// (device and inode) as the held fd, so a replaced root is picked up.
+#[derive(Debug, Default)]
+pub struct Roots {
+    held: Mutex<HashMap<PathBuf, Weak<OwnedFd>>>,
+}
+
+impl Roots {
+    pub fn open(&self, root_path: &Path) -> io::Result<Jail> {
+        let fresh = open_root(root_path)?;
+        let id = |fd: &OwnedFd| sysfs::fstat(fd.as_fd()).map(|st| (st.st_dev, st.st_ino));
+        let fresh_id = id(&fresh)?;
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = held.get(root_path).and_then(Weak::upgrade).filter(|fd| id(fd).ok() == Some(fresh_id));
+        let root = match shared {
+            Some(root) => root,
+            None => {
+                held.retain(|_, w| w.strong_count() > 0);
+                let root = Arc::new(fresh);
+                held.insert(root_path.to_owned(), Arc::downgrade(&root));
+                root
+            }
+        };
+        Ok(Jail { root, root_path: root_path.to_owned() })
+    }
+}
+
 impl Jail {
     /// Opens the root directory (a path from config, never from a client).
     pub fn open(root_path: &Path) -> io::Result<Jail> {
-        let dir = File::open(root_path)?;
-        let root = sysfs::open_in_root(dir.as_fd(), "", OFlag::O_PATH | OFlag::O_DIRECTORY, 0)?;
-        Ok(Jail { root, root_path: root_path.to_owned() })
+        Ok(Jail { root: Arc::new(open_root(root_path)?), root_path: root_path.to_owned() })
     }
 
     /// Where a virtual path lies on the host, for logs only (xferlog).
@@ -186,7 +221,12 @@ impl Jail {
             let link_target = if is_symlink(&stat) { sysfs::readlink_at(fd.as_fd(), cname).ok() } else { None };
             entries.push(Entry { name: std::ffi::OsStr::from_bytes(bytes).to_owned(), stat, link_target });
         }
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        // Sort an index, not the entries: moving 200-byte entries through
+        // every merge pass cost more than the comparisons.
+        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| entries[a as usize].name.cmp(&entries[b as usize].name));
+        let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+        let entries = order.into_iter().filter_map(|i| slots[i as usize].take()).collect();
         Ok(Listing { entries, truncated })
     }
 
@@ -291,5 +331,29 @@ impl Drop for Upload {
         if !self.committed {
             let _ = sysfs::unlink_at(self.dir.as_fd(), self.temp.as_cstr());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_with_one_root_share_its_fd_until_the_root_is_replaced() {
+        let base = std::env::temp_dir().join(format!("rftpd-roots-{}", std::process::id()));
+        let root = base.join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        let roots = Roots::default();
+        let a = roots.open(&root).unwrap();
+        let b = roots.open(&root).unwrap();
+        assert!(Arc::ptr_eq(&a.root, &b.root), "same directory, one fd");
+        std::fs::rename(&root, base.join("old")).unwrap();
+        std::fs::create_dir(&root).unwrap();
+        let c = roots.open(&root).unwrap();
+        assert!(!Arc::ptr_eq(&a.root, &c.root), "a replaced root is opened afresh");
+        drop((a, b, c));
+        let d = roots.open(&root).unwrap();
+        assert_eq!(Arc::strong_count(&d.root), 1);
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

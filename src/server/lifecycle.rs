@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Lifecycle {
     draining: AtomicBool,
-    sessions: Mutex<HashMap<u64, TcpStream>>,
+    sessions: Mutex<HashMap<u64, Arc<TcpStream>>>,
 }
 
 /// A session's entry in the registry, removed on drop.
@@ -26,13 +26,12 @@ impl Lifecycle {
     }
 
     /// Adds a session; `None` if the server is already draining.
-    pub fn register(self: &Arc<Self>, sid: u64, control: &TcpStream) -> Option<Registration> {
-        let clone = control.try_clone().ok()?;
+    pub fn register(self: &Arc<Self>, sid: u64, control: &Arc<TcpStream>) -> Option<Registration> {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         if self.draining() {
             return None;
         }
-        sessions.insert(sid, clone);
+        sessions.insert(sid, control.clone());
         Some(Registration { sid, lifecycle: self.clone() })
     }
 

@@ -19,3 +19,15 @@ use std::io;
 pub fn io_err(e: nix::Error) -> io::Error {
     io::Error::from_raw_os_error(e as i32)
 }
+
+/// Raises the soft limit on open descriptors to the hard limit, so sessions
+/// (one socket and, per distinct root, one directory fd each) are bounded by
+/// `max_clients` rather than by a default soft limit of 1024. Returns the limit.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(io_err)?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(io_err)?;
+    }
+    Ok(hard)
+}

@@ -17,7 +17,7 @@ use super::error::{FtpError, FtpResult};
 use super::reply::Reply;
 use super::session::Options;
 use crate::auth::Identity;
-use crate::jail::{Jail, VirtualPath};
+use crate::jail::{Jail, Roots, VirtualPath};
 use log::info;
 
 /// What the session loop does after a command.
@@ -56,8 +56,8 @@ pub struct LoggedIn {
 }
 
 impl LoggedIn {
-    pub fn new(identity: Identity) -> std::io::Result<LoggedIn> {
-        let jail = Jail::open(&identity.root)?;
+    pub fn new(identity: Identity, roots: &Roots) -> std::io::Result<LoggedIn> {
+        let jail = roots.open(&identity.root)?;
         Ok(LoggedIn {
             umask: identity.umask,
             identity,
