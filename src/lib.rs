@@ -24,6 +24,9 @@
 //! - every config key, its default and its doc: [`config::keys`]
 //! - reply codes and texts: [`ftp::reply`] and the handlers in [`ftp::handlers`]
 //! - numeric bounds (line length, listing size, …): [`limits`]
+//! - FTPS: certificates and per-session TLS configs in [`tls`]; the control
+//!   connection's TLS layer in [`ftp::control`], the data connection's in
+//!   [`ftp::transfer`]
 #![deny(unsafe_code)]
 
 pub mod admin;
@@ -38,3 +41,4 @@ pub mod server;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tftp;
+pub mod tls;

@@ -77,7 +77,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     let lifecycle = Arc::new(server::lifecycle::Lifecycle::default());
     let shared = match Shared::new(config.clone(), lifecycle) {
         Ok(s) => Arc::new(s),
-        Err(e) => return fail(1, &format!("xferlog_file {}: {e}", config.xferlog_file)),
+        Err(e) => return fail(1, &e),
     };
     if inetd {
         return match sys::net::stdin_stream() {

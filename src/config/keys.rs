@@ -77,6 +77,43 @@ pub const FTP_KEYS: &[Key] = &[
     key("local_umask", Kind::Octal, "077", "Umask applied to files and directories virtual users create."),
     key("anon_umask", Kind::Octal, "077", "Umask applied to files and directories anonymous users create."),
     key("file_open_mode", Kind::Octal, "0666", "Mode of uploaded files before the umask."),
+    // TLS (FTPS, RFC 4217)
+    key("ssl_enable", Kind::Bool, "NO", "Offer explicit FTPS: AUTH TLS on the control connection, PBSZ, PROT P."),
+    key(
+        "implicit_ssl",
+        Kind::Bool,
+        "NO",
+        "Implicit FTPS: every connection speaks TLS from its first byte (use with listen_port=990).",
+    ),
+    key(
+        "rsa_cert_file",
+        Kind::Path,
+        "/etc/rftpd/rftpd.pem",
+        "PEM certificate chain for TLS (the private key may be in the same file).",
+    ),
+    key("rsa_private_key_file", Kind::Path, "", "PEM private key; empty = read it from rsa_cert_file."),
+    key("ssl_tlsv1_2", Kind::Bool, "YES", "Allow TLS 1.2."),
+    key("ssl_tlsv1_3", Kind::Bool, "YES", "Allow TLS 1.3."),
+    key(
+        "force_local_logins_ssl",
+        Kind::Bool,
+        "YES",
+        "With ssl_enable, non-anonymous users must AUTH TLS before USER (else 530).",
+    ),
+    key(
+        "force_local_data_ssl",
+        Kind::Bool,
+        "YES",
+        "With ssl_enable, non-anonymous users must use PROT P for data (else 522).",
+    ),
+    key("force_anon_logins_ssl", Kind::Bool, "NO", "With ssl_enable, anonymous users must AUTH TLS before USER."),
+    key("force_anon_data_ssl", Kind::Bool, "NO", "With ssl_enable, anonymous users must use PROT P for data."),
+    key(
+        "require_ssl_reuse",
+        Kind::Bool,
+        "YES",
+        "PROT P data connections must resume this control connection's TLS session (else 522).",
+    ),
     // Data connections
     key("pasv_enable", Kind::Bool, "YES", "Allow passive data connections (PASV, EPSV)."),
     key("pasv_min_port", PORT, "0", "Lowest port offered for passive data connections (0 = any)."),

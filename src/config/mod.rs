@@ -38,6 +38,17 @@ pub struct Config {
     pub local_umask: u32,
     pub anon_umask: u32,
     pub file_open_mode: u32,
+    pub ssl_enable: bool,
+    pub implicit_ssl: bool,
+    pub rsa_cert_file: String,
+    pub rsa_private_key_file: String,
+    pub ssl_tlsv1_2: bool,
+    pub ssl_tlsv1_3: bool,
+    pub force_local_logins_ssl: bool,
+    pub force_local_data_ssl: bool,
+    pub force_anon_logins_ssl: bool,
+    pub force_anon_data_ssl: bool,
+    pub require_ssl_reuse: bool,
     pub pasv_enable: bool,
     pub pasv_min_port: u16,
     pub pasv_max_port: u16,
@@ -117,6 +128,17 @@ impl Config {
             local_umask: v.number("local_umask") as u32,
             anon_umask: v.number("anon_umask") as u32,
             file_open_mode: v.number("file_open_mode") as u32,
+            ssl_enable: v.bool("ssl_enable"),
+            implicit_ssl: v.bool("implicit_ssl"),
+            rsa_cert_file: v.text("rsa_cert_file").to_owned(),
+            rsa_private_key_file: v.text("rsa_private_key_file").to_owned(),
+            ssl_tlsv1_2: v.bool("ssl_tlsv1_2"),
+            ssl_tlsv1_3: v.bool("ssl_tlsv1_3"),
+            force_local_logins_ssl: v.bool("force_local_logins_ssl"),
+            force_local_data_ssl: v.bool("force_local_data_ssl"),
+            force_anon_logins_ssl: v.bool("force_anon_logins_ssl"),
+            force_anon_data_ssl: v.bool("force_anon_data_ssl"),
+            require_ssl_reuse: v.bool("require_ssl_reuse"),
             pasv_enable: v.bool("pasv_enable"),
             pasv_min_port: v.number("pasv_min_port") as u16,
             pasv_max_port: v.number("pasv_max_port") as u16,
@@ -159,10 +181,21 @@ impl Config {
         if self.anonymous_enable && self.anon_root.is_empty() {
             return Err(("anon_root", "must be set when anonymous_enable=YES".into()));
         }
+        if (self.ssl_enable || self.implicit_ssl) && !(self.ssl_tlsv1_2 || self.ssl_tlsv1_3) {
+            return Err(("ssl_tlsv1_3", "TLS needs ssl_tlsv1_2 or ssl_tlsv1_3 set to YES".into()));
+        }
+        if (self.ssl_enable || self.implicit_ssl) && self.rsa_cert_file.is_empty() {
+            return Err(("rsa_cert_file", "must be set when ssl_enable or implicit_ssl is YES".into()));
+        }
         if self.xferlog_enable && self.xferlog_file.is_empty() {
             return Err(("xferlog_file", "must be set when xferlog_enable=YES".into()));
         }
         Ok(())
+    }
+
+    /// Whether TLS is offered at all (explicit or implicit).
+    pub fn tls_on(&self) -> bool {
+        self.ssl_enable || self.implicit_ssl
     }
 
     /// Whether passive ports are confined to a range.

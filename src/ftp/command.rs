@@ -70,8 +70,23 @@ pub enum Command {
     Mlsd(Option<String>),
     Mlst(Option<String>),
     Site(String),
+    /// AUTH (RFC 2228/4217): the mechanism, upper-cased.
+    Auth(String),
+    /// PBSZ (RFC 4217 §8): the buffer size the client proposes.
+    Pbsz(u64),
+    Prot(ProtLevel),
+    Ccc,
     /// Known to RFCs but not implemented here (→ 502).
     NotImplemented(String),
+}
+
+/// Data channel protection levels (RFC 2228 §3; TLS offers C and P).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtLevel {
+    Clear,
+    Safe,
+    Confidential,
+    Private,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +149,10 @@ impl Command {
             Mlsd(_) => "MLSD",
             Mlst(_) => "MLST",
             Site(_) => "SITE",
+            Auth(_) => "AUTH",
+            Pbsz(_) => "PBSZ",
+            Prot(_) => "PROT",
+            Ccc => "CCC",
             NotImplemented(_) => "(not implemented)",
         }
     }
@@ -141,8 +160,8 @@ impl Command {
 
 /// Verbs named by RFCs 959/1639/2228/4217/2389 that rftpd answers with 502.
 const NOT_IMPLEMENTED: &[&str] = &[
-    "SMNT", "LPRT", "LPSV", "AUTH", "ADAT", "PBSZ", "PROT", "CCC", "MIC", "CONF", "ENC", "LANG", "SPSV", "XRCP",
-    "XRSQ", "XSEM", "XSEN", "MLFL", "MAIL", "MSND", "MSOM", "MSAM", "MRSQ", "MRCP",
+    "SMNT", "LPRT", "LPSV", "ADAT", "MIC", "CONF", "ENC", "LANG", "SPSV", "XRCP", "XRSQ", "XSEM", "XSEN", "MLFL",
+    "MAIL", "MSND", "MSOM", "MSAM", "MRSQ", "MRCP",
 ];
 
 /// Parses one command line (without its CRLF; Telnet sequences already removed).
@@ -219,6 +238,16 @@ pub fn parse(line: &[u8]) -> Result<Command, ParseError> {
         "MLSD" => Mlsd(opt()),
         "MLST" => Mlst(opt()),
         "SITE" => Site(need()?),
+        "AUTH" => Auth(need()?.trim().to_ascii_uppercase()),
+        "PBSZ" => Pbsz(arg.trim().parse().map_err(|_| ParseError::BadArgument("PBSZ takes a decimal number"))?),
+        "PROT" => Prot(match arg.trim().to_ascii_uppercase().as_str() {
+            "C" => ProtLevel::Clear,
+            "P" => ProtLevel::Private,
+            "S" => ProtLevel::Safe,
+            "E" => ProtLevel::Confidential,
+            _ => return Err(ParseError::BadArgument("PROT takes C, S, E or P")),
+        }),
+        "CCC" => none(Ccc)?,
         v if NOT_IMPLEMENTED.contains(&v) => NotImplemented(verb),
         _ => return Err(ParseError::Unknown(verb)),
     })
@@ -332,7 +361,13 @@ mod tests {
         assert!(matches!(p("REST abc"), Err(ParseError::BadArgument(_))));
         assert!(matches!(p("NOOP extra"), Err(ParseError::BadArgument(_))));
         assert_eq!(parse(b"RETR \xff\xfe"), Err(ParseError::NotUtf8));
-        assert_eq!(p("AUTH TLS"), Ok(Command::NotImplemented("AUTH".into())));
+        assert_eq!(p("AUTH tls"), Ok(Command::Auth("TLS".into())));
+        assert_eq!(p("PBSZ 0"), Ok(Command::Pbsz(0)));
+        assert!(matches!(p("PBSZ x"), Err(ParseError::BadArgument(_))));
+        assert_eq!(p("PROT p"), Ok(Command::Prot(ProtLevel::Private)));
+        assert!(matches!(p("PROT X"), Err(ParseError::BadArgument(_))));
+        assert_eq!(p("CCC"), Ok(Command::Ccc));
+        assert_eq!(p("ADAT x"), Ok(Command::NotImplemented("ADAT".into())));
     }
 
     #[test]

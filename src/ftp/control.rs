@@ -4,6 +4,7 @@
 
 use super::reply::Reply;
 use crate::limits::MAX_COMMAND_LINE;
+use crate::tls::{ServerConnection, SessionConfig};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -101,21 +102,49 @@ impl LineAssembler {
     }
 }
 
-/// A control connection with its read buffer.
+/// A control connection with its read buffer and, after AUTH TLS (or from
+/// the start with implicit FTPS), its TLS layer. The session reads lines and
+/// writes replies the same way either way.
 pub struct Control {
     /// Shared with the session registry, which shuts its read side down on
     /// SIGTERM (an `Arc`, not a dup: one descriptor per session).
     stream: Arc<TcpStream>,
+    tls: Option<Box<ControlTls>>,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
     lines: LineAssembler,
 }
 
+/// The TLS state of a control connection (RFC 4217).
+pub struct ControlTls {
+    conn: ServerConnection,
+    /// This session's server config for data connections: they resume its
+    /// sessions (same ticket key and cache) and are sent no tickets of
+    /// their own: a client that never reads an upload's data connection
+    /// would close it with the tickets unread, and the kernel would turn
+    /// that close into a reset that can lose the upload's last bytes.
+    pub data_config: Arc<SessionConfig>,
+    /// PBSZ has been given (PROT needs it first).
+    pub pbsz: bool,
+    /// PROT P: data connections are TLS too.
+    pub private: bool,
+}
+
+impl ControlTls {
+    /// Protocol version and cipher suite, for the log.
+    pub fn describe(&self) -> (String, String) {
+        let version = self.conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default();
+        let suite = self.conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default();
+        (version, suite)
+    }
+}
+
 impl Control {
     pub fn new(stream: Arc<TcpStream>) -> Control {
         Control {
             stream,
+            tls: None,
             buf: vec![0; crate::limits::CONTROL_READ_BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
@@ -131,9 +160,47 @@ impl Control {
         self.stream.as_fd()
     }
 
-    /// Whether bytes already read are waiting (a poll on the socket would not see them).
-    pub fn has_buffered(&self) -> bool {
-        self.start < self.end
+    pub fn tls(&self) -> Option<&ControlTls> {
+        self.tls.as_deref()
+    }
+
+    pub fn tls_mut(&mut self) -> Option<&mut ControlTls> {
+        self.tls.as_deref_mut()
+    }
+
+    /// Runs the TLS handshake on this connection (after `234`, or at once for
+    /// implicit FTPS). Anything the client sent before the handshake is
+    /// thrown away, so plaintext cannot be injected into the TLS session.
+    pub fn start_tls(&mut self, config: Arc<SessionConfig>) -> io::Result<()> {
+        self.start = 0;
+        self.end = 0;
+        self.lines = LineAssembler::default();
+        let mut data_config = (*config).clone();
+        data_config.send_tls13_tickets = 0;
+        let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
+        crate::tls::handshake(&mut conn, &mut &*self.stream)?;
+        let data_config = Arc::new(data_config);
+        self.tls = Some(Box::new(ControlTls { conn, data_config, pbsz: false, private: false }));
+        Ok(())
+    }
+
+    /// Whether bytes already read are waiting (a poll on the socket would not
+    /// see them). With TLS, plaintext rustls has decrypted counts too.
+    pub fn has_buffered(&mut self) -> bool {
+        if self.start < self.end {
+            return true;
+        }
+        let Some(tls) = &mut self.tls else {
+            return false;
+        };
+        match tls.conn.reader().read(&mut self.buf) {
+            Ok(n) => {
+                (self.start, self.end) = (0, n);
+                // n == 0 is close_notify: let read_line report the end.
+                true
+            }
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        }
     }
 
     /// Reads the next line, blocking under the stream's read timeout.
@@ -149,12 +216,7 @@ impl Control {
             }
             self.start = 0;
             self.end = 0;
-            let n = loop {
-                match (&*self.stream).read(&mut self.buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    r => break r?,
-                }
-            };
+            let n = self.fill()?;
             if n == 0 {
                 return Ok(None);
             }
@@ -162,8 +224,66 @@ impl Control {
         }
     }
 
+    /// One blocking read of (plain or decrypted) bytes into the buffer.
+    fn fill(&mut self) -> io::Result<usize> {
+        let Some(tls) = &mut self.tls else {
+            return loop {
+                match (&*self.stream).read(&mut self.buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    r => break r,
+                }
+            };
+        };
+        loop {
+            match tls.conn.reader().read(&mut self.buf) {
+                Ok(n) => return Ok(n),
+                // The peer closed TCP without close_notify: the end all the same.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            let n = match tls.conn.read_tls(&mut &*self.stream) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => r?,
+            };
+            if n == 0 {
+                return Ok(0);
+            }
+            let processed = tls.conn.process_new_packets();
+            // Alerts, key updates and tickets rustls queued.
+            while tls.conn.wants_write() {
+                tls.conn.write_tls(&mut &*self.stream)?;
+            }
+            processed.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
+    }
+
     pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
-        (&*self.stream).write_all(&reply.to_bytes())
+        let bytes = reply.to_bytes();
+        match &mut self.tls {
+            None => (&*self.stream).write_all(&bytes),
+            Some(tls) => {
+                tls.conn.writer().write_all(&bytes)?;
+                while tls.conn.wants_write() {
+                    tls.conn.write_tls(&mut &*self.stream)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for Control {
+    /// Ends TLS politely (close_notify) when the session ends.
+    fn drop(&mut self) {
+        if let Some(tls) = &mut self.tls {
+            tls.conn.send_close_notify();
+            while tls.conn.wants_write() {
+                if tls.conn.write_tls(&mut &*self.stream).is_err() {
+                    break;
+                }
+            }
+        }
     }
 }
 

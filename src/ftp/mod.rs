@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::jail::Roots;
 use crate::log::file::LogFile;
 use crate::server::lifecycle::Lifecycle;
+use crate::tls::Tls;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -33,14 +34,21 @@ pub struct Shared {
     pub lifecycle: Arc<Lifecycle>,
     /// Root directory fds shared between sessions with the same root.
     pub roots: Roots,
+    /// The certificate and TLS settings, when ssl_enable or implicit_ssl is on.
+    pub tls: Option<Tls>,
 }
 
 impl Shared {
-    /// Opens what the config names (the xferlog file).
-    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>) -> std::io::Result<Shared> {
-        let xferlog = if config.xferlog_enable { Some(LogFile::open(&config.xferlog_file)?) } else { None };
+    /// Opens what the config names (the xferlog file, the certificate);
+    /// errors name the key.
+    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>) -> Result<Shared, String> {
+        let xferlog = match config.xferlog_enable {
+            true => Some(LogFile::open(&config.xferlog_file).map_err(|e| format!("xferlog_file: {e}"))?),
+            false => None,
+        };
+        let tls = Tls::load(&config)?;
         let users = UserFile::new(&config.user_file);
-        Ok(Shared { config, users, xferlog, lifecycle, roots: Roots::default() })
+        Ok(Shared { config, users, xferlog, lifecycle, roots: Roots::default(), tls })
     }
 }
 

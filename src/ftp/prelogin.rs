@@ -19,7 +19,7 @@ pub fn handle(phase: &mut Phase, env: &Env<'_>, options: &mut Options, cmd: Comm
         Command::Pass(password) => return login(phase, env, options, &password),
         Command::Quit => return Response::Close(Reply::new(221, "Goodbye.")),
         Command::Acct => Reply::new(503, "Login with USER first."),
-        Command::Feat => handlers::info::feat(options),
+        Command::Feat => handlers::info::feat(options, env.config),
         Command::Syst => handlers::info::syst(),
         Command::Help(_) => handlers::info::help(),
         Command::Noop => handlers::info::noop(),

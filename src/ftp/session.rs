@@ -5,7 +5,7 @@
 use super::command::{self, Command, ParseError};
 use super::control::{Control, Line};
 use super::format::FactSet;
-use super::handlers::{self, LoggedIn, Response};
+use super::handlers::{self, LoggedIn, Response, security};
 use super::reply::Reply;
 use super::{Env, Shared, prelogin};
 use crate::sys::net;
@@ -77,6 +77,11 @@ enum Event {
 impl Session<'_> {
     /// The command loop; returns why the session ended, for the log.
     fn run(&mut self) -> String {
+        if self.env.config.implicit_ssl
+            && let Err(e) = self.start_tls()
+        {
+            return format!("TLS handshake failed: {e}");
+        }
         let banner = Reply::new(220, self.env.config.ftpd_banner.clone());
         if let Err(e) = self.send(&banner) {
             return format!("greeting failed: {e}");
@@ -107,7 +112,8 @@ impl Session<'_> {
             };
             let result = match line {
                 Response::Reply(r) => self.send(&r),
-                Response::Started => Ok(()),
+                Response::Started | Response::Nothing => Ok(()),
+                Response::Hangup(why) => return why,
                 Response::Close(r) => {
                     let _ = self.send(&r);
                     return format!("{} {}", r.code, r.lines[0]);
@@ -211,6 +217,19 @@ impl Session<'_> {
                 }
             }
         }
+        let logged_in = matches!(self.phase, Phase::LoggedIn(_));
+        match &cmd {
+            Command::Auth(mechanism) => return self.auth(mechanism, logged_in),
+            Command::Pbsz(_) | Command::Prot(_) | Command::Ccc => {
+                return Response::Reply(security::protection(&mut self.control, &cmd));
+            }
+            Command::User(name) if !logged_in => {
+                if let Some(r) = security::login_refusal(self.env.config, &self.control, name) {
+                    return Response::Reply(r);
+                }
+            }
+            _ => {}
+        }
         match &mut self.phase {
             Phase::LoggedIn(li) => match handlers::dispatch(li, self.env, &mut self.control, &mut self.options, cmd) {
                 handlers::Dispatch::Respond(r) => r,
@@ -221,6 +240,31 @@ impl Session<'_> {
             },
             _ => prelogin::handle(&mut self.phase, self.env, &mut self.options, cmd),
         }
+    }
+}
+
+impl Session<'_> {
+    /// AUTH TLS: `234` in plaintext, then the handshake on the same socket.
+    fn auth(&mut self, mechanism: &str, logged_in: bool) -> Response {
+        let (reply, handshake) = security::auth(self.env.config, &self.control, mechanism, logged_in);
+        if !handshake {
+            return Response::Reply(reply);
+        }
+        if let Err(e) = self.send(&reply) {
+            return Response::Hangup(format!("control connection error: {e}"));
+        }
+        match self.start_tls() {
+            Ok(()) => Response::Nothing,
+            Err(e) => Response::Hangup(format!("TLS handshake failed: {e}")),
+        }
+    }
+
+    fn start_tls(&mut self) -> io::Result<()> {
+        let tls = self.env.shared.tls.as_ref().ok_or_else(|| io::Error::other("TLS is not configured"))?;
+        self.control.start_tls(tls.for_session()?)?;
+        let (version, suite) = self.control.tls().map(|t| t.describe()).unwrap_or_default();
+        info!("session={} client={} TLS {version} {suite}", self.env.sid, self.env.peer.ip());
+        Ok(())
     }
 }
 

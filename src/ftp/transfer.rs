@@ -5,6 +5,7 @@
 use super::ascii;
 use crate::jail::Upload;
 use crate::limits::{COPY_BUFFER, SENDFILE_CHUNK, THREAD_STACK};
+use crate::tls::{ServerConnection, SessionConfig};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -40,6 +41,87 @@ pub enum Outcome {
     Network(io::Error),
     /// Reading or writing the local file failed (→ 451/452).
     Local(io::Error),
+    /// The data connection's TLS handshake failed (→ 522).
+    Tls(String),
+    /// Under require_ssl_reuse the data connection did not resume the
+    /// control connection's TLS session (→ 522).
+    NotResumed,
+}
+
+/// TLS for a data connection (PROT P): the control session's server config,
+/// so only a client holding that session's tickets can resume.
+pub struct DataTls {
+    pub config: Arc<SessionConfig>,
+    pub require_reuse: bool,
+}
+
+/// A data connection, plain or TLS: the copy loops read and write it the same
+/// way; only plain TCP can use sendfile.
+enum DataStream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<ServerConnection, TcpStream>>),
+}
+
+impl DataStream {
+    /// Runs the server handshake when the data channel is protected.
+    fn open(tcp: TcpStream, tls: Option<DataTls>) -> Result<DataStream, Outcome> {
+        let Some(tls) = tls else {
+            return Ok(DataStream::Plain(tcp));
+        };
+        let mut conn = ServerConnection::new(tls.config).map_err(|e| Outcome::Tls(e.to_string()))?;
+        let mut tcp = tcp;
+        crate::tls::handshake(&mut conn, &mut tcp).map_err(|e| Outcome::Tls(e.to_string()))?;
+        if tls.require_reuse && !crate::tls::resumed(&conn) {
+            return Err(Outcome::NotResumed);
+        }
+        Ok(DataStream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            DataStream::Plain(s) => s,
+            DataStream::Tls(s) => &s.sock,
+        }
+    }
+
+    /// A clean end of data: close_notify under TLS, then FIN (not RST).
+    fn finish(&mut self) {
+        if let DataStream::Tls(s) = self {
+            s.conn.send_close_notify();
+            let _ = s.flush();
+        }
+        let _ = self.tcp().shutdown(Shutdown::Write);
+    }
+}
+
+impl Read for DataStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            DataStream::Plain(s) => s.read(buf),
+            // A client that closes without close_notify still ends the upload
+            // (as vsftpd's default strict_ssl_read_eof=NO does).
+            DataStream::Tls(s) => match s.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                r => r,
+            },
+        }
+    }
+}
+
+impl Write for DataStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            DataStream::Plain(s) => s.write(buf),
+            DataStream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            DataStream::Plain(s) => s.flush(),
+            DataStream::Tls(s) => s.flush(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -48,6 +130,8 @@ pub struct TransferReport {
     pub bytes: u64,
     pub elapsed: Duration,
     pub outcome: Outcome,
+    /// The data connection was TLS (PROT P): xferlog says `ftps`.
+    pub tls: bool,
 }
 
 /// A transfer running in its helper thread.
@@ -64,8 +148,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts the helper thread for `payload` over `data`.
-    pub fn start(name: String, data: TcpStream, payload: Payload) -> io::Result<Running> {
+    /// Starts the helper thread for `payload` over `data` (TLS first, under PROT P).
+    pub fn start(name: String, data: TcpStream, tls: Option<DataTls>, payload: Payload) -> io::Result<Running> {
         let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
         let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
@@ -73,7 +157,7 @@ impl Running {
         let (a, p) = (abort.clone(), progress.clone());
         let started = Instant::now();
         let handle = std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || {
-            let report = run(data, payload, &a, &p, started);
+            let report = run(data, tls, payload, &a, &p, started);
             drop(done_tx);
             report
         })?;
@@ -103,22 +187,39 @@ impl Running {
             bytes: 0,
             elapsed: started.elapsed(),
             outcome: Outcome::Local(io::Error::other("transfer thread panicked")),
+            tls: false,
         })
     }
 }
 
 fn run(
-    mut data: TcpStream,
+    data: TcpStream,
+    tls: Option<DataTls>,
     payload: Payload,
     abort: &AtomicBool,
     progress: &AtomicU64,
     started: Instant,
 ) -> TransferReport {
-    let result = match payload {
-        Payload::File { file, offset, ascii: false } => send_file(&data, &file, offset, abort, progress),
-        Payload::File { mut file, offset, ascii: true } => send_ascii(&mut data, &mut file, offset, abort, progress),
-        Payload::Buffer(buf) => send_buffer(&mut data, &buf, abort, progress),
-        Payload::Receive { sink, ascii } => receive(&mut data, sink, ascii, abort, progress),
+    let tls_on = tls.is_some();
+    let report = |outcome| TransferReport {
+        bytes: progress.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        outcome,
+        tls: tls_on,
+    };
+    let mut data = match DataStream::open(data, tls) {
+        Ok(d) => d,
+        Err(o) => return report(o),
+    };
+    let result = match (payload, &data) {
+        (Payload::File { file, offset, ascii: false }, DataStream::Plain(tcp)) => {
+            send_file(tcp, &file, offset, abort, progress)
+        }
+        (Payload::File { mut file, offset, ascii }, _) => {
+            send_copy(&mut data, &mut file, offset, ascii, abort, progress)
+        }
+        (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, abort, progress),
+        (Payload::Receive { sink, ascii }, _) => receive(&mut data, sink, ascii, abort, progress),
     };
     let outcome = match result {
         _ if abort.load(Ordering::SeqCst) => Outcome::Aborted,
@@ -126,10 +227,9 @@ fn run(
         Err(o) => o,
     };
     if matches!(outcome, Outcome::Complete) {
-        // A clean end of data: FIN, not RST.
-        let _ = data.shutdown(Shutdown::Write);
+        data.finish();
     }
-    TransferReport { bytes: progress.load(Ordering::Relaxed), elapsed: started.elapsed(), outcome }
+    report(outcome)
 }
 
 fn aborted(abort: &AtomicBool) -> Result<(), Outcome> {
@@ -160,10 +260,12 @@ fn send_file(
     }
 }
 
-fn send_ascii(
-    data: &mut TcpStream,
+/// A file through a buffer: TYPE A (LF → CRLF), or any type under TLS.
+fn send_copy(
+    data: &mut DataStream,
     file: &mut File,
     offset: u64,
+    ascii: bool,
     abort: &AtomicBool,
     progress: &AtomicU64,
 ) -> Result<(), Outcome> {
@@ -177,14 +279,19 @@ fn send_ascii(
         if n == 0 {
             return Ok(());
         }
-        out.clear();
-        ascii::to_network(&buf[..n], &mut out);
-        data.write_all(&out).map_err(Outcome::Network)?;
-        progress.fetch_add(out.len() as u64, Ordering::Relaxed);
+        let bytes = if ascii {
+            out.clear();
+            ascii::to_network(&buf[..n], &mut out);
+            &out[..]
+        } else {
+            &buf[..n]
+        };
+        data.write_all(bytes).map_err(Outcome::Network)?;
+        progress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
 }
 
-fn send_buffer(data: &mut TcpStream, buf: &[u8], abort: &AtomicBool, progress: &AtomicU64) -> Result<(), Outcome> {
+fn send_buffer(data: &mut DataStream, buf: &[u8], abort: &AtomicBool, progress: &AtomicU64) -> Result<(), Outcome> {
     for chunk in buf.chunks(COPY_BUFFER) {
         aborted(abort)?;
         data.write_all(chunk).map_err(Outcome::Network)?;
@@ -194,7 +301,7 @@ fn send_buffer(data: &mut TcpStream, buf: &[u8], abort: &AtomicBool, progress: &
 }
 
 fn receive(
-    data: &mut TcpStream,
+    data: &mut DataStream,
     mut sink: Sink,
     ascii: bool,
     abort: &AtomicBool,

@@ -49,7 +49,14 @@ pub fn start(
 /// Sets the global logger up once; later calls are ignored.
 pub fn init(target: Target, level: log::LevelFilter) {
     let mut builder = env_logger::Builder::new();
-    builder.filter_level(level).parse_default_env().write_style(env_logger::WriteStyle::Never);
+    // rustls reports every client's quirks (an IP address as SNI, …) at warn
+    // and its handshake steps at debug: only its errors belong in our log.
+    // RUST_LOG=rustls=debug still shows them.
+    builder
+        .filter_level(level)
+        .filter_module("rustls", log::LevelFilter::Error.min(level))
+        .parse_default_env()
+        .write_style(env_logger::WriteStyle::Never);
     builder.format(|buf, rec| {
         let c = civil_local(now());
         writeln!(

@@ -29,6 +29,8 @@ pub struct XferRecord<'a> {
     pub access: AccessMode,
     pub user: &'a str,
     pub complete: bool,
+    /// Over TLS: the service name is `ftps`.
+    pub tls: bool,
 }
 
 /// Replaces whitespace and control characters so one field stays one token.
@@ -41,7 +43,7 @@ fn token(s: &str) -> String {
 pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
     let c = crate::sys::time::civil_utc(r.end + offset);
     format!(
-        "{} {} {:2} {:02}:{:02}:{:02} {} {} {} {} {} {} _ {} {} {} ftp 0 * {}",
+        "{} {} {:2} {:02}:{:02}:{:02} {} {} {} {} {} {} _ {} {} {} {} 0 * {}",
         WEEKDAYS[c.weekday as usize],
         MONTHS[(c.month - 1) as usize],
         c.day,
@@ -61,6 +63,7 @@ pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
             AccessMode::Guest => 'g',
         },
         token(r.user),
+        if r.tls { "ftps" } else { "ftp" },
         if r.complete { 'c' } else { 'i' },
     )
 }
@@ -87,6 +90,7 @@ mod tests {
             access: AccessMode::Anonymous,
             user: "guest@example.org",
             complete: true,
+            tls: false,
         };
         let line = format(&r, 0);
         assert_eq!(
@@ -109,9 +113,10 @@ mod tests {
             access: AccessMode::Guest,
             user: "",
             complete: false,
+            tls: true,
         };
         let line = format(&r, 0);
-        assert!(line.starts_with("Mon Jan  5 00:00:00 2026 3 ::1 0 /srv/a_b_c.txt b _ i g _ ftp 0 * i"), "{line}");
+        assert!(line.starts_with("Mon Jan  5 00:00:00 2026 3 ::1 0 /srv/a_b_c.txt b _ i g _ ftps 0 * i"), "{line}");
         assert_eq!(line.split_whitespace().count(), 18);
     }
 }

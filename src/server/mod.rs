@@ -38,7 +38,7 @@ pub fn preflight(config: &Config) -> Result<(), String> {
     if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
         return Err(format!("anon_root: {} is not a directory", config.anon_root));
     }
-    Ok(())
+    crate::tls::Tls::load(config).map(drop)
 }
 
 /// Accepts connections until SIGTERM/SIGINT, then drains.
@@ -119,7 +119,7 @@ fn reload(source: &Source, old: &Arc<Shared>) -> Option<Arc<Shared>> {
                     Some(Arc::new(s))
                 }
                 Err(e) => {
-                    error!("reload failed, keeping the old configuration: xferlog_file: {e}");
+                    error!("reload failed, keeping the old configuration: {e}");
                     None
                 }
             }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod data;
+mod ftps;
 mod interop;
 mod jail;
 mod listing;

@@ -2,6 +2,7 @@
 //! server and the session. Also reachable before login (except STAT).
 
 use super::LoggedIn;
+use crate::config::Config;
 use crate::ftp::Env;
 use crate::ftp::command::TransferType;
 use crate::ftp::data::Pending;
@@ -18,28 +19,33 @@ pub fn syst() -> Reply {
 }
 
 /// RFC 2389 §3.2: one feature per line, each starting with a space.
-pub fn feat(options: &Options) -> Reply {
+/// FEAT (RFC 2389); with TLS configured also AUTH TLS, PBSZ and PROT (RFC 4217 §6).
+pub fn feat(options: &Options, config: &Config) -> Reply {
+    let tls = config.tls_on();
     let lines = [
-        "EPRT".to_string(),
-        "EPSV".into(),
-        "MDTM".into(),
-        "MFMT".into(),
-        format!("MLST {}", options.facts.feat()),
-        "PASV".into(),
-        "REST STREAM".into(),
-        "SIZE".into(),
-        "TVFS".into(),
-        "UTF8".into(),
+        tls.then(|| "AUTH TLS".to_string()),
+        Some("EPRT".into()),
+        Some("EPSV".into()),
+        Some("MDTM".into()),
+        Some("MFMT".into()),
+        Some(format!("MLST {}", options.facts.feat())),
+        Some("PASV".into()),
+        tls.then(|| "PBSZ".into()),
+        tls.then(|| "PROT".into()),
+        Some("REST STREAM".into()),
+        Some("SIZE".into()),
+        Some("TVFS".into()),
+        Some("UTF8".into()),
     ];
-    Reply::multi(211, "Features:", lines.iter().map(|l| format!(" {l}")).collect(), "End")
+    Reply::multi(211, "Features:", lines.iter().flatten().map(|l| format!(" {l}")).collect(), "End")
 }
 
 pub fn help() -> Reply {
     let commands = [
-        "ABOR ACCT ALLO APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MFMT",
-        "MKD  MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REIN REST",
-        "RETR RMD  RNFR RNTO SITE SIZE STAT STOR STOU STRU SYST TYPE USER XCUP",
-        "XCWD XMKD XPWD XRMD",
+        "ABOR ACCT ALLO APPE AUTH CCC  CDUP CWD  DELE EPRT EPSV FEAT HELP LIST",
+        "MDTM MFMT MKD  MLSD MLST MODE NLST NOOP OPTS PASS PASV PBSZ PORT PROT",
+        "PWD  QUIT REIN REST RETR RMD  RNFR RNTO SITE SIZE STAT STOR STOU STRU",
+        "SYST TYPE USER XCUP XCWD XMKD XPWD XRMD",
     ];
     Reply::multi(
         214,

@@ -6,6 +6,7 @@ pub mod info;
 pub mod listing;
 pub mod navigate;
 pub mod params;
+pub mod security;
 pub mod site;
 pub mod transfer;
 
@@ -27,6 +28,10 @@ pub enum Response {
     Started,
     /// Send this and close the connection.
     Close(Reply),
+    /// Nothing to send (the command answered for itself, e.g. AUTH's 234).
+    Nothing,
+    /// Close the connection without a reply (it is unusable); the reason is logged.
+    Hangup(String),
 }
 
 /// What `dispatch` asks of the session beyond a response.
@@ -160,7 +165,7 @@ fn reply_to(
         Noop => Ok(info::noop()),
         Syst => Ok(info::syst()),
         Help(_) => Ok(info::help()),
-        Feat => Ok(info::feat(options)),
+        Feat => Ok(info::feat(options, env.config)),
         Opts(arg) => Ok(info::opts(options, &arg)),
         Stat(None) => Ok(info::status(s, env)),
         Stat(Some(p)) => listing::stat_path(s, env, &p),
@@ -191,8 +196,9 @@ fn reply_to(
         Abor => Ok(Reply::new(225, "No transfer to ABOR.")),
         Site(arg) => site::site(s, &arg),
         NotImplemented(_) => Ok(Reply::new(502, "Command not implemented.")),
-        Quit | Rein | Retr(_) | Stor(_) | Appe(_) | Stou(_) | List(_) | Nlst(_) | Mlsd(_) => {
-            unreachable!("handled by dispatch")
+        Quit | Rein | Retr(_) | Stor(_) | Appe(_) | Stou(_) | List(_) | Nlst(_) | Mlsd(_) | Auth(_) | Pbsz(_)
+        | Prot(_) | Ccc => {
+            unreachable!("handled by dispatch or the session")
         }
     }
 }

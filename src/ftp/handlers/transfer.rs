@@ -2,7 +2,7 @@
 //! 150, start the helper thread; later turn its report into 226/426/451 and
 //! an xferlog line. Also ABOR, STAT and NOOP while a transfer runs.
 
-use super::{LoggedIn, Response, require};
+use super::{LoggedIn, Response, require, security};
 use crate::auth::AccountKind;
 use crate::ftp::Env;
 use crate::ftp::command::{Command, TransferType};
@@ -10,7 +10,7 @@ use crate::ftp::control::Control;
 use crate::ftp::data::{self, DataError, Pending};
 use crate::ftp::error::FtpError;
 use crate::ftp::reply::Reply;
-use crate::ftp::transfer::{Outcome, Payload, Running, Sink, TransferReport};
+use crate::ftp::transfer::{DataTls, Outcome, Payload, Running, Sink, TransferReport};
 use crate::jail::VirtualPath;
 use crate::limits::MAX_UNIQUE_TRIES;
 use crate::log::xferlog::{self, AccessMode, Direction, XferRecord};
@@ -76,9 +76,17 @@ pub fn start(
     payload: Payload,
     opening: String,
 ) -> Result<Response, FtpError> {
+    if let Some(refusal) = security::data_refusal(env.config, control, s.identity.kind) {
+        s.data = None;
+        return Ok(Response::Reply(refusal));
+    }
+    let tls = control
+        .tls()
+        .filter(|t| t.private)
+        .map(|t| DataTls { config: t.data_config.clone(), require_reuse: env.config.require_ssl_reuse });
     let data = open_data(s, env)?;
     control.reply(&Reply::new(150, opening))?;
-    let running = Running::start(format!("xfer-{}", env.sid), data, payload)?;
+    let running = Running::start(format!("xfer-{}", env.sid), data, tls, payload)?;
     s.running = Some((running, info));
     Ok(Response::Started)
 }
@@ -190,6 +198,11 @@ fn final_reply(info: &TransferInfo, report: &TransferReport) -> Reply {
         }
         Outcome::Local(_) if upload => Reply::new(451, "Failure writing to local file."),
         Outcome::Local(_) => Reply::new(451, "Failure reading local file."),
+        Outcome::NotResumed => Reply::new(
+            522,
+            "SSL connection failed: session reuse required (a client that cannot resume needs require_ssl_reuse=NO).",
+        ),
+        Outcome::Tls(why) => Reply::new(522, format!("SSL connection failed: {why}.")),
     }
 }
 
@@ -203,6 +216,8 @@ pub fn finish(s: &mut LoggedIn, env: &Env<'_>) -> Option<Reply> {
         Outcome::Aborted => "aborted".to_string(),
         Outcome::Network(e) => format!("network-error ({e})"),
         Outcome::Local(e) => format!("local-error ({e})"),
+        Outcome::Tls(e) => format!("tls-error ({e})"),
+        Outcome::NotResumed => "tls-error (data connection did not resume the TLS session)".to_string(),
     };
     info!(
         "session={} client={} user={} {} {} bytes={} ms={} result={result}",
@@ -239,6 +254,7 @@ fn write_xferlog(s: &LoggedIn, env: &Env<'_>, info: &TransferInfo, report: &Tran
         },
         user: s.identity.xferlog_name(),
         complete: matches!(report.outcome, Outcome::Complete),
+        tls: report.tls,
     };
     if let Err(e) = log.write_line(&xferlog::format_local(&record)) {
         warn!("session={} cannot write xferlog: {e}", env.sid);

@@ -1,0 +1,86 @@
+//! TLS for FTPS (RFC 4217) with rustls: the certificate is loaded once per
+//! configuration; each control session gets its own copy of the server
+//! config with a fresh ticket key and session cache, so a data connection
+//! can only resume the TLS session of its own control connection.
+
+use crate::config::Config;
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::io;
+use std::sync::Arc;
+
+pub use rustls::ServerConnection;
+pub use rustls::server::ServerConfig as SessionConfig;
+
+/// Sessions remembered per control connection for TLS 1.2 resumption.
+const SESSION_CACHE: usize = 16;
+
+#[derive(Debug)]
+pub struct Tls {
+    base: Arc<ServerConfig>,
+}
+
+impl Tls {
+    /// The TLS set-up the config asks for; `None` when TLS is off. Errors
+    /// name the key and the file.
+    pub fn load(config: &Config) -> Result<Option<Tls>, String> {
+        if !config.tls_on() {
+            return Ok(None);
+        }
+        let cert_file = &config.rsa_cert_file;
+        let certs = CertificateDer::pem_file_iter(cert_file)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("rsa_cert_file: {cert_file}: {e}"))?;
+        if certs.is_empty() {
+            return Err(format!("rsa_cert_file: {cert_file}: no certificate in the file"));
+        }
+        let (key_key, key_file) = match config.rsa_private_key_file.as_str() {
+            "" => ("rsa_cert_file", cert_file),
+            f => ("rsa_private_key_file", &f.to_owned()),
+        };
+        let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| format!("{key_key}: {key_file}: {e}"))?;
+        let mut versions = Vec::new();
+        if config.ssl_tlsv1_3 {
+            versions.push(&rustls::version::TLS13);
+        }
+        if config.ssl_tlsv1_2 {
+            versions.push(&rustls::version::TLS12);
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&versions)
+            .map_err(|e| format!("ssl_tlsv1_2/ssl_tlsv1_3: {e}"))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| format!("{key_key}: {key_file}: key does not fit the certificate: {e}"))?;
+        Ok(Some(Tls { base: Arc::new(server) }))
+    }
+
+    /// A server config for one control session: its own ticket key (TLS 1.3
+    /// tickets are decrypted, not consumed, so a client may offer one
+    /// ticket on many data connections) and its own TLS 1.2 session cache.
+    pub fn for_session(&self) -> io::Result<Arc<ServerConfig>> {
+        let mut c = (*self.base).clone();
+        c.ticketer = rustls::crypto::ring::Ticketer::new().map_err(io::Error::other)?;
+        c.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
+        Ok(Arc::new(c))
+    }
+}
+
+/// Runs a server handshake to its end over a blocking stream.
+pub fn handshake(conn: &mut ServerConnection, io: &mut (impl io::Read + io::Write)) -> io::Result<()> {
+    while conn.is_handshaking() {
+        conn.complete_io(io)?;
+    }
+    // Session tickets and the like, queued behind the handshake.
+    while conn.wants_write() {
+        conn.write_tls(io)?;
+    }
+    Ok(())
+}
+
+/// Whether this connection resumed an earlier session of the same config.
+pub fn resumed(conn: &ServerConnection) -> bool {
+    conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}

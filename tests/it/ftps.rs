@@ -1,0 +1,334 @@
+//! FTPS (RFC 4217): explicit AUTH TLS and implicit TLS, driven by curl,
+//! lftp, Python's ftplib.FTP_TLS and `openssl s_client`, with a
+//! self-signed certificate made at test time.
+
+use crate::support::*;
+use std::process::Command;
+
+/// A self-signed certificate and its key in one PEM file (the vsftpd
+/// `rsa_cert_file` style). `CA:FALSE` so strict clients accept it as a leaf.
+fn certificate(dir: &TempDir) -> String {
+    let pem = dir.0.join("rftpd.pem");
+    let key = dir.0.join("key.pem");
+    run(Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args([
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            pem.to_str().unwrap(),
+        ]));
+    let both = std::fs::read_to_string(&pem).unwrap() + &std::fs::read_to_string(&key).unwrap();
+    std::fs::write(&pem, both).unwrap();
+    pem.display().to_string()
+}
+
+/// A server with TLS on (anonymous may stay plain; virtual users must use TLS).
+fn tls_server(certs: &TempDir, extra: &[(&str, &str)]) -> TestServer {
+    let pem = certificate(certs);
+    let mut opts = vec![("ssl_enable", "YES"), ("rsa_cert_file", pem.as_str())];
+    opts.extend_from_slice(extra);
+    TestServer::start(&opts)
+}
+
+fn tools(names: &[&str]) -> bool {
+    names.iter().all(|t| have(t))
+}
+
+fn curl(args: &[&str]) -> String {
+    run(Command::new("curl").args(["-sS", "--fail", "--max-time", "60", "-k"]).args(args))
+}
+
+#[test]
+fn tls_commands_before_and_without_auth() {
+    let plain = TestServer::start(&[]);
+    let mut c = plain.connect();
+    assert_eq!(c.cmd("AUTH TLS").code, 502);
+    assert!(!c.cmd("FEAT").text().contains("AUTH TLS"));
+    assert_eq!(c.cmd("PBSZ 0").code, 503);
+
+    if !have("openssl") {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[("force_anon_data_ssl", "YES")]);
+    let mut c = srv.connect();
+    let feat = c.cmd("FEAT").text();
+    for line in [" AUTH TLS", " PBSZ", " PROT"] {
+        assert!(feat.lines().any(|l| l == line), "{feat}");
+    }
+    assert_eq!(c.cmd("PBSZ 0").code, 503);
+    assert_eq!(c.cmd("PROT P").code, 503);
+    assert_eq!(c.cmd("CCC").code, 503);
+    assert_eq!(c.cmd("AUTH KERBEROS_V4").code, 504);
+    assert_eq!(c.cmd("PROT X").code, 501);
+    // force_local_logins_ssl (default YES): a virtual user may not log in in the clear.
+    let r = c.cmd("USER alice");
+    assert_eq!((r.code, r.text()), (530, "530 Non-anonymous sessions must use encryption.".into()));
+    // Anonymous may log in in the clear, but force_anon_data_ssl refuses its plain data connections.
+    assert_eq!(c.cmd("USER anonymous").code, 331);
+    assert_eq!(c.cmd("PASS x").code, 230);
+    let _data = c.epsv();
+    let r = c.cmd("RETR readme.txt");
+    assert_eq!((r.code, r.text()), (522, "522 Data connections must be encrypted: use PROT P.".into()));
+    // The session goes on; the refused data connection was dropped.
+    assert_eq!(c.cmd("NOOP").code, 200);
+    assert_eq!(c.cmd("LIST").code, 522);
+}
+
+#[test]
+fn curl_ftps_list_download_upload_resume_with_session_reuse() {
+    if !tools(&["openssl", "curl"]) {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    // require_ssl_reuse stays at its default (YES): curl resumes the control
+    // connection's TLS 1.3 session on every data connection.
+    let xferlog = certs.0.join("xferlog").display().to_string();
+    let srv = tls_server(&certs, &[("xferlog_enable", "YES"), ("xferlog_file", &xferlog)]);
+    let base = format!("ftp://alice:secret@127.0.0.1:{}/", srv.addr.port());
+    let local = TempDir::new("curl-tls");
+    let content = pattern(3 << 20, 5);
+    let src = local.0.join("src.bin");
+    std::fs::write(&src, &content).unwrap();
+    // Passive modes only: curl 7.88 (Debian 12) fails active-mode FTPS on its
+    // own side ("sa_addr inet_ntop() failed" once it accepts the data
+    // connection, before any TLS byte); lftp covers active mode below.
+    for mode in [&["--ftp-pasv"][..], &["--disable-epsv"]] {
+        let mut args = vec!["--ssl-reqd"];
+        args.extend_from_slice(mode);
+        curl(&[&args[..], &["-T", src.to_str().unwrap(), &format!("{base}up.bin")]].concat());
+        assert_eq!(std::fs::read(srv.path("home/alice/up.bin")).unwrap(), content, "{mode:?}");
+        let out = local.0.join("down.bin");
+        curl(&[&args[..], &["-o", out.to_str().unwrap(), &format!("{base}up.bin")]].concat());
+        assert_eq!(std::fs::read(&out).unwrap(), content, "{mode:?}");
+        let listing = curl(&[&args[..], &[base.as_str()]].concat());
+        assert!(listing.lines().any(|l| l.starts_with("-rw-r--r--") && l.ends_with(" up.bin")), "{listing}");
+    }
+    let part = local.0.join("part.bin");
+    std::fs::write(&part, &content[..1_000_000]).unwrap();
+    curl(&["--ssl-reqd", "-C", "-", "-o", part.to_str().unwrap(), &format!("{base}up.bin")]);
+    assert_eq!(std::fs::read(&part).unwrap(), content);
+    // Without TLS the same user is refused, and says so.
+    let out = Command::new("curl").args(["-sS", "--max-time", "20", &base]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(srv.wait_log("TLS TLSv1_3").contains("TLS13_"));
+    // xferlog names the service ftps for transfers over TLS.
+    let log = std::fs::read_to_string(&xferlog).unwrap();
+    let first: Vec<&str> = log.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!((first.len(), first[14], first[17]), (18, "ftps", "c"), "{log}");
+}
+
+#[test]
+fn implicit_ftps_with_curl() {
+    if !tools(&["openssl", "curl"]) {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[("ssl_enable", "NO"), ("implicit_ssl", "YES")]);
+    let base = format!("ftps://alice:secret@127.0.0.1:{}/", srv.addr.port());
+    std::fs::write(srv.path("home/alice/f.txt"), "implicit\n").unwrap();
+    assert_eq!(curl(&[&format!("{base}f.txt")]), "implicit\n");
+    let listing = curl(&[&base]);
+    assert!(listing.contains(" f.txt"), "{listing}");
+    // Plaintext on an implicit listener gets no greeting, only a TLS alert and the end.
+    let mut raw = FtpClient::raw(srv.addr);
+    raw.send("USER alice");
+    let mut got = Vec::new();
+    use std::io::Read;
+    let _ = raw.stream.read_to_end(&mut got);
+    assert!(!String::from_utf8_lossy(&got).contains("220"), "{got:?}");
+}
+
+#[test]
+fn lftp_ftps_mirror_both_ways() {
+    if !tools(&["openssl", "lftp"]) {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[]);
+    let local = TempDir::new("lftp-tls");
+    let tree = local.0.join("tree");
+    std::fs::create_dir_all(tree.join("sub dir")).unwrap();
+    for i in 0..20 {
+        std::fs::write(tree.join(format!("f{i}.bin")), pattern(10_000 * i + 1, i as u32)).unwrap();
+    }
+    std::fs::write(tree.join("sub dir/inner.txt"), "inner\n").unwrap();
+    let back = local.0.join("back");
+    let script = format!(
+        "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; \
+         set net:max-retries 1; set net:timeout 20; mirror -R {} up; mirror up {}; \
+         set ftp:passive-mode false; mirror -R {} up2; bye",
+        tree.display(),
+        back.display(),
+        tree.display()
+    );
+    run(Command::new("lftp").args([
+        "-u",
+        "alice,secret",
+        "-p",
+        &srv.addr.port().to_string(),
+        "-e",
+        &script,
+        "127.0.0.1",
+    ]));
+    for dir in [srv.path("home/alice/up"), back, srv.path("home/alice/up2")] {
+        let out = run(Command::new("diff").arg("-r").arg(&tree).arg(&dir));
+        assert!(out.is_empty(), "{out}");
+    }
+}
+
+/// Python's ftplib never resumes TLS sessions on data connections: with
+/// require_ssl_reuse=NO it works; with the default it gets a 522 that names
+/// the key.
+#[test]
+fn python_ftp_tls_prot_p() {
+    if !tools(&["openssl", "python3"]) {
+        return;
+    }
+    let script = r#"
+import ftplib, io, ssl, sys
+port, expect_reuse_refusal = int(sys.argv[1]), sys.argv[2] == "refuse"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx)
+f.connect("127.0.0.1", port, timeout=20)
+f.login("alice", "secret")
+try:
+    f.sendcmd("PROT P")
+    raise SystemExit("PROT before PBSZ must fail")
+except ftplib.error_perm as e:
+    assert str(e).startswith("503"), e
+f.prot_p()
+if expect_reuse_refusal:
+    conn = f.transfercmd("NLST")
+    try:
+        conn.recv(100)
+    except OSError:
+        pass
+    conn.close()
+    try:
+        f.voidresp()
+        raise SystemExit("expected 522")
+    except ftplib.error_perm as e:
+        assert str(e).startswith("522") and "require_ssl_reuse" in str(e), e
+    assert f.voidcmd("NOOP").startswith("200")
+else:
+    data = bytes(range(256)) * 3000
+    f.storbinary("STOR tls.bin", io.BytesIO(data))
+    out = io.BytesIO()
+    f.retrbinary("RETR tls.bin", out.write)
+    assert out.getvalue() == data
+    assert "tls.bin" in f.nlst()
+    assert f.sendcmd("PROT C").startswith("200")
+f.quit()
+print("ok")
+"#;
+    let certs = TempDir::new("certs");
+    for (reuse, mode) in [("NO", "work"), ("YES", "refuse")] {
+        let srv = tls_server(&certs, &[("require_ssl_reuse", reuse)]);
+        let out = run(Command::new("python3").args(["-c", script, &srv.addr.port().to_string(), mode]));
+        assert_eq!(out.trim(), "ok", "require_ssl_reuse={reuse}");
+    }
+}
+
+/// A data connection must resume *this* control connection's TLS session: a
+/// client that offers the session of another control connection is refused,
+/// and one that offers its own is served (TLS 1.3 tickets and TLS 1.2 ids).
+#[test]
+fn data_connection_must_resume_its_own_control_session() {
+    if !tools(&["openssl", "python3"]) {
+        return;
+    }
+    let script = r#"
+import socket, ssl, sys
+port, version = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.maximum_version = ctx.minimum_version = getattr(ssl.TLSVersion, version)
+
+class Control:
+    def __init__(self):
+        s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.f = s.makefile("rb")
+        assert self.reply().startswith("220")
+        s.sendall(b"AUTH TLS\r\n")
+        assert self.reply().startswith("234")
+        self.s = ctx.wrap_socket(s)
+        self.f = self.s.makefile("rb")
+        for cmd, code in [("USER alice", "331"), ("PASS secret", "230"), ("PBSZ 0", "200"), ("PROT P", "200")]:
+            assert self.cmd(cmd).startswith(code), cmd
+    def reply(self):
+        line = self.f.readline().decode()
+        while line[3:4] == "-":
+            line = self.f.readline().decode()
+        return line
+    def cmd(self, line):
+        self.s.sendall(line.encode() + b"\r\n")
+        return self.reply()
+    def nlst(self, session):
+        r = self.cmd("EPSV")
+        data_port = int(r.split("|||")[1].split("|")[0])
+        d = socket.create_connection(("127.0.0.1", data_port), timeout=20)
+        assert self.cmd("NLST").startswith("150")
+        body = b""
+        try:
+            d = ctx.wrap_socket(d, session=session)
+            while chunk := d.recv(4096):
+                body += chunk
+        except OSError:
+            pass
+        d.close()
+        return body, self.reply()
+
+a, b = Control(), Control()
+a.cmd("NOOP"); b.cmd("NOOP")  # TLS 1.3 tickets arrive after the handshake
+assert a.s.session is not None and b.s.session is not None
+body, final = a.nlst(b.s.session)
+assert final.startswith("522") and "require_ssl_reuse" in final, final
+body, final = a.nlst(a.s.session)
+assert final.startswith("226"), final
+assert b"mine.txt" in body, body
+print("ok")
+"#;
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[]);
+    std::fs::write(srv.path("home/alice/mine.txt"), "x").unwrap();
+    for version in ["TLSv1_3", "TLSv1_2"] {
+        let out = run(Command::new("python3").args(["-c", script, &srv.addr.port().to_string(), version]));
+        assert_eq!(out.trim(), "ok", "{version}");
+    }
+}
+
+#[test]
+fn openssl_s_client_starttls_ftp() {
+    if !have("openssl") {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[]);
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-starttls", "ftp", "-quiet", "-crlf", "-connect", &srv.addr.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::{Read, Write};
+    child.stdin.take().unwrap().write_all(b"USER alice\nPASS secret\nPWD\nQUIT\n").unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let _ = child.wait();
+    assert!(out.contains("230 Login successful."), "{out}");
+    assert!(out.contains("257 \"/\" is the current directory"), "{out}");
+    assert!(out.contains("221 Goodbye."), "{out}");
+}
