@@ -69,6 +69,35 @@ pub const FTP_KEYS: &[Key] = &[
     ),
     key("delay_failed_login", SECONDS, "1", "Seconds to wait before answering a failed login with 530."),
     key("max_login_fails", num(0, 1000), "3", "Failed logins after which the session is closed (0 = never)."),
+    key(
+        "login_timeout",
+        num(1, 3600),
+        "60",
+        "Seconds from connecting to a successful login (TLS handshake included); then 421 and close.",
+    ),
+    key(
+        "ban_after",
+        num(0, 1000),
+        "10",
+        "Failed logins from one address, across its sessions, after which it is banned (0 = never).",
+    ),
+    key("ban_seconds", num(1, 604_800), "600", "How long a ban lasts; banned addresses get 421 at connect."),
+    key(
+        "max_connect_rate",
+        num(0, 100_000),
+        "0",
+        "Most new connections per minute from one address (0 = no limit); beyond it 421.",
+    ),
+    // Access
+    key(
+        "deny_file",
+        Kind::Text,
+        "",
+        "Names no command may touch, e.g. {*.key,.git}: globs (* ?) matched against every path component.",
+    ),
+    key("hide_file", Kind::Text, "", "Names left out of listings (same syntax as deny_file); still reachable by name."),
+    key("anon_max_rate", num(0, u64::MAX >> 1), "0", "Bytes per second per anonymous transfer (0 = no limit)."),
+    key("local_max_rate", num(0, u64::MAX >> 1), "0", "Bytes per second per transfer of other users (0 = no limit)."),
     // Writing
     key("write_enable", Kind::Bool, "NO", "Allow any command that changes the file system (users also need 'rw')."),
     key("anon_upload_enable", Kind::Bool, "NO", "With write_enable, let anonymous users upload files."),

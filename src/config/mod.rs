@@ -4,10 +4,12 @@
 pub mod error;
 pub mod keys;
 pub mod parse;
+pub mod patterns;
 
 pub use error::ConfigError;
 use keys::FTP_KEYS;
 use parse::Values;
+pub use patterns::NamePatterns;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -31,6 +33,14 @@ pub struct Config {
     pub user_file: String,
     pub delay_failed_login: Duration,
     pub max_login_fails: u32,
+    pub login_timeout: Duration,
+    pub ban_after: u32,
+    pub ban_seconds: Duration,
+    pub max_connect_rate: u32,
+    pub deny_file: NamePatterns,
+    pub hide_file: NamePatterns,
+    pub anon_max_rate: u64,
+    pub local_max_rate: u64,
     pub write_enable: bool,
     pub anon_upload_enable: bool,
     pub anon_mkdir_write_enable: bool,
@@ -121,6 +131,14 @@ impl Config {
             user_file: v.text("user_file").to_owned(),
             delay_failed_login: secs(v, "delay_failed_login"),
             max_login_fails: v.number("max_login_fails") as u32,
+            login_timeout: secs(v, "login_timeout"),
+            ban_after: v.number("ban_after") as u32,
+            ban_seconds: secs(v, "ban_seconds"),
+            max_connect_rate: v.number("max_connect_rate") as u32,
+            deny_file: NamePatterns::parse(v.text("deny_file")).map_err(|m| ("deny_file", m))?,
+            hide_file: NamePatterns::parse(v.text("hide_file")).map_err(|m| ("hide_file", m))?,
+            anon_max_rate: v.number("anon_max_rate"),
+            local_max_rate: v.number("local_max_rate"),
             write_enable: v.bool("write_enable"),
             anon_upload_enable: v.bool("anon_upload_enable"),
             anon_mkdir_write_enable: v.bool("anon_mkdir_write_enable"),

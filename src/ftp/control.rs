@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const IAC: u8 = 255;
 const WILL: u8 = 251;
@@ -110,6 +111,11 @@ pub struct Control {
     /// SIGTERM (an `Arc`, not a dup: one descriptor per session).
     stream: Arc<TcpStream>,
     tls: Option<Box<ControlTls>>,
+    /// Before login: when the login time is up (every read is bounded by it,
+    /// so a client trickling one byte at a time cannot hold the session).
+    deadline: Option<Instant>,
+    /// The read timeout between commands (idle_session_timeout).
+    idle: Duration,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -141,10 +147,13 @@ impl ControlTls {
 }
 
 impl Control {
-    pub fn new(stream: Arc<TcpStream>) -> Control {
+    /// `idle` is the read timeout the stream already has.
+    pub fn new(stream: Arc<TcpStream>, idle: Duration) -> Control {
         Control {
             stream,
             tls: None,
+            deadline: None,
+            idle,
             buf: vec![0; crate::limits::CONTROL_READ_BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
@@ -158,6 +167,20 @@ impl Control {
 
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.stream.as_fd()
+    }
+
+    /// Sets (or with `None` lifts) the login deadline.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        self.deadline = deadline;
+        if deadline.is_none() {
+            self.stream.set_read_timeout(Some(self.idle))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the login deadline has passed.
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
     pub fn tls(&self) -> Option<&ControlTls> {
@@ -178,7 +201,10 @@ impl Control {
         let mut data_config = (*config).clone();
         data_config.send_tls13_tickets = 0;
         let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
-        crate::tls::handshake(&mut conn, &mut &*self.stream)?;
+        while conn.is_handshaking() {
+            arm(&self.stream, self.deadline, self.idle)?;
+            conn.complete_io(&mut &*self.stream)?;
+        }
         let data_config = Arc::new(data_config);
         self.tls = Some(Box::new(ControlTls { conn, data_config, pbsz: false, private: false }));
         Ok(())
@@ -226,6 +252,7 @@ impl Control {
 
     /// One blocking read of (plain or decrypted) bytes into the buffer.
     fn fill(&mut self) -> io::Result<usize> {
+        arm(&self.stream, self.deadline, self.idle)?;
         let Some(tls) = &mut self.tls else {
             return loop {
                 match (&*self.stream).read(&mut self.buf) {
@@ -242,6 +269,7 @@ impl Control {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
             }
+            arm(&self.stream, self.deadline, self.idle)?;
             let n = match tls.conn.read_tls(&mut &*self.stream) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => r?,
@@ -271,6 +299,19 @@ impl Control {
             }
         }
     }
+}
+
+/// Before a blocking read: the read timeout is whatever is left until the
+/// deadline, if there is one.
+fn arm(stream: &TcpStream, deadline: Option<Instant>, idle: Duration) -> io::Result<()> {
+    let Some(deadline) = deadline else {
+        return Ok(());
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    stream.set_read_timeout(Some(left.min(idle)))
 }
 
 impl Drop for Control {

@@ -9,6 +9,7 @@ use super::reply::Reply;
 use super::session::{Options, Phase};
 use crate::auth::{self, AuthError};
 use log::{info, warn};
+use std::time::Instant;
 
 pub fn handle(phase: &mut Phase, env: &Env<'_>, options: &mut Options, cmd: Command) -> Response {
     let reply = match cmd {
@@ -40,7 +41,7 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
     };
     let (sid, ip) = (env.sid, env.peer.ip());
     let result = auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
-        LoggedIn::new(id, &env.shared.roots).map_err(|e| {
+        LoggedIn::new(id, &env.shared.roots, &env.config.deny_file).map_err(|e| {
             warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
             AuthError::Denied
         })
@@ -48,6 +49,7 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
     match result {
         Ok(li) => {
             info!("session={sid} client={ip} user={} login ok", li.identity.name);
+            env.shared.lifecycle.abuse.login_ok(ip, Instant::now());
             *phase = Phase::LoggedIn(Box::new(li));
             Response::Reply(Reply::new(230, "Login successful."))
         }
@@ -59,6 +61,11 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
             options.failed_logins += 1;
             std::thread::sleep(env.config.delay_failed_login);
             let reply = Reply::new(530, "Login incorrect.");
+            let (ban_after, ban_for) = (env.config.ban_after, env.config.ban_seconds);
+            if env.shared.lifecycle.abuse.login_failed(ip, ban_after, ban_for, Instant::now()) {
+                warn!("session={sid} client={ip} banned for {}s after {ban_after} failed logins", ban_for.as_secs());
+                return Response::Close(reply);
+            }
             let max = env.config.max_login_fails;
             if max > 0 && options.failed_logins >= max { Response::Close(reply) } else { Response::Reply(reply) }
         }

@@ -14,6 +14,7 @@ use nix::poll::{PollFd, PollFlags};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Where a session is in the login sequence. Only `LoggedIn` holds a jail.
 pub enum Phase {
@@ -51,11 +52,14 @@ pub fn serve(stream: TcpStream, sid: u64, shared: &Shared) {
     }
     let stream = Arc::new(stream);
     let Some(_registration) = shared.lifecycle.register(sid, &stream) else {
-        let _ = Control::new(stream).reply(&Reply::new(421, "Server shutting down."));
+        let _ = Control::new(stream, config.idle_session_timeout).reply(&Reply::new(421, "Server shutting down."));
         return;
     };
-    let mut session =
-        Session { env: &env, control: Control::new(stream), phase: Phase::AwaitingUser, options: Options::default() };
+    let mut control = Control::new(stream, config.idle_session_timeout);
+    if control.set_deadline(Some(Instant::now() + config.login_timeout)).is_err() {
+        return;
+    }
+    let mut session = Session { env: &env, control, phase: Phase::AwaitingUser, options: Options::default() };
     let end = session.run();
     session.stop_transfer();
     info!("session={sid} client={} closed: {end}", peer.ip());
@@ -80,7 +84,11 @@ impl Session<'_> {
         if self.env.config.implicit_ssl
             && let Err(e) = self.start_tls()
         {
-            return format!("TLS handshake failed: {e}");
+            return if self.control.deadline_passed() {
+                "login timeout".into()
+            } else {
+                format!("TLS handshake failed: {e}")
+            };
         }
         let banner = Reply::new(220, self.env.config.ftpd_banner.clone());
         if let Err(e) = self.send(&banner) {
@@ -89,6 +97,10 @@ impl Session<'_> {
         loop {
             let event = match self.next_event() {
                 Ok(ev) => ev,
+                Err(e) if self.control.deadline_passed() => {
+                    let _ = self.send(&Reply::new(421, "Login timed out."));
+                    return format!("login timeout ({e})");
+                }
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                     let _ = self.send(&Reply::new(421, "Timeout."));
                     return "idle timeout".into();
@@ -235,10 +247,20 @@ impl Session<'_> {
                 handlers::Dispatch::Respond(r) => r,
                 handlers::Dispatch::Reinitialize(r) => {
                     self.phase = Phase::AwaitingUser;
+                    let deadline = Instant::now() + self.env.config.login_timeout;
+                    if self.control.set_deadline(Some(deadline)).is_err() {
+                        return Response::Hangup("control socket error".into());
+                    }
                     r
                 }
             },
-            _ => prelogin::handle(&mut self.phase, self.env, &mut self.options, cmd),
+            _ => {
+                let r = prelogin::handle(&mut self.phase, self.env, &mut self.options, cmd);
+                if matches!(self.phase, Phase::LoggedIn(_)) && self.control.set_deadline(None).is_err() {
+                    return Response::Hangup("control socket error".into());
+                }
+                r
+            }
         }
     }
 }

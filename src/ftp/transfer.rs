@@ -148,8 +148,15 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts the helper thread for `payload` over `data` (TLS first, under PROT P).
-    pub fn start(name: String, data: TcpStream, tls: Option<DataTls>, payload: Payload) -> io::Result<Running> {
+    /// Starts the helper thread for `payload` over `data` (TLS first, under
+    /// PROT P), moving at most `max_rate` bytes per second (0 = no limit).
+    pub fn start(
+        name: String,
+        data: TcpStream,
+        tls: Option<DataTls>,
+        max_rate: u64,
+        payload: Payload,
+    ) -> io::Result<Running> {
         let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
         let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
@@ -157,7 +164,7 @@ impl Running {
         let (a, p) = (abort.clone(), progress.clone());
         let started = Instant::now();
         let handle = std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || {
-            let report = run(data, tls, payload, &a, &p, started);
+            let report = run(data, tls, payload, max_rate, &a, &p, started);
             drop(done_tx);
             report
         })?;
@@ -196,6 +203,7 @@ fn run(
     data: TcpStream,
     tls: Option<DataTls>,
     payload: Payload,
+    max_rate: u64,
     abort: &AtomicBool,
     progress: &AtomicU64,
     started: Instant,
@@ -211,15 +219,14 @@ fn run(
         Ok(d) => d,
         Err(o) => return report(o),
     };
+    let mut pace = Pace { abort, progress, max_rate, started: Instant::now() };
     let result = match (payload, &data) {
         (Payload::File { file, offset, ascii: false }, DataStream::Plain(tcp)) => {
-            send_file(tcp, &file, offset, abort, progress)
+            send_file(tcp, &file, offset, &mut pace)
         }
-        (Payload::File { mut file, offset, ascii }, _) => {
-            send_copy(&mut data, &mut file, offset, ascii, abort, progress)
-        }
-        (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, abort, progress),
-        (Payload::Receive { sink, ascii }, _) => receive(&mut data, sink, ascii, abort, progress),
+        (Payload::File { mut file, offset, ascii }, _) => send_copy(&mut data, &mut file, offset, ascii, &mut pace),
+        (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, &mut pace),
+        (Payload::Receive { sink, ascii }, _) => receive(&mut data, sink, ascii, &mut pace),
     };
     let outcome = match result {
         _ if abort.load(Ordering::SeqCst) => Outcome::Aborted,
@@ -232,21 +239,51 @@ fn run(
     report(outcome)
 }
 
-fn aborted(abort: &AtomicBool) -> Result<(), Outcome> {
-    if abort.load(Ordering::Relaxed) { Err(Outcome::Aborted) } else { Ok(()) }
+/// What every copy loop checks between chunks: ABOR, the byte count STAT
+/// reports, and the session's rate limit (anon_max_rate/local_max_rate).
+struct Pace<'a> {
+    abort: &'a AtomicBool,
+    progress: &'a AtomicU64,
+    /// Bytes per second; 0 = no limit.
+    max_rate: u64,
+    started: Instant,
 }
 
-fn send_file(
-    data: &TcpStream,
-    file: &File,
-    offset: u64,
-    abort: &AtomicBool,
-    progress: &AtomicU64,
-) -> Result<(), Outcome> {
+impl Pace<'_> {
+    fn check(&self) -> Result<(), Outcome> {
+        if self.abort.load(Ordering::Relaxed) { Err(Outcome::Aborted) } else { Ok(()) }
+    }
+
+    /// The most to move in one step: a tenth of a second's worth when
+    /// limited, so the rate holds over short spans too.
+    fn chunk(&self, full: usize) -> usize {
+        if self.max_rate == 0 { full } else { full.min((self.max_rate / 10).max(512) as usize) }
+    }
+
+    /// Counts `n` bytes moved, then sleeps until the rate allows more
+    /// (in short naps, so an ABOR still ends the transfer at once).
+    fn moved(&mut self, n: usize) -> Result<(), Outcome> {
+        let total = self.progress.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if self.max_rate == 0 {
+            return Ok(());
+        }
+        let due = Duration::from_secs_f64(total as f64 / self.max_rate as f64);
+        loop {
+            self.check()?;
+            let elapsed = self.started.elapsed();
+            if elapsed >= due {
+                return Ok(());
+            }
+            std::thread::sleep((due - elapsed).min(Duration::from_millis(100)));
+        }
+    }
+}
+
+fn send_file(data: &TcpStream, file: &File, offset: u64, pace: &mut Pace<'_>) -> Result<(), Outcome> {
     let mut off = offset as i64;
     loop {
-        aborted(abort)?;
-        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, SENDFILE_CHUNK) {
+        pace.check()?;
+        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, pace.chunk(SENDFILE_CHUNK)) {
             Ok(n) => n,
             // sendfile reports read errors of the file and write errors of the socket alike;
             // EIO is the file's, everything else the connection's.
@@ -256,7 +293,7 @@ fn send_file(
         if n == 0 {
             return Ok(());
         }
-        progress.fetch_add(n as u64, Ordering::Relaxed);
+        pace.moved(n)?;
     }
 }
 
@@ -266,15 +303,14 @@ fn send_copy(
     file: &mut File,
     offset: u64,
     ascii: bool,
-    abort: &AtomicBool,
-    progress: &AtomicU64,
+    pace: &mut Pace<'_>,
 ) -> Result<(), Outcome> {
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(offset)).map_err(Outcome::Local)?;
-    let mut buf = vec![0u8; COPY_BUFFER];
-    let mut out = Vec::with_capacity(COPY_BUFFER * 2);
+    let mut buf = vec![0u8; pace.chunk(COPY_BUFFER)];
+    let mut out = Vec::with_capacity(buf.len() * 2);
     loop {
-        aborted(abort)?;
+        pace.check()?;
         let n = read_retry(file, &mut buf).map_err(Outcome::Local)?;
         if n == 0 {
             return Ok(());
@@ -287,27 +323,21 @@ fn send_copy(
             &buf[..n]
         };
         data.write_all(bytes).map_err(Outcome::Network)?;
-        progress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        pace.moved(bytes.len())?;
     }
 }
 
-fn send_buffer(data: &mut DataStream, buf: &[u8], abort: &AtomicBool, progress: &AtomicU64) -> Result<(), Outcome> {
-    for chunk in buf.chunks(COPY_BUFFER) {
-        aborted(abort)?;
+fn send_buffer(data: &mut DataStream, buf: &[u8], pace: &mut Pace<'_>) -> Result<(), Outcome> {
+    for chunk in buf.chunks(pace.chunk(COPY_BUFFER)) {
+        pace.check()?;
         data.write_all(chunk).map_err(Outcome::Network)?;
-        progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        pace.moved(chunk.len())?;
     }
     Ok(())
 }
 
-fn receive(
-    data: &mut DataStream,
-    mut sink: Sink,
-    ascii: bool,
-    abort: &AtomicBool,
-    progress: &AtomicU64,
-) -> Result<(), Outcome> {
-    let mut buf = vec![0u8; COPY_BUFFER];
+fn receive(data: &mut DataStream, mut sink: Sink, ascii: bool, pace: &mut Pace<'_>) -> Result<(), Outcome> {
+    let mut buf = vec![0u8; pace.chunk(COPY_BUFFER)];
     let mut conv = ascii.then(ascii::FromNetwork::default);
     let mut out = Vec::new();
     let file: &mut File = match &mut sink {
@@ -315,12 +345,11 @@ fn receive(
         Sink::File(f) => f,
     };
     loop {
-        aborted(abort)?;
+        pace.check()?;
         let n = read_retry(data, &mut buf).map_err(Outcome::Network)?;
         if n == 0 {
             break;
         }
-        progress.fetch_add(n as u64, Ordering::Relaxed);
         match &mut conv {
             None => file.write_all(&buf[..n]),
             Some(c) => {
@@ -330,13 +359,14 @@ fn receive(
             }
         }
         .map_err(Outcome::Local)?;
+        pace.moved(n)?;
     }
     if let Some(c) = &mut conv {
         out.clear();
         c.finish(&mut out);
         file.write_all(&out).map_err(Outcome::Local)?;
     }
-    aborted(abort)?;
+    pace.check()?;
     match sink {
         // Dropping an uncommitted Upload (every early return above) removes its temporary file.
         Sink::Upload(u) => u.commit().map_err(Outcome::Local),

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default)]
 pub struct Lifecycle {
+    /// Bans and connection rates: they outlive reloads too.
+    pub abuse: super::limits::Abuse,
     draining: AtomicBool,
     sessions: Mutex<HashMap<u64, Arc<TcpStream>>>,
 }

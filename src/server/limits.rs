@@ -1,9 +1,99 @@
-//! Per-address session counts (max_per_ip). A [`Slot`] is held for the whole
-//! session and released on drop, however the session ends.
+//! Per-address limits: session counts (max_per_ip; a [`Slot`] is held for
+//! the whole session and released on drop, however the session ends), and
+//! [`Abuse`]: failed logins across sessions leading to a temporary ban
+//! (ban_after, ban_seconds) and the connection rate (max_connect_rate).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Most addresses [`Abuse`] remembers; beyond it the stalest are forgotten,
+/// so a flood from many addresses cannot grow memory without bound.
+const MAX_TRACKED: usize = 65_536;
+
+/// The window over which max_connect_rate counts connections.
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    failures: u32,
+    banned_until: Option<Instant>,
+    window_start: Instant,
+    connects: u32,
+    last_seen: Instant,
+}
+
+/// Why the master turns a connection away before any worker sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Banned,
+    TooFast,
+}
+
+#[derive(Debug, Default)]
+pub struct Abuse {
+    records: Mutex<HashMap<IpAddr, Record>>,
+}
+
+impl Abuse {
+    fn with<T>(&self, ip: IpAddr, now: Instant, f: impl FnOnce(&mut Record) -> T) -> T {
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if records.len() >= MAX_TRACKED && !records.contains_key(&ip) {
+            records.retain(|_, r| r.banned_until.is_some_and(|b| b > now) || now - r.last_seen < RATE_WINDOW);
+            if records.len() >= MAX_TRACKED {
+                // Still full of live entries: forget the stalest tenth.
+                let mut seen: Vec<Instant> = records.values().map(|r| r.last_seen).collect();
+                seen.sort();
+                let cut = seen[MAX_TRACKED / 10];
+                records.retain(|_, r| r.last_seen > cut);
+            }
+        }
+        let r = records.entry(ip).or_insert(Record {
+            failures: 0,
+            banned_until: None,
+            window_start: now,
+            connects: 0,
+            last_seen: now,
+        });
+        r.last_seen = now;
+        f(r)
+    }
+
+    /// A new connection from `ip`: refused while banned, or beyond
+    /// `per_minute` connections in the current minute (0 = no limit).
+    pub fn connect(&self, ip: IpAddr, per_minute: u32, now: Instant) -> Result<(), Refusal> {
+        self.with(ip, now, |r| {
+            if r.banned_until.is_some_and(|b| b > now) {
+                return Err(Refusal::Banned);
+            }
+            if now - r.window_start >= RATE_WINDOW {
+                (r.window_start, r.connects) = (now, 0);
+            }
+            r.connects += 1;
+            if per_minute > 0 && r.connects > per_minute { Err(Refusal::TooFast) } else { Ok(()) }
+        })
+    }
+
+    /// A failed login from `ip`; true when it is now banned (the
+    /// `ban_after`-th failure in a row, 0 = never).
+    pub fn login_failed(&self, ip: IpAddr, ban_after: u32, ban_for: Duration, now: Instant) -> bool {
+        self.with(ip, now, |r| {
+            r.failures += 1;
+            if ban_after > 0 && r.failures >= ban_after {
+                r.failures = 0;
+                r.banned_until = Some(now + ban_for);
+                return true;
+            }
+            false
+        })
+    }
+
+    /// A successful login clears the failure count.
+    pub fn login_ok(&self, ip: IpAddr, now: Instant) {
+        self.with(ip, now, |r| r.failures = 0);
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct PerIp {
@@ -44,6 +134,43 @@ impl Drop for Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_across_sessions_ban_an_address_for_a_while() {
+        let a = Abuse::default();
+        let (ip, other): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let t0 = Instant::now();
+        let ban = Duration::from_secs(60);
+        assert!(!a.login_failed(ip, 3, ban, t0));
+        a.login_ok(ip, t0);
+        assert!(!a.login_failed(ip, 3, ban, t0));
+        assert!(!a.login_failed(ip, 3, ban, t0));
+        assert!(a.login_failed(ip, 3, ban, t0));
+        assert_eq!(a.connect(ip, 0, t0 + Duration::from_secs(59)), Err(Refusal::Banned));
+        assert_eq!(a.connect(other, 0, t0), Ok(()));
+        assert_eq!(a.connect(ip, 0, t0 + ban), Ok(()));
+        assert!(!a.login_failed(ip, 0, ban, t0), "ban_after=0 never bans");
+    }
+
+    #[test]
+    fn connection_rate_per_minute() {
+        let a = Abuse::default();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        assert!((0..3).all(|_| a.connect(ip, 3, t0).is_ok()));
+        assert_eq!(a.connect(ip, 3, t0), Err(Refusal::TooFast));
+        assert_eq!(a.connect(ip, 3, t0 + RATE_WINDOW), Ok(()));
+    }
+
+    #[test]
+    fn memory_is_bounded_under_a_flood_of_addresses() {
+        let a = Abuse::default();
+        let t0 = Instant::now();
+        for i in 0..(MAX_TRACKED as u32 + 5000) {
+            let _ = a.connect(IpAddr::from(i.to_be_bytes()), 0, t0 + Duration::from_micros(i as u64));
+        }
+        assert!(a.records.lock().unwrap().len() <= MAX_TRACKED);
+    }
 
     #[test]
     fn slots_are_counted_and_released() {

@@ -173,6 +173,19 @@ fn drain(
 fn admit(pool: &mut Pool, per_ip: &limits::PerIp, shared: &Arc<Shared>, stream: TcpStream, sid: u64) {
     let Ok(peer) = stream.peer_addr() else { return };
     let ip = peer.ip().to_canonical();
+    match shared.lifecycle.abuse.connect(ip, shared.config.max_connect_rate, std::time::Instant::now()) {
+        Ok(()) => {}
+        Err(limits::Refusal::Banned) => {
+            info!("session={sid} client={ip} refused: banned after failed logins");
+            refuse(stream, &Reply::new(421, "Too many failed logins from your internet address; try later."));
+            return;
+        }
+        Err(limits::Refusal::TooFast) => {
+            info!("session={sid} client={ip} refused: max_connect_rate reached");
+            refuse(stream, &Reply::new(421, "Too many connections from your internet address; slow down."));
+            return;
+        }
+    }
     let Some(slot) = per_ip.acquire(ip, shared.config.max_per_ip) else {
         info!("session={sid} client={ip} refused: max_per_ip reached");
         refuse(stream, &Reply::new(421, "There are too many connections from your internet address."));

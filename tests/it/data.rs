@@ -111,16 +111,6 @@ fn passive_connection_from_another_address_is_refused() {
     assert_eq!(c.reply().code, 226);
 }
 
-fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
-    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
-    use std::os::fd::AsRawFd;
-    let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None).unwrap();
-    bind(fd.as_raw_fd(), &SockaddrIn::from(format!("{ip}:0").parse::<std::net::SocketAddrV4>().unwrap())).unwrap();
-    let SocketAddr::V4(t) = target else { panic!() };
-    connect(fd.as_raw_fd(), &SockaddrIn::from(t)).unwrap();
-    TcpStream::from(fd)
-}
-
 #[test]
 fn epsv_all_and_protocol_numbers() {
     let srv = TestServer::start(&[]);

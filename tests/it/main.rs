@@ -1,6 +1,7 @@
 //! Integration tests against the real rftpd binary (one test binary, as
 //! ripgrep does). Each test starts its own server on a loopback port.
 
+mod abuse;
 mod cli;
 mod commands;
 mod data;

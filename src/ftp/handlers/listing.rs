@@ -12,6 +12,8 @@ use crate::ftp::format::{self, FactSet, LsEntry, MlsxEntry};
 use crate::ftp::reply::Reply;
 use crate::ftp::session::Options;
 use crate::ftp::transfer::Payload;
+// `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
+use crate::config::patterns::glob_match as wildcard_match;
 use crate::jail::{Entry, VirtualPath, is_dir, is_regular, is_symlink};
 use crate::limits::MAX_LISTING_ENTRIES;
 use log::warn;
@@ -29,36 +31,6 @@ fn split_options(arg: Option<&str>) -> (bool, Option<&str>) {
         rest = tail.trim_start();
     }
     (all, (!rest.is_empty()).then_some(rest))
-}
-
-/// `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
-/// Greedy with one backtrack point: O(pattern × name) however many stars a
-/// client sends, never exponential.
-fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == b'?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                // Let the last star swallow one more byte and retry.
-                Some((sp, sn)) => {
-                    star = Some((sp, sn + 1));
-                    p = sp + 1;
-                    n = sn + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 fn has_wildcard(s: &str) -> bool {
@@ -128,10 +100,16 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
         .filter(|e| {
             let name = e.name.as_encoded_bytes();
             let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
-            visible && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
+            visible && shown(env, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
         })
         .collect();
     Ok(Target::Dir { path: dir, entries })
+}
+
+/// hide_file and deny_file names are left out of listings.
+fn shown(env: &Env<'_>, e: &Entry) -> bool {
+    let name = e.name.to_string_lossy();
+    !env.config.hide_file.matches(&name) && !env.config.deny_file.matches(&name)
 }
 
 /// What every line of one `ls -l` listing shares: the id-name cache, the
@@ -327,7 +305,7 @@ pub fn mlsd(
     let mut text = String::with_capacity((listing.entries.len() + 1) * 100);
     mlsx(&mut text, &dir_stat, None, Some("cdir"), ".", w, options.facts);
     text.push_str("\r\n");
-    for e in &listing.entries {
+    for e in listing.entries.iter().filter(|e| shown(env, e)) {
         let name = e.name.to_string_lossy();
         let target = if is_symlink(&e.stat) { s.jail.stat(&path.join(&name)).ok() } else { None };
         mlsx(&mut text, &e.stat, target.as_ref(), None, &name, w, options.facts);

@@ -18,6 +18,7 @@ use super::error::{FtpError, FtpResult};
 use super::reply::Reply;
 use super::session::Options;
 use crate::auth::Identity;
+use crate::config::NamePatterns;
 use crate::jail::{Jail, Roots, VirtualPath};
 use log::info;
 
@@ -45,6 +46,8 @@ pub enum Dispatch {
 pub struct LoggedIn {
     pub identity: Identity,
     pub jail: Jail,
+    /// deny_file: names no command may touch.
+    pub deny: NamePatterns,
     pub cwd: VirtualPath,
     pub transfer_type: TransferType,
     /// Set by RNFR; any other command cancels it (taken at dispatch).
@@ -61,9 +64,10 @@ pub struct LoggedIn {
 }
 
 impl LoggedIn {
-    pub fn new(identity: Identity, roots: &Roots) -> std::io::Result<LoggedIn> {
+    pub fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
         let jail = roots.open(&identity.root)?;
         Ok(LoggedIn {
+            deny: deny.clone(),
             umask: identity.umask,
             identity,
             jail,
@@ -77,9 +81,14 @@ impl LoggedIn {
         })
     }
 
-    /// Resolves client text against the current directory (no I/O).
+    /// Resolves client text against the current directory (no I/O); a path
+    /// with a deny_file name in it is refused like a missing permission.
     pub fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
-        Ok(self.cwd.resolve(text)?)
+        let path = self.cwd.resolve(text)?;
+        if self.deny.matches_path(path.as_str()) {
+            return Err(FtpError::Reply(Reply::new(550, "Permission denied.")));
+        }
+        Ok(path)
     }
 }
 

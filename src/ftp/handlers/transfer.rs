@@ -86,7 +86,11 @@ pub fn start(
         .map(|t| DataTls { config: t.data_config.clone(), require_reuse: env.config.require_ssl_reuse });
     let data = open_data(s, env)?;
     control.reply(&Reply::new(150, opening))?;
-    let running = Running::start(format!("xfer-{}", env.sid), data, tls, payload)?;
+    let max_rate = match s.identity.kind {
+        AccountKind::Anonymous => env.config.anon_max_rate,
+        AccountKind::Virtual => env.config.local_max_rate,
+    };
+    let running = Running::start(format!("xfer-{}", env.sid), data, tls, max_rate, payload)?;
     s.running = Some((running, info));
     Ok(Response::Started)
 }

@@ -497,3 +497,14 @@ impl FtpClient {
         TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()
     }
 }
+
+/// A TCP connection from a chosen loopback source address (127.0.0.2, …).
+pub fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
+    use std::os::fd::AsRawFd;
+    let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None).unwrap();
+    bind(fd.as_raw_fd(), &SockaddrIn::from(format!("{ip}:0").parse::<std::net::SocketAddrV4>().unwrap())).unwrap();
+    let SocketAddr::V4(t) = target else { panic!() };
+    connect(fd.as_raw_fd(), &SockaddrIn::from(t)).unwrap();
+    TcpStream::from(fd)
+}
