@@ -80,6 +80,9 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         Err(e) => return fail(1, &e),
     };
     if inetd {
+        if let Err(e) = drop_privileges(&config) {
+            return fail(1, &e);
+        }
         return match sys::net::stdin_stream() {
             Ok(stream) => {
                 rftpd::ftp::serve(stream, 1, &shared);
@@ -97,8 +100,22 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         },
         Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
     };
+    if let Err(e) = drop_privileges(&config) {
+        return fail(1, &e);
+    }
     match server::run(source, shared, listeners, server::Logs { server: server_log }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e.to_string()),
     }
+}
+
+/// nopriv_user: once the listeners and log files are open, and before any
+/// other thread exists.
+fn drop_privileges(config: &Config) -> Result<(), String> {
+    if config.nopriv_user.is_empty() {
+        return Ok(());
+    }
+    let what = sys::privs::drop_to(&config.nopriv_user)?;
+    log::info!("{what}");
+    Ok(())
 }

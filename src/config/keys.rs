@@ -58,6 +58,12 @@ pub const FTP_KEYS: &[Key] = &[
         "Most sessions at once (worker threads); beyond it new connections get 421.",
     ),
     key("max_per_ip", num(0, 100_000), "50", "Most sessions from one client address (0 = no limit); beyond it 421."),
+    key(
+        "nopriv_user",
+        Kind::Text,
+        "",
+        "When started as root: after binding, become this user for good (files are then read and written as it); empty = stay.",
+    ),
     // Logins
     key("anonymous_enable", Kind::Bool, "NO", "Allow logins as 'anonymous' or 'ftp' with any password."),
     key("anon_root", Kind::Path, "/srv/ftp", "Root directory of anonymous sessions."),

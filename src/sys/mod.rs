@@ -10,6 +10,7 @@
 pub mod crypt;
 pub mod fs;
 pub mod net;
+pub mod privs;
 pub mod systemd;
 pub mod time;
 

@@ -129,3 +129,27 @@ fn bandwidth_limits_hold_both_ways() {
     assert_eq!(a.cmd("TYPE I").code, 200);
     assert!(a.retr("big.bin") == body);
 }
+
+/// nopriv_user: started as root, the daemon becomes that user for good
+/// once its listeners are bound, with no capabilities left.
+#[test]
+fn nopriv_user_drops_root_after_binding() {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("skipped: needs root to start as root");
+        return;
+    }
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().expect("a 'nobody' user");
+    let srv = TestServer::start(&[("nopriv_user", "nobody")]);
+    srv.wait_log("running as nobody");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", srv.pid())).unwrap();
+    let field = |name: &str| {
+        status.lines().find(|l| l.starts_with(name)).unwrap().split_whitespace().skip(1).collect::<Vec<_>>()
+    };
+    let uid = nobody.uid.to_string();
+    assert_eq!(field("Uid:"), vec![uid.as_str(); 4], "{status}");
+    assert_eq!(field("CapEff:"), vec!["0000000000000000"]);
+    assert_eq!(field("CapPrm:"), vec!["0000000000000000"]);
+    // It still serves, as nobody.
+    let mut c = srv.login("anonymous", "x");
+    assert_eq!(c.retr("readme.txt"), b"hello from anon\r\n", "TYPE A");
+}
