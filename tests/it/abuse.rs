@@ -153,3 +153,53 @@ fn nopriv_user_drops_root_after_binding() {
     let mut c = srv.login("anonymous", "x");
     assert_eq!(c.retr("readme.txt"), b"hello from anon\r\n", "TYPE A");
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find(|l| l.starts_with("VmRSS:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A client that pipelines 100,000 commands and a run of 1 MiB lines
+/// without newlines: every command is answered in order, over-long lines
+/// are refused as they stream past, and the server's memory does not grow
+/// with what was sent.
+#[test]
+fn command_floods_and_endless_lines_do_not_grow_memory() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.alice();
+    let before = rss_kib(srv.pid());
+    let mut writer = c.stream.try_clone().unwrap();
+    let flood = std::thread::spawn(move || {
+        let noops = "NOOP\r\n".repeat(1000);
+        for _ in 0..100 {
+            writer.write_all(noops.as_bytes()).unwrap();
+        }
+        let long = vec![b'A'; 1 << 20];
+        for _ in 0..8 {
+            writer.write_all(&long).unwrap();
+        }
+        writer.write_all(b"\r\nPWD\r\n").unwrap();
+    });
+    for _ in 0..100_000 {
+        assert_eq!(c.reply().code, 200);
+    }
+    assert_eq!(c.reply().lines[0], "500 Command line too long.");
+    assert_eq!(c.reply().code, 257);
+    flood.join().unwrap();
+    let grown = rss_kib(srv.pid()).saturating_sub(before);
+    assert!(grown < 4096, "RSS grew by {grown} KiB");
+}
+
+#[test]
+fn nul_bytes_and_invalid_utf8_get_clear_errors() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.alice();
+    c.send_bytes(b"SIZE a\0b\r\n");
+    // RFC 959: 553 "File name not allowed".
+    assert_eq!(c.reply().lines[0], "553 Could not get file size: Not a valid file name or file type.");
+    c.send_bytes(b"NO\0OP\r\n");
+    assert_eq!(c.reply().code, 500);
+    c.send_bytes(b"CWD \xff\xfe\r\n");
+    assert_eq!(c.reply().lines[0], "501 Command is not valid UTF-8.");
+    assert_eq!(c.cmd("NOOP").code, 200);
+}
