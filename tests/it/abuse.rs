@@ -199,7 +199,7 @@ fn nul_bytes_and_invalid_utf8_get_clear_errors() {
     assert_eq!(c.reply().lines[0], "553 Could not get file size: Not a valid file name or file type.");
     c.send_bytes(b"NO\0OP\r\n");
     assert_eq!(c.reply().code, 500);
-    c.send_bytes(b"CWD \xff\xfe\r\n");
+    c.send_bytes(b"CWD \xc3\x28\r\n");
     assert_eq!(c.reply().lines[0], "501 Command is not valid UTF-8.");
     assert_eq!(c.cmd("NOOP").code, 200);
 }
