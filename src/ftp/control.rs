@@ -201,10 +201,8 @@ impl Control {
         let mut data_config = (*config).clone();
         data_config.send_tls13_tickets = 0;
         let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
-        while conn.is_handshaking() {
-            arm(&self.stream, self.deadline, self.idle)?;
-            conn.complete_io(&mut &*self.stream)?;
-        }
+        let (stream, deadline, idle) = (&*self.stream, self.deadline, self.idle);
+        crate::tls::handshake(&mut conn, &mut &*stream, || arm(stream, deadline, idle))?;
         let data_config = Arc::new(data_config);
         self.tls = Some(Box::new(ControlTls { conn, data_config, pbsz: false, private: false }));
         Ok(())
@@ -252,8 +250,8 @@ impl Control {
 
     /// One blocking read of (plain or decrypted) bytes into the buffer.
     fn fill(&mut self) -> io::Result<usize> {
-        arm(&self.stream, self.deadline, self.idle)?;
         let Some(tls) = &mut self.tls else {
+            arm(&self.stream, self.deadline, self.idle)?;
             return loop {
                 match (&*self.stream).read(&mut self.buf) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -279,9 +277,7 @@ impl Control {
             }
             let processed = tls.conn.process_new_packets();
             // Alerts, key updates and tickets rustls queued.
-            while tls.conn.wants_write() {
-                tls.conn.write_tls(&mut &*self.stream)?;
-            }
+            crate::tls::flush(&mut tls.conn, &mut &*self.stream)?;
             processed.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         }
     }
@@ -292,10 +288,7 @@ impl Control {
             None => (&*self.stream).write_all(&bytes),
             Some(tls) => {
                 tls.conn.writer().write_all(&bytes)?;
-                while tls.conn.wants_write() {
-                    tls.conn.write_tls(&mut &*self.stream)?;
-                }
-                Ok(())
+                crate::tls::flush(&mut tls.conn, &mut &*self.stream)
             }
         }
     }
@@ -319,11 +312,7 @@ impl Drop for Control {
     fn drop(&mut self) {
         if let Some(tls) = &mut self.tls {
             tls.conn.send_close_notify();
-            while tls.conn.wants_write() {
-                if tls.conn.write_tls(&mut &*self.stream).is_err() {
-                    break;
-                }
-            }
+            let _ = crate::tls::flush(&mut tls.conn, &mut &*self.stream);
         }
     }
 }

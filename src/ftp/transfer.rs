@@ -64,13 +64,12 @@ enum DataStream {
 
 impl DataStream {
     /// Runs the server handshake when the data channel is protected.
-    fn open(tcp: TcpStream, tls: Option<DataTls>) -> Result<DataStream, Outcome> {
+    fn open(mut tcp: TcpStream, tls: Option<DataTls>) -> Result<DataStream, Outcome> {
         let Some(tls) = tls else {
             return Ok(DataStream::Plain(tcp));
         };
         let mut conn = ServerConnection::new(tls.config).map_err(|e| Outcome::Tls(e.to_string()))?;
-        let mut tcp = tcp;
-        crate::tls::handshake(&mut conn, &mut tcp).map_err(|e| Outcome::Tls(e.to_string()))?;
+        crate::tls::handshake(&mut conn, &mut tcp, || Ok(())).map_err(|e| Outcome::Tls(e.to_string()))?;
         if tls.require_reuse && !crate::tls::resumed(&conn) {
             return Err(Outcome::NotResumed);
         }

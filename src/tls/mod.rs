@@ -68,12 +68,24 @@ impl Tls {
     }
 }
 
-/// Runs a server handshake to its end over a blocking stream.
-pub fn handshake(conn: &mut ServerConnection, io: &mut (impl io::Read + io::Write)) -> io::Result<()> {
+/// Runs a server handshake to its end over a blocking stream; `before_step`
+/// runs before each blocking step (the control connection arms its login
+/// deadline there).
+pub fn handshake(
+    conn: &mut ServerConnection,
+    io: &mut (impl io::Read + io::Write),
+    mut before_step: impl FnMut() -> io::Result<()>,
+) -> io::Result<()> {
     while conn.is_handshaking() {
+        before_step()?;
         conn.complete_io(io)?;
     }
     // Session tickets and the like, queued behind the handshake.
+    flush(conn, io)
+}
+
+/// Writes out every TLS record rustls has queued.
+pub fn flush(conn: &mut ServerConnection, io: &mut impl io::Write) -> io::Result<()> {
     while conn.wants_write() {
         conn.write_tls(io)?;
     }
