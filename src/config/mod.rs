@@ -201,10 +201,10 @@ impl Config {
         if self.anonymous_enable && self.anon_root.is_empty() {
             return Err(("anon_root", "must be set when anonymous_enable=YES".into()));
         }
-        if (self.ssl_enable || self.implicit_ssl) && !(self.ssl_tlsv1_2 || self.ssl_tlsv1_3) {
+        if self.tls_on() && !(self.ssl_tlsv1_2 || self.ssl_tlsv1_3) {
             return Err(("ssl_tlsv1_3", "TLS needs ssl_tlsv1_2 or ssl_tlsv1_3 set to YES".into()));
         }
-        if (self.ssl_enable || self.implicit_ssl) && self.rsa_cert_file.is_empty() {
+        if self.tls_on() && self.rsa_cert_file.is_empty() {
             return Err(("rsa_cert_file", "must be set when ssl_enable or implicit_ssl is YES".into()));
         }
         if self.xferlog_enable && self.xferlog_file.is_empty() {

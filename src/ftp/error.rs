@@ -10,7 +10,7 @@ pub enum FtpError {
     /// StorageFull/QuotaExceeded → 452, FileTooLarge → 552,
     /// InvalidInput (bad name, not a regular file) → 553, other → 451.
     Io(io::Error),
-    /// The session's write policy forbids this (→ 550 Permission denied.).
+    /// The session's write policy or deny_file forbids this (→ 550 Permission denied.).
     NotPermitted,
     /// A ready-made reply.
     Reply(Reply),

@@ -85,9 +85,7 @@ impl LoggedIn {
     /// with a deny_file name in it is refused like a missing permission.
     pub fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
         let path = self.cwd.resolve(text)?;
-        if self.deny.matches_path(path.as_str()) {
-            return Err(FtpError::Reply(Reply::new(550, "Permission denied.")));
-        }
+        require(!self.deny.matches_path(path.as_str()))?;
         Ok(path)
     }
 }
