@@ -8,6 +8,7 @@ use std::fmt::Write;
 const SIX_MONTHS: i64 = 15_778_476;
 
 /// `drwxr-xr-x`-style mode string (with setuid/setgid/sticky letters).
+#[cfg(test)] // listings use the push_* forms; tests read single lines
 pub fn mode_string(mode: u32) -> String {
     let mut s = String::with_capacity(10);
     push_mode(&mut s, mode);
@@ -49,6 +50,7 @@ fn push_mode(out: &mut String, mode: u32) {
 
 /// `Mmm dd HH:MM` for the last six months, else `Mmm dd  YYYY`.
 /// `offset` shifts UTC to the displayed zone (0 for UTC).
+#[cfg(test)] // listings use the push_* forms; tests read single lines
 pub fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
     let mut s = String::with_capacity(12);
     push_ls_date(&mut s, mtime, now, offset);
@@ -79,6 +81,7 @@ pub struct LsEntry<'a> {
 }
 
 /// One `ls -l` line without line end; CR/LF in names never appear raw.
+#[cfg(test)] // listings use the push_* forms; tests read single lines
 pub fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
     let mut line = String::with_capacity(64 + e.name.len());
     push_ls_line(&mut line, e, now, offset);
@@ -180,6 +183,7 @@ pub struct MlsxEntry<'a> {
 }
 
 /// `fact=value;…; name` (RFC 3659 §7.2) without line end.
+#[cfg(test)] // listings use the push_* forms; tests read single lines
 pub fn mlsx_line(e: &MlsxEntry<'_>, facts: FactSet) -> String {
     let mut s = String::with_capacity(96 + e.name.len());
     push_mlsx_line(&mut s, e, facts);
