@@ -4,9 +4,11 @@
 //! Syscalls made here: `openat2`, `renameat`, `mkdirat`, `unlinkat`, `fstatat`,
 //! `readlinkat`, `fchmodat`, `utimensat` ([`fs`]); `socket`, `bind`, `connect`,
 //! `setsockopt`, `poll` ([`net`]); `sendfile` ([`fs`]); `localtime_r`
-//! ([`time`]); libxcrypt's `crypt_rn` ([`crypt`]).
+//! ([`time`]); libxcrypt's `crypt_rn` ([`crypt`]); per-thread `capget`,
+//! `capset`, `setgroups`, `setfsuid`, `setfsgid` ([`creds`]).
 //! Each `unsafe` block carries a `SAFETY:` note.
 
+pub mod creds;
 pub mod crypt;
 pub mod fs;
 pub mod net;
