@@ -109,6 +109,10 @@ pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, String> {
         "local_umask=022".into(),
         "log_file=".into(),
         format!("user_file={}", users.display()),
+        // The demo tree belongs to whoever runs the demo, root included:
+        // sessions use that account rather than 'ftp'.
+        "ftp_username=".into(),
+        "guest_username=".into(),
     ];
     overrides.extend(extra.iter().cloned());
     let port = overrides.iter().rev().find_map(|o| o.strip_prefix("listen_port=")).unwrap_or("2121").to_owned();

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]
-//! rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME
+//! rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME
 //! rftpd demo [-o KEY=VALUE]... [DIR]
 //! ```
 
@@ -35,7 +35,7 @@ fn serve_options(default_config: &str) -> Options {
 
 fn usage() -> String {
     let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]\n       \
-                 rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME\n       \
+                 rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME\n       \
                  rftpd demo [-o KEY=VALUE]... [DIR]";
     serve_options(DEFAULT_CONFIG).usage(brief)
 }
@@ -81,14 +81,14 @@ fn parse_passwd(args: &[String]) -> Result<Invocation, String> {
     let mut o = Options::new();
     o.optopt("f", "file", &format!("users file (default {DEFAULT_USERS})"), "FILE");
     o.optopt("d", "home", "home directory (required for a new user)", "HOME");
-    o.optopt("p", "perm", "ro or rw", "PERM");
+    o.optopt("p", "perm", "ro, rw, or a list such as rw,-delete", "PERM");
     let m = o.parse(args).map_err(|e| e.to_string())?;
     let [name] = &m.free[..] else {
-        return Err("usage: rftpd passwd [-f FILE] [-d HOME] [-p ro|rw] NAME".into());
+        return Err("usage: rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME".into());
     };
     let perm = m.opt_str("p");
-    if perm.as_deref().is_some_and(|p| p != "ro" && p != "rw") {
-        return Err("-p takes ro or rw".into());
+    if let Some(p) = perm.as_deref() {
+        crate::auth::Permissions::parse(p).map_err(|e| format!("-p: {e}"))?;
     }
     Ok(Invocation::Passwd {
         file: m.opt_str("f").unwrap_or_else(|| DEFAULT_USERS.into()),

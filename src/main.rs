@@ -109,13 +109,33 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     }
 }
 
-/// nopriv_user: once the listeners and log files are open, and before any
-/// other thread exists.
+/// Once the listeners and log files are open, and before any other thread
+/// exists: become nopriv_user (if set) and keep only the capabilities the
+/// configured logins need. A reload cannot add capabilities back.
 fn drop_privileges(config: &Config) -> Result<(), String> {
-    if config.nopriv_user.is_empty() {
-        return Ok(());
-    }
-    let what = sys::privs::drop_to(&config.nopriv_user)?;
+    let keep = needed_capabilities(config);
+    let what = match config.nopriv_user.as_str() {
+        "" => sys::privs::keep_only(keep)?,
+        user => sys::privs::drop_to(user, keep)?,
+    };
     log::info!("{what}");
     Ok(())
+}
+
+/// What the sessions of `config` need from root (see SECURITY.md):
+/// CAP_SETUID/CAP_SETGID to run sessions as accounts, CAP_DAC_READ_SEARCH to
+/// read /etc/shadow, CAP_NET_BIND_SERVICE for active connections from port 20.
+fn needed_capabilities(config: &Config) -> sys::creds::CapSet {
+    use sys::creds::CapSet;
+    let mut keep = CapSet::empty();
+    if config.local_enable || !config.ftp_username.is_empty() || !config.guest_username.is_empty() {
+        keep = keep.union(CapSet::SETUID).union(CapSet::SETGID);
+    }
+    if config.local_enable {
+        keep = keep.union(CapSet::DAC_READ_SEARCH);
+    }
+    if config.connect_from_port_20 {
+        keep = keep.union(CapSet::NET_BIND_SERVICE);
+    }
+    keep
 }

@@ -1,5 +1,7 @@
-//! What a logged-in session is: who, where its root is, and what it may change.
+//! What a logged-in session is: who, where its root is, what it may do, and
+//! whose file permissions the kernel applies to it.
 
+use crate::sys::creds::FsIdentity;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,17 +10,104 @@ pub enum AccountKind {
     Anonymous,
     /// A user from the virtual users file (xferlog access mode `g`, guest).
     Virtual,
+    /// A system account from /etc/passwd (xferlog access mode `r`, real).
+    System,
 }
 
-/// What a session may change on disk.
+/// What a session may do, checked before the kernel checks the file
+/// permissions of the account it runs as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct WritePolicy {
+pub struct Permissions {
+    /// RETR.
+    pub download: bool,
     /// STOR/STOU of new files.
     pub upload: bool,
+    /// STOR over an existing file, APPE, MFMT, SITE CHMOD.
+    pub overwrite: bool,
+    /// DELE.
+    pub delete: bool,
+    /// RNFR/RNTO.
+    pub rename: bool,
     /// MKD.
     pub mkdir: bool,
-    /// Overwrite, APPE, DELE, RMD, RNFR/RNTO, SITE CHMOD, MFMT.
-    pub modify: bool,
+    /// RMD.
+    pub rmdir: bool,
+}
+
+impl Permissions {
+    /// The names the users file uses, in order.
+    pub const NAMES: [&'static str; 7] = ["download", "upload", "overwrite", "delete", "rename", "mkdir", "rmdir"];
+
+    pub const ALL: Permissions = Permissions {
+        download: true,
+        upload: true,
+        overwrite: true,
+        delete: true,
+        rename: true,
+        mkdir: true,
+        rmdir: true,
+    };
+    pub const READ_ONLY: Permissions = Permissions { download: true, ..Permissions::NONE };
+    pub const NONE: Permissions = Permissions {
+        download: false,
+        upload: false,
+        overwrite: false,
+        delete: false,
+        rename: false,
+        mkdir: false,
+        rmdir: false,
+    };
+
+    fn flag(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "download" => &mut self.download,
+            "upload" => &mut self.upload,
+            "overwrite" => &mut self.overwrite,
+            "delete" => &mut self.delete,
+            "rename" => &mut self.rename,
+            "mkdir" => &mut self.mkdir,
+            "rmdir" => &mut self.rmdir,
+            _ => return None,
+        })
+    }
+
+    /// Parses users-file flags: `ro` (download only) or `rw` (everything),
+    /// then permission names to add and `-name` to take away, comma-separated:
+    /// `rw,-delete,-rmdir`, `ro,upload`, `upload` (a drop box).
+    pub fn parse(flags: &str) -> Result<Permissions, String> {
+        let mut p = Permissions::NONE;
+        let mut any = false;
+        for flag in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            any = true;
+            match flag {
+                "ro" => p = Permissions::READ_ONLY,
+                "rw" => p = Permissions::ALL,
+                _ => {
+                    let (name, on) = match flag.strip_prefix('-') {
+                        Some(name) => (name, false),
+                        None => (flag, true),
+                    };
+                    *p.flag(name).ok_or_else(|| {
+                        format!("unknown permission '{flag}' (use ro, rw, or [-]{})", Self::NAMES.join("|"))
+                    })? = on;
+                }
+            }
+        }
+        if any { Ok(p) } else { Err("missing permissions (ro, rw or a list of them)".into()) }
+    }
+
+    /// Everything but downloading, off unless `write` (write_enable) is on.
+    pub fn gated(self, write: bool) -> Permissions {
+        if write { self } else { Permissions { download: self.download, ..Permissions::NONE } }
+    }
+}
+
+/// The account a session's file access runs as (when rftpd may switch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    /// The account name (for logs).
+    pub account: String,
+    pub id: FsIdentity,
 }
 
 #[derive(Debug, Clone)]
@@ -26,15 +115,41 @@ pub struct Identity {
     pub name: String,
     pub kind: AccountKind,
     pub root: PathBuf,
-    pub write: WritePolicy,
+    /// Where the session starts, inside the root ("/" unless a system user
+    /// is not jailed in the home directory).
+    pub start: String,
+    pub perms: Permissions,
     pub umask: u32,
+    /// Anonymous sessions may only download files everyone may read.
+    pub world_readable_only: bool,
     /// For anonymous logins: the password given (xferlog logs it as the user).
     pub anon_password: Option<String>,
+    /// None: file access runs as the server's own account.
+    pub run_as: Option<RunAs>,
 }
 
 impl Identity {
     /// The user name xferlog records: the password for anonymous logins.
     pub fn xferlog_name(&self) -> &str {
         self.anon_password.as_deref().filter(|p| !p.is_empty()).unwrap_or(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_build_permissions() {
+        assert_eq!(Permissions::parse("ro").unwrap(), Permissions::READ_ONLY);
+        assert_eq!(Permissions::parse("rw").unwrap(), Permissions::ALL);
+        let p = Permissions::parse("rw,-delete, -rmdir").unwrap();
+        assert!(p.upload && p.overwrite && !p.delete && !p.rmdir && p.rename);
+        let drop_box = Permissions::parse("upload").unwrap();
+        assert_eq!(drop_box, Permissions { upload: true, ..Permissions::NONE });
+        assert!(Permissions::parse("ro,upload,mkdir").unwrap().mkdir);
+        assert!(Permissions::parse("admin").unwrap_err().contains("unknown permission 'admin'"));
+        assert!(Permissions::parse("").is_err());
+        assert_eq!(Permissions::ALL.gated(false), Permissions::READ_ONLY);
     }
 }

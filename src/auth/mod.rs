@@ -1,12 +1,14 @@
-//! Logins: anonymous policy and virtual users. Decides who a session is;
-//! never touches the session's files.
+//! Logins: anonymous policy, virtual users and system accounts. Decides who
+//! a session is and whose permissions it runs with; never touches the
+//! session's files.
 
 pub mod hash;
 pub mod identity;
+pub mod system;
 pub mod users;
 
 use crate::config::Config;
-pub use identity::{AccountKind, Identity, WritePolicy};
+pub use identity::{AccountKind, Identity, Permissions, RunAs};
 use std::path::PathBuf;
 use users::UserFile;
 
@@ -16,6 +18,9 @@ pub enum AuthError {
     Denied,
     /// The users file could not be read (logged; the client sees a denial).
     UsersFile(String),
+    /// Refused for a reason worth logging (a locked account, a shell not in
+    /// /etc/shells, a missing guest account); the client sees a denial.
+    Refused(String),
 }
 
 /// Whether a USER name asks for an anonymous login.
@@ -23,37 +28,98 @@ pub fn is_anonymous_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp")
 }
 
-/// Checks a USER/PASS pair against the config and the users file.
-pub fn authenticate(config: &Config, users: &UserFile, name: &str, password: &str) -> Result<Identity, AuthError> {
+/// Checks a USER/PASS pair: anonymous, then the virtual users file, then
+/// (with local_enable) the system's accounts. `can_switch` says whether
+/// this process may run sessions as other accounts (started as root).
+pub fn authenticate(
+    config: &Config,
+    users: &UserFile,
+    name: &str,
+    password: &str,
+    can_switch: bool,
+) -> Result<Identity, AuthError> {
     if is_anonymous_name(name) {
         if !config.anonymous_enable {
             return Err(AuthError::Denied);
         }
-        let w = config.write_enable;
+        let other = config.anon_other_write_enable;
+        let perms = Permissions {
+            download: true,
+            upload: config.anon_upload_enable,
+            mkdir: config.anon_mkdir_write_enable,
+            overwrite: other,
+            delete: other,
+            rename: other,
+            rmdir: other,
+        };
         return Ok(Identity {
             name: "ftp".into(),
             kind: AccountKind::Anonymous,
             root: PathBuf::from(&config.anon_root),
-            write: WritePolicy {
-                upload: w && config.anon_upload_enable,
-                mkdir: w && config.anon_mkdir_write_enable,
-                modify: w && config.anon_other_write_enable,
-            },
+            start: "/".into(),
+            perms: allowed(config, perms),
             umask: config.anon_umask,
+            world_readable_only: config.anon_world_readable_only,
             anon_password: Some(password.to_owned()),
+            run_as: mapped(&config.ftp_username, "ftp_username", can_switch)?,
         });
     }
-    let user = users.lookup(name).map_err(|e| AuthError::UsersFile(e.0))?;
-    let Some(user) = user.filter(|u| hash::verify(password, &u.hash)) else {
+    if let Some(user) = users.lookup(name).map_err(|e| AuthError::UsersFile(e.0))? {
+        if !hash::verify(password, &user.hash) {
+            return Err(AuthError::Denied);
+        }
+        return Ok(Identity {
+            name: user.name,
+            kind: AccountKind::Virtual,
+            root: PathBuf::from(user.home),
+            start: "/".into(),
+            perms: allowed(config, user.perms),
+            umask: config.local_umask,
+            world_readable_only: false,
+            anon_password: None,
+            run_as: mapped(&config.guest_username, "guest_username", can_switch)?,
+        });
+    }
+    if !config.local_enable {
         return Err(AuthError::Denied);
+    }
+    if !can_switch {
+        return Err(AuthError::Refused("local_enable=YES needs rftpd started as root".into()));
+    }
+    let account = system::verify(name, password, &config.ftpusers_file, config.check_shell)
+        .map_err(|why| AuthError::Refused(format!("system account: {why}")))?;
+    let (root, start) = match config.chroot_local_user {
+        true => (account.home.clone(), "/".to_string()),
+        false => ("/".to_string(), account.home.clone()),
     };
-    let w = config.write_enable && user.write;
     Ok(Identity {
-        name: user.name,
-        kind: AccountKind::Virtual,
-        root: PathBuf::from(user.home),
-        write: WritePolicy { upload: w, mkdir: w, modify: w },
+        name: account.name.clone(),
+        kind: AccountKind::System,
+        root: PathBuf::from(root),
+        start,
+        perms: allowed(config, Permissions::ALL),
         umask: config.local_umask,
+        world_readable_only: false,
         anon_password: None,
+        run_as: Some(RunAs { account: account.name, id: account.id }),
     })
+}
+
+/// A user's permissions within what the server allows at all.
+fn allowed(config: &Config, perms: Permissions) -> Permissions {
+    let p = perms.gated(config.write_enable);
+    Permissions { download: p.download && config.download_enable, ..p }
+}
+
+/// The account named by ftp_username/guest_username, when sessions can run as it.
+fn mapped(account: &str, key: &str, can_switch: bool) -> Result<Option<RunAs>, AuthError> {
+    if account.is_empty() || !can_switch {
+        return Ok(None);
+    }
+    match system::lookup(account) {
+        Ok(Some(a)) if a.id.uid != 0 => Ok(Some(RunAs { account: a.name, id: a.id })),
+        Ok(Some(_)) => Err(AuthError::Refused(format!("{key}={account} is root"))),
+        Ok(None) => Err(AuthError::Refused(format!("{key}={account}: no such account"))),
+        Err(e) => Err(AuthError::Refused(format!("{key}: {e}"))),
+    }
 }

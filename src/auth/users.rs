@@ -1,8 +1,10 @@
 //! The virtual users file: one user per line, `name:crypt-hash:home:flags`
-//! with flags `ro` or `rw`; `#` comments and blank lines allowed. Parsing is
+//! with flags `ro`, `rw` and permission names (see [`Permissions::parse`]);
+//! `#` comments and blank lines allowed. Parsing is
 //! pure; [`UserFile`] re-reads the file when it changes, so `rftpd passwd`
 //! takes effect without a restart.
 
+use super::identity::Permissions;
 use crate::limits::MAX_USERS_FILE_BYTES;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
@@ -13,7 +15,9 @@ pub struct User {
     pub name: String,
     pub hash: String,
     pub home: String,
-    pub write: bool,
+    pub perms: Permissions,
+    /// The flags as written, kept when `rftpd passwd` rewrites the line.
+    pub flags: String,
 }
 
 /// A users-file error naming the file and line.
@@ -50,18 +54,14 @@ pub fn parse_line(line: &str) -> Result<Option<User>, String> {
     if !home.starts_with('/') {
         return Err(format!("user {name}: home '{home}' is not an absolute path"));
     }
-    let mut write = None;
-    for flag in flags.split(',').map(str::trim) {
-        match flag {
-            "ro" => write = Some(false),
-            "rw" => write = Some(true),
-            other => {
-                return Err(format!("user {name}: unknown permission '{other}' (use ro or rw)"));
-            }
-        }
-    }
-    let write = write.ok_or_else(|| format!("user {name}: missing permission ro or rw"))?;
-    Ok(Some(User { name: name.to_owned(), hash: hash.to_owned(), home: home.to_owned(), write }))
+    let perms = Permissions::parse(flags).map_err(|e| format!("user {name}: {e}"))?;
+    Ok(Some(User {
+        name: name.to_owned(),
+        hash: hash.to_owned(),
+        home: home.to_owned(),
+        perms,
+        flags: flags.trim().to_owned(),
+    }))
 }
 
 /// Parses a whole file; the error names `file` and the line.
@@ -126,7 +126,7 @@ mod tests {
     fn parses_users_comments_and_flags() {
         let users = parse("u", "# demo\n\nalice:$6$x$y:/srv/alice:rw\nbob:$6$x$z:/srv/bob:ro\n").unwrap();
         assert_eq!(users.len(), 2);
-        assert!(users[0].write && !users[1].write);
+        assert_eq!((users[0].perms, users[1].perms), (Permissions::ALL, Permissions::READ_ONLY));
         assert_eq!(users[1].home, "/srv/bob");
     }
 
@@ -157,7 +157,7 @@ pub fn upsert(text: &str, name: &str, hash: &str, home: Option<&str>, perm: Opti
             Ok(Some(u)) if u.name == name => {
                 found = true;
                 let home = home.unwrap_or(&u.home);
-                let perm = perm.unwrap_or(if u.write { "rw" } else { "ro" });
+                let perm = perm.unwrap_or(&u.flags);
                 out.push_str(&format!("{name}:{hash}:{home}:{perm}\n"));
             }
             _ => {

@@ -8,6 +8,7 @@ use super::handlers::{self, LoggedIn, Response};
 use super::reply::Reply;
 use super::session::{Options, Phase};
 use crate::auth::{self, AuthError};
+use crate::sys::creds;
 use log::{info, warn};
 use std::time::Instant;
 
@@ -40,22 +41,26 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
         return Response::Reply(Reply::new(503, "Login with USER first."));
     };
     let (sid, ip) = (env.sid, env.peer.ip());
-    let result = auth::authenticate(env.config, &env.shared.users, &user, password).and_then(|id| {
-        LoggedIn::new(id, &env.shared.roots, &env.config.deny_file).map_err(|e| {
-            warn!("session={sid} client={ip} user={user} cannot open root directory: {e}");
-            AuthError::Denied
-        })
+    // Whether this worker may run sessions as other accounts (root's capabilities).
+    let can_switch = creds::can_switch();
+    let result = auth::authenticate(env.config, &env.shared.users, &user, password, can_switch).and_then(|id| {
+        let root = id.root.display().to_string();
+        LoggedIn::new(id, &env.shared.roots, &env.config.deny_file)
+            .map_err(|e| AuthError::Refused(format!("cannot open root directory {root}: {e}")))
     });
     match result {
         Ok(li) => {
-            info!("session={sid} client={ip} user={} login ok", li.identity.name);
+            let run_as = li.identity.run_as.as_ref().map(|r| format!(" as={}", r.account)).unwrap_or_default();
+            info!("session={sid} client={ip} user={} login ok{run_as}", li.identity.name);
             env.shared.lifecycle.abuse.login_ok(ip, Instant::now());
             *phase = Phase::LoggedIn(Box::new(li));
             Response::Reply(Reply::new(230, "Login successful."))
         }
         Err(e) => {
-            if let AuthError::UsersFile(msg) = &e {
-                warn!("session={sid} users file error: {msg}");
+            match &e {
+                AuthError::UsersFile(msg) => warn!("session={sid} users file error: {msg}"),
+                AuthError::Refused(why) => warn!("session={sid} client={ip} user={user} login refused: {why}"),
+                AuthError::Denied => {}
             }
             info!("session={sid} client={ip} user={user} login failed");
             options.failed_logins += 1;

@@ -1,12 +1,19 @@
-//! Dropping root after start-up (`nopriv_user`): the whole process becomes
-//! that user, its group and no supplementary groups, and can never regain
-//! privileges. Called while the main thread is the only thread, so the
-//! process-wide glibc calls reach every thread there will be.
+//! Giving up privileges after start-up. Called while the main thread is the
+//! only thread, so the process-wide glibc calls reach every thread there
+//! will be, and the capabilities set on the main thread are what every later
+//! thread inherits.
+//!
+//! - [`drop_to`] (`nopriv_user`): the process becomes that user, its group
+//!   and no supplementary groups, keeping only the capabilities asked for.
+//! - [`keep_only`] (no `nopriv_user`): the process stays uid 0 but keeps
+//!   only those capabilities, so root's DAC override and the rest are gone.
 
+use super::creds::{CapSet, Caps, set_thread_caps, thread_caps};
 use nix::unistd::{Gid, Uid, User, setgid, setgroups, setuid};
 
-/// Switches to `name` when running as root; returns what happened, for the log.
-pub fn drop_to(name: &str) -> Result<String, String> {
+/// Switches to `name` when running as root, keeping `keep`; returns what
+/// happened, for the log.
+pub fn drop_to(name: &str, keep: CapSet) -> Result<String, String> {
     if !Uid::effective().is_root() {
         return Ok(format!("nopriv_user={name} ignored: not started as root"));
     }
@@ -17,13 +24,44 @@ pub fn drop_to(name: &str) -> Result<String, String> {
         return Err(format!("nopriv_user: '{name}' is root"));
     }
     let gid: Gid = user.gid;
+    // With keepcaps, setuid away from root keeps the permitted set (and
+    // clears the effective one); without it every capability goes.
+    nix::sys::prctl::set_keepcaps(!keep.is_empty()).map_err(|e| format!("nopriv_user: keepcaps: {e}"))?;
     setgroups(&[gid]).map_err(|e| format!("nopriv_user: setgroups: {e}"))?;
     setgid(gid).map_err(|e| format!("nopriv_user: setgid: {e}"))?;
     setuid(user.uid).map_err(|e| format!("nopriv_user: setuid: {e}"))?;
-    // setuid from root to non-root clears every capability; make sure of it.
-    if setuid(Uid::from_raw(0)).is_ok() {
+    let _ = nix::sys::prctl::set_keepcaps(false);
+    if !Uid::current().is_root() && !Uid::effective().is_root() {
+        restrict(keep).map_err(|e| format!("nopriv_user: {e}"))?;
+    }
+    if Uid::current().is_root() || Uid::effective().is_root() {
+        return Err("nopriv_user: still uid 0 after the switch".into());
+    }
+    if keep.is_empty() && setuid(Uid::from_raw(0)).is_ok() {
         return Err("nopriv_user: root could be regained after the switch".into());
     }
-    let _ = nix::sys::prctl::set_no_new_privs();
-    Ok(format!("running as {name} (uid {}, gid {}), no capabilities", user.uid, gid))
+    Ok(format!("running as {name} (uid {}, gid {}), capabilities: {}", user.uid, gid, keep.describe()))
+}
+
+/// Stays root but keeps only `keep` of the capabilities; returns what
+/// happened, for the log.
+pub fn keep_only(keep: CapSet) -> Result<String, String> {
+    if !Uid::effective().is_root() {
+        return Ok("not started as root: no privileges to drop".into());
+    }
+    restrict(keep)?;
+    Ok(format!("running as root with capabilities: {}", keep.describe()))
+}
+
+/// Shrinks the permitted and effective sets to `keep` and sets
+/// no_new_privs; checks the result.
+fn restrict(keep: CapSet) -> Result<(), String> {
+    let had = thread_caps().map_err(|e| format!("capget: {e}"))?;
+    let keep = keep.intersect(had.permitted);
+    set_thread_caps(Caps { effective: keep, permitted: keep }).map_err(|e| format!("capset: {e}"))?;
+    let now = thread_caps().map_err(|e| format!("capget: {e}"))?;
+    if now.permitted != keep || now.effective != keep {
+        return Err(format!("capabilities are {} after keeping {}", now.permitted.describe(), keep.describe()));
+    }
+    nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))
 }

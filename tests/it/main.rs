@@ -2,6 +2,7 @@
 //! ripgrep does). Each test starts its own server on a loopback port.
 
 mod abuse;
+mod accounts;
 mod cli;
 mod commands;
 mod data;

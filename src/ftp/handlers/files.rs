@@ -12,21 +12,21 @@ use crate::limits::MAX_ASCII_SIZE_SCAN;
 use std::io::Read;
 
 pub fn mkd(s: &mut LoggedIn, text: &str) -> FtpResult {
-    require(s.identity.write.mkdir)?;
+    require(s.identity.perms.mkdir)?;
     let path = s.path(text)?;
     s.jail.mkdir(&path, 0o777 & !s.umask)?;
     Ok(Reply::new(257, format!("{} created", quote_path(path.as_str()))))
 }
 
 pub fn rmd(s: &mut LoggedIn, text: &str) -> FtpResult {
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.rmdir)?;
     let path = s.path(text)?;
     s.jail.rmdir(&path)?;
     Ok(Reply::new(250, "Remove directory operation successful."))
 }
 
 pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.delete)?;
     let path = s.path(text)?;
     if is_dir(&s.jail.lstat(&path)?) {
         return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory).into());
@@ -36,7 +36,7 @@ pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
 }
 
 pub fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.rename)?;
     let path = s.path(text)?;
     s.jail.lstat(&path)?;
     s.rename_from = Some(path);
@@ -47,7 +47,7 @@ pub fn rnto(s: &mut LoggedIn, from: Option<VirtualPath>, text: &str) -> FtpResul
     let Some(from) = from else {
         return Ok(Reply::new(503, "RNFR required first."));
     };
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.rename)?;
     let to = s.path(text)?;
     s.jail.rename(&from, &to)?;
     Ok(Reply::new(250, "Rename successful."))
@@ -91,7 +91,7 @@ pub fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
 }
 
 pub fn mfmt(s: &mut LoggedIn, secs: i64, text: &str) -> FtpResult {
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.overwrite)?;
     let path = s.path(text)?;
     s.jail.set_mtime(&path, secs)?;
     Ok(Reply::new(213, format!("Modify={}; {}", timeval(secs), path)))

@@ -4,7 +4,7 @@
 
 use super::transfer::{Kind, TransferInfo, start};
 use super::{LoggedIn, Response};
-use crate::auth::WritePolicy;
+use crate::auth::Permissions;
 use crate::ftp::Env;
 use crate::ftp::control::Control;
 use crate::ftp::error::{FtpError, FtpResult};
@@ -220,7 +220,7 @@ pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<
 }
 
 /// RFC 3659 perm letters for what this session may really do.
-fn perm(st: &FileStat, w: WritePolicy) -> String {
+fn perm(st: &FileStat, w: Permissions) -> String {
     let mut p = String::new();
     let mut add = |c: char, on: bool| {
         if on {
@@ -229,18 +229,18 @@ fn perm(st: &FileStat, w: WritePolicy) -> String {
     };
     if is_dir(st) {
         add('c', w.upload);
-        add('d', w.modify);
+        add('d', w.rmdir);
         add('e', true);
-        add('f', w.modify);
+        add('f', w.rename);
         add('l', true);
         add('m', w.mkdir);
-        add('p', w.modify);
+        add('p', w.delete);
     } else {
-        add('a', w.modify);
-        add('d', w.modify);
-        add('f', w.modify);
-        add('r', true);
-        add('w', w.modify);
+        add('a', w.overwrite);
+        add('d', w.delete);
+        add('f', w.rename);
+        add('r', w.download);
+        add('w', w.overwrite);
     }
     p
 }
@@ -253,7 +253,7 @@ fn mlsx(
     target: Option<&FileStat>,
     kind: Option<&str>,
     name: &str,
-    w: WritePolicy,
+    w: Permissions,
     facts: FactSet,
 ) {
     let shown = target.unwrap_or(st);
@@ -301,7 +301,7 @@ pub fn mlsd(
         Ok(l) => l,
         Err(e) => return fail(s, e),
     };
-    let w = s.identity.write;
+    let w = s.identity.perms;
     let mut text = String::with_capacity((listing.entries.len() + 1) * 100);
     mlsx(&mut text, &dir_stat, None, Some("cdir"), ".", w, options.facts);
     text.push_str("\r\n");
@@ -322,7 +322,7 @@ pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult
     let st = s.jail.lstat(&path)?;
     let target = if is_symlink(&st) { s.jail.stat(&path).ok() } else { None };
     let mut line = String::from(" ");
-    mlsx(&mut line, &st, target.as_ref(), None, path.as_str(), s.identity.write, options.facts);
+    mlsx(&mut line, &st, target.as_ref(), None, path.as_str(), s.identity.perms, options.facts);
     Ok(Reply::multi(250, format!("Listing {path}"), vec![line], "End"))
 }
 

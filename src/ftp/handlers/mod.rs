@@ -20,6 +20,7 @@ use super::session::Options;
 use crate::auth::Identity;
 use crate::config::NamePatterns;
 use crate::jail::{Jail, Roots, VirtualPath};
+use crate::sys::creds::{self, Assumed};
 use log::info;
 
 /// What the session loop does after a command.
@@ -61,23 +62,32 @@ pub struct LoggedIn {
     /// SITE UMASK can change it for this session.
     pub umask: u32,
     pub running: Option<(super::transfer::Running, transfer::TransferInfo)>,
+    /// While the session lasts, this worker thread (and the transfer threads
+    /// it starts) reads and writes files as `identity.run_as`; dropped last,
+    /// it gives the worker its own credentials back.
+    _assumed: Option<Assumed>,
 }
 
 impl LoggedIn {
+    /// Takes on the identity's account, then opens its root as that account
+    /// (so a root the account may not enter is a failed login).
     pub fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
+        let assumed = identity.run_as.as_ref().map(|r| creds::assume(&r.id)).transpose()?;
         let jail = roots.open(&identity.root)?;
+        let cwd = VirtualPath::root().resolve(&identity.start).unwrap_or_else(|_| VirtualPath::root());
         Ok(LoggedIn {
             deny: deny.clone(),
             umask: identity.umask,
             identity,
             jail,
-            cwd: VirtualPath::root(),
+            cwd,
             transfer_type: TransferType::Ascii,
             rename_from: None,
             restart: 0,
             data: None,
             epsv_all: false,
             running: None,
+            _assumed: assumed,
         })
     }
 

@@ -67,7 +67,7 @@ pub fn login_refusal(config: &Config, control: &Control, user: &str) -> Option<R
 pub fn data_refusal(config: &Config, control: &Control, kind: AccountKind) -> Option<Reply> {
     let forced = match kind {
         AccountKind::Anonymous => config.force_anon_data_ssl,
-        AccountKind::Virtual => config.force_local_data_ssl,
+        AccountKind::Virtual | AccountKind::System => config.force_local_data_ssl,
     };
     let private = control.tls().is_some_and(|t| t.private);
     (config.tls_on() && forced && !private).then(|| Reply::new(522, "Data connections must be encrypted: use PROT P."))

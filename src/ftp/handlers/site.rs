@@ -24,7 +24,7 @@ fn chmod(s: &mut LoggedIn, rest: &str) -> FtpResult {
     if mode > 0o7777 {
         return Ok(Reply::new(501, "SITE CHMOD: bad mode."));
     }
-    require(s.identity.write.modify)?;
+    require(s.identity.perms.overwrite)?;
     let path = s.path(file)?;
     s.jail.chmod(&path, mode)?;
     Ok(Reply::new(200, "SITE CHMOD command ok."))

@@ -17,6 +17,7 @@ use crate::log::xferlog::{self, AccessMode, Direction, XferRecord};
 use log::{info, warn};
 use std::io;
 use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -88,7 +89,7 @@ pub fn start(
     control.reply(&Reply::new(150, opening))?;
     let max_rate = match s.identity.kind {
         AccountKind::Anonymous => env.config.anon_max_rate,
-        AccountKind::Virtual => env.config.local_max_rate,
+        AccountKind::Virtual | AccountKind::System => env.config.local_max_rate,
     };
     let running = Running::start(format!("xfer-{}", env.sid), data, tls, max_rate, payload)?;
     s.running = Some((running, info));
@@ -102,9 +103,14 @@ pub fn retr(
     restart: u64,
     text: &str,
 ) -> Result<Response, FtpError> {
+    require(s.identity.perms.download)?;
     let path = s.path(text)?;
     let file = s.jail.open_read(&path)?;
-    let size = file.metadata()?.len();
+    let meta = file.metadata()?;
+    // vsftpd's anon_world_readable_only: anonymous uploads (anon_umask 077)
+    // can't be fetched back, so the server is no drop point for strangers.
+    require(!s.identity.world_readable_only || meta.permissions().mode() & 0o004 != 0)?;
+    let size = meta.len();
     if restart > size {
         // RFC 3659 §5.4: a restart marker past the end is an invalid REST parameter.
         s.data = None;
@@ -120,10 +126,10 @@ fn file_mode(s: &LoggedIn, env: &Env<'_>) -> u32 {
     env.config.file_open_mode & !s.umask
 }
 
-/// Writing to an existing name needs the modify right, creating one the upload right.
+/// Writing to an existing name needs the overwrite right, creating one the upload right.
 fn require_write(s: &LoggedIn, path: &VirtualPath) -> Result<(), FtpError> {
     let exists = s.jail.lstat(path).is_ok();
-    require(if exists { s.identity.write.modify } else { s.identity.write.upload })
+    require(if exists { s.identity.perms.overwrite } else { s.identity.perms.upload })
 }
 
 /// Starts receiving into `sink` (STOR, APPE, STOU).
@@ -177,7 +183,7 @@ pub fn appe(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, text: &str) 
 /// STOU (RFC 959, reply form of RFC 1123 §4.1.2.9): a new file named after the
 /// argument (or "file"), with `.1`, `.2`, … added until the name is free.
 pub fn stou(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, text: Option<&str>) -> Result<Response, FtpError> {
-    require(s.identity.write.upload)?;
+    require(s.identity.perms.upload)?;
     let base = s.path(text.unwrap_or("file"))?;
     let (file, path) = s.jail.create_unique(&base, file_mode(s, env), MAX_UNIQUE_TRIES)?;
     let opening = format!("FILE: {}", path.file_name());
@@ -255,6 +261,7 @@ fn write_xferlog(s: &LoggedIn, env: &Env<'_>, info: &TransferInfo, report: &Tran
         access: match s.identity.kind {
             AccountKind::Anonymous => AccessMode::Anonymous,
             AccountKind::Virtual => AccessMode::Guest,
+            AccountKind::System => AccessMode::Real,
         },
         user: s.identity.xferlog_name(),
         complete: matches!(report.outcome, Outcome::Complete),

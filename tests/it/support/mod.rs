@@ -104,6 +104,10 @@ impl TestServer {
             ("anonymous_enable", "YES".into()),
             ("anon_root", d.join("anon").display().to_string()),
             ("user_file", d.join("users").display().to_string()),
+            // The test tree is the test runner's (root in CI): sessions run
+            // as the server's account; the accounts tests set these.
+            ("ftp_username", String::new()),
+            ("guest_username", String::new()),
             ("write_enable", "YES".into()),
             ("local_umask", "022".into()),
             ("delay_failed_login", "0".into()),

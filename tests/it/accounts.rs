@@ -1,0 +1,259 @@
+//! Whose permissions a session runs with: system accounts (local_enable)
+//! with per-session identities, anonymous as ftp_username, virtual users as
+//! guest_username, the capabilities kept, and per-user permissions.
+//!
+//! Tests that need root create throwaway system accounts with useradd and
+//! remove them on drop; without root they say so and skip.
+
+use crate::support::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// useradd/userdel lock /etc/passwd; tests in this binary take turns.
+static ACCOUNTS: Mutex<()> = Mutex::new(());
+
+/// A system account made for one test, deleted on drop.
+struct SystemUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: PathBuf,
+}
+
+impl SystemUser {
+    /// A new account `rft<pid><tag>` with home `home`, shell /bin/sh and
+    /// password "secret" (hashed by chpasswd with the system's default, yescrypt on Debian).
+    fn new(tag: &str, home: &Path) -> SystemUser {
+        let name = format!("rft{}{tag}", std::process::id());
+        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = Command::new("userdel").arg(&name).output();
+        run(Command::new("useradd").args(["-m", "-s", "/bin/sh", "-d"]).arg(home).arg(&name));
+        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().expect("chpasswd");
+        use std::io::Write;
+        chpasswd.stdin.take().unwrap().write_all(format!("{name}:secret\n").as_bytes()).unwrap();
+        assert!(chpasswd.wait().unwrap().success());
+        let user = nix::unistd::User::from_name(&name).unwrap().expect("the new account");
+        SystemUser { name, uid: user.uid.as_raw(), gid: user.gid.as_raw(), home: home.to_path_buf() }
+    }
+}
+
+impl Drop for SystemUser {
+    fn drop(&mut self) {
+        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = Command::new("userdel").arg(&self.name).output();
+    }
+}
+
+fn root_or_skip() -> bool {
+    let root = nix::unistd::Uid::effective().is_root();
+    if !root {
+        eprintln!("skipped: needs root to create system accounts and start rftpd as root");
+    }
+    root
+}
+
+fn owner(path: &Path) -> (u32, u32, u32) {
+    let m = std::fs::symlink_metadata(path).unwrap();
+    (m.uid(), m.gid(), m.mode() & 0o7777)
+}
+
+fn cap_eff(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("CapEff:")).unwrap().trim().to_string()
+}
+
+/// A system account logs in with its /etc/shadow password, is jailed in its
+/// home, and everything it does is checked by the kernel as that account:
+/// what it creates is its own, a root 0600 file stays unreadable, a root
+/// directory stays unwritable, and no path leaves the home. Run once with
+/// rftpd staying root and once with nopriv_user.
+#[test]
+fn system_account_sessions_run_as_the_account() {
+    if !root_or_skip() || !have("curl") {
+        return;
+    }
+    for nopriv in ["", "nobody"] {
+        let tmp = TempDir::new("acct");
+        let user = SystemUser::new("a", &tmp.0.join("home"));
+        let home = &user.home;
+        std::fs::write(home.join("secret"), "root only").unwrap();
+        std::fs::set_permissions(home.join("secret"), PermissionsExt::from_mode(0o600)).unwrap();
+        std::fs::create_dir(home.join("rootdir")).unwrap();
+        symlink("/etc/passwd", home.join("passwd-link")).unwrap();
+        let srv = TestServer::start(&[
+            ("local_enable", "YES"),
+            ("nopriv_user", nopriv),
+            ("ftpusers_file", ""),
+            ("local_umask", "022"),
+        ]);
+        srv.wait_log("capabilities: CAP_DAC_READ_SEARCH, CAP_SETGID, CAP_SETUID");
+        // CAP_DAC_READ_SEARCH (bit 2), CAP_SETGID (6), CAP_SETUID (7): nothing else.
+        assert_eq!(cap_eff(srv.pid()), "00000000000000c4", "nopriv_user={nopriv}");
+
+        // curl uploads as the account; the file is the account's.
+        let local = tmp.0.join("up.txt");
+        std::fs::write(&local, "uploaded by curl\n").unwrap();
+        let url = format!("ftp://{}:secret@{}/up.txt", user.name, srv.addr);
+        run(Command::new("curl").args(["-sS", "--max-time", "20", "-T"]).arg(&local).arg(&url));
+        assert_eq!(owner(&home.join("up.txt")), (user.uid, user.gid, 0o644));
+        srv.wait_log(&format!("user={} login ok as={}", user.name, user.name));
+
+        let mut c = srv.login(&user.name, "secret");
+        assert!(c.cmd("PWD").lines[0].starts_with("257 \"/\""), "jailed in the home");
+        assert_eq!(c.cmd("MKD made").code, 257);
+        assert_eq!(owner(&home.join("made")), (user.uid, user.gid, 0o755));
+        assert_eq!(c.cmd("CWD rootdir").code, 250);
+        let r = c.cmd("STOR denied.txt");
+        assert_eq!(r.code, 550, "root's 0755 directory is not writable by the account: {r:?}");
+        assert_eq!(c.cmd("CWD /").code, 250);
+        // Refused before any data connection is needed.
+        for path in ["secret", "../../../../etc/passwd", "/etc/passwd", "passwd-link"] {
+            let r = c.cmd(&format!("RETR {path}"));
+            assert_eq!(r.code, 550, "RETR {path}: {r:?}");
+        }
+        assert_eq!(c.cmd("CWD ../../..").code, 250);
+        assert!(c.cmd("PWD").lines[0].starts_with("257 \"/\""));
+        assert_eq!(c.retr("up.txt"), b"uploaded by curl\r\n");
+        drop(c);
+
+        let mut c = srv.connect();
+        assert_eq!(c.cmd(&format!("USER {}", user.name)).code, 331);
+        assert_eq!(c.cmd("PASS wrong").code, 530);
+        srv.wait_log("login refused: system account: wrong password");
+    }
+}
+
+/// Accounts PAM would refuse are refused: listed in ftpusers, a shell not
+/// in /etc/shells, a locked password, uid 0; and local_enable=NO refuses all.
+#[test]
+fn system_logins_refused_like_pam_would() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let user = SystemUser::new("r", &tmp.0.join("home"));
+    let ftpusers = tmp.0.join("ftpusers");
+    let try_login = |srv: &TestServer, name: &str| {
+        let mut c = srv.connect();
+        assert_eq!(c.cmd(&format!("USER {name}")).code, 331);
+        c.cmd("PASS secret").code
+    };
+
+    let off = TestServer::start(&[]);
+    assert_eq!(try_login(&off, &user.name), 530, "local_enable is off by default");
+
+    std::fs::write(&ftpusers, format!("# deny\nroot\n{}\n", user.name)).unwrap();
+    let srv = TestServer::start(&[("local_enable", "YES"), ("ftpusers_file", &ftpusers.to_string_lossy())]);
+    assert_eq!(try_login(&srv, &user.name), 530);
+    srv.wait_log(&format!("listed in {}", ftpusers.display()));
+    assert_eq!(try_login(&srv, "root"), 530);
+    std::fs::write(&ftpusers, "root\n").unwrap();
+    assert_eq!(try_login(&srv, &user.name), 230, "off the list, it may log in");
+
+    run(Command::new("usermod").args(["-s", "/usr/sbin/nologin", &user.name]));
+    assert_eq!(try_login(&srv, &user.name), 530);
+    srv.wait_log("shell /usr/sbin/nologin is not in /etc/shells");
+    let lax = TestServer::start(&[("local_enable", "YES"), ("check_shell", "NO")]);
+    assert_eq!(try_login(&lax, &user.name), 230, "check_shell=NO");
+
+    run(Command::new("usermod").args(["-L", &user.name]));
+    assert_eq!(try_login(&lax, &user.name), 530);
+    lax.wait_log("account locked");
+}
+
+/// chroot_local_user=NO: the account starts in its home but the root is the
+/// whole file system, where the kernel still applies its permissions.
+#[test]
+fn unjailed_system_account_sees_the_file_system_with_its_permissions() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let user = SystemUser::new("u", &tmp.0.join("home"));
+    let srv = TestServer::start(&[("local_enable", "YES"), ("chroot_local_user", "NO")]);
+    let mut c = srv.login(&user.name, "secret");
+    assert_eq!(c.cmd("PWD").lines[0], format!("257 \"{}\" is the current directory", user.home.display()));
+    assert_eq!(c.retr("/etc/passwd"), std::fs::read_to_string("/etc/passwd").unwrap().replace('\n', "\r\n").as_bytes());
+    assert_eq!(c.cmd("RETR /etc/shadow").code, 550, "root:shadow 0640 stays unreadable");
+}
+
+/// Started as root, anonymous sessions read and write as ftp_username and
+/// virtual users as guest_username; anonymous uploads (anon_umask 077) can't
+/// be downloaded again because anonymous users only get world-readable files.
+#[test]
+fn anonymous_and_virtual_sessions_run_as_their_mapped_accounts() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let guest = SystemUser::new("g", &tmp.0.join("guest"));
+    let srv = TestServer::start(&[
+        ("ftp_username", &guest.name),
+        ("guest_username", &guest.name),
+        ("anon_upload_enable", "YES"),
+        ("nopriv_user", "nobody"),
+    ]);
+    srv.wait_log("capabilities: CAP_SETGID, CAP_SETUID");
+    assert_eq!(cap_eff(srv.pid()), "00000000000000c0");
+    for dir in ["anon", "home/alice"] {
+        std::os::unix::fs::chown(srv.path(dir), Some(guest.uid), Some(guest.gid)).unwrap();
+    }
+    std::fs::write(srv.path("anon/private.txt"), "not for strangers").unwrap();
+    std::fs::set_permissions(srv.path("anon/private.txt"), PermissionsExt::from_mode(0o640)).unwrap();
+
+    let mut anon = srv.login("anonymous", "me@example.org");
+    srv.wait_log(&format!("user=ftp login ok as={}", guest.name));
+    assert_eq!(anon.upload("STOR drop.bin", b"anonymous upload").code, 226);
+    assert_eq!(owner(&srv.path("anon/drop.bin")), (guest.uid, guest.gid, 0o600));
+    for name in ["drop.bin", "private.txt"] {
+        assert_eq!(anon.cmd(&format!("RETR {name}")).code, 550, "{name} is not world-readable");
+    }
+    assert_eq!(anon.retr("readme.txt"), b"hello from anon\r\n");
+    assert_eq!(anon.cmd("STOR drop.bin").code, 550, "anonymous may not overwrite");
+
+    let mut alice = srv.alice();
+    assert_eq!(alice.upload("STOR mine.txt", b"virtual").code, 226);
+    assert_eq!(owner(&srv.path("home/alice/mine.txt")).0, guest.uid);
+}
+
+/// Users-file flags grant single permissions; write_enable and
+/// download_enable bound them for everyone. No root needed.
+#[test]
+fn per_user_permissions_from_the_users_file() {
+    let srv = TestServer::start(&[]);
+    for (dir, seed) in [("home/carol", "carol"), ("home/dropbox", "dropbox")] {
+        std::fs::create_dir_all(srv.path(dir)).unwrap();
+        std::fs::write(srv.path(&format!("{dir}/old.txt")), seed).unwrap();
+        std::fs::create_dir(srv.path(&format!("{dir}/sub"))).unwrap();
+    }
+    let mut users = std::fs::read_to_string(srv.path("users")).unwrap();
+    for (name, flags) in [("carol", "rw,-delete,-rmdir"), ("dropbox", "upload")] {
+        users.push_str(&format!("{name}:{SECRET_HASH}:{}:{flags}\n", srv.path(&format!("home/{name}")).display()));
+    }
+    std::fs::write(srv.path("users"), users).unwrap();
+
+    let mut carol = srv.login("carol", "secret");
+    assert_eq!(carol.upload("STOR new.txt", b"new").code, 226);
+    assert_eq!(carol.upload("STOR old.txt", b"replaced").code, 226, "overwrite");
+    assert_eq!(carol.cmd("DELE old.txt").code, 550);
+    assert_eq!(carol.cmd("RMD sub").code, 550);
+    assert_eq!(carol.cmd("RNFR new.txt").code, 350);
+    assert_eq!(carol.cmd("RNTO renamed.txt").code, 250);
+    assert_eq!(carol.cmd("MKD dir").code, 257);
+    let mlst = carol.cmd("MLST old.txt");
+    assert!(mlst.lines[1].contains("perm=afrw;"), "no 'd' in {mlst:?}");
+
+    let mut drop_box = srv.login("dropbox", "secret");
+    assert_eq!(drop_box.upload("STOR in.txt", b"dropped").code, 226);
+    assert_eq!(drop_box.cmd("STOR old.txt").code, 550, "no overwrite");
+    assert_eq!(drop_box.cmd("RETR old.txt").code, 550, "no download");
+    assert_eq!(drop_box.cmd("MKD d").code, 550);
+    assert_eq!(std::fs::read(srv.path("home/dropbox/old.txt")).unwrap(), b"dropbox");
+
+    let upload_only = TestServer::start(&[("download_enable", "NO")]);
+    let mut alice = upload_only.alice();
+    assert_eq!(alice.upload("STOR a.txt", b"a").code, 226);
+    assert_eq!(alice.cmd("RETR a.txt").code, 550, "download_enable=NO");
+}
