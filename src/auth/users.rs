@@ -102,12 +102,17 @@ impl UserFile {
         UserFile { path: path.to_owned(), cache: Mutex::new(None) }
     }
 
-    /// Finds a user, re-reading the file first if it changed.
+    /// Finds a user, re-reading the file first if it changed. A file that
+    /// does not exist holds no users (as --check-config treats it).
     pub fn lookup(&self, name: &str) -> Result<Option<User>, UsersError> {
         if self.path.is_empty() {
             return Ok(None);
         }
-        let mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        let meta = std::fs::metadata(&self.path);
+        if meta.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Ok(None);
+        }
+        let mtime = meta.and_then(|m| m.modified()).ok();
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = matches!(&*cache, Some((t, _)) if *t == mtime && mtime.is_some());
         if !fresh {
@@ -128,6 +133,11 @@ mod tests {
         assert_eq!(users.len(), 2);
         assert_eq!((users[0].perms, users[1].perms), (Permissions::ALL, Permissions::READ_ONLY));
         assert_eq!(users[1].home, "/srv/bob");
+    }
+
+    #[test]
+    fn a_missing_file_holds_no_users() {
+        assert_eq!(UserFile::new("/nonexistent/rftpd.users").lookup("alice"), Ok(None));
     }
 
     #[test]
