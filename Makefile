@@ -2,6 +2,8 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CARGO   ?= cargo
+# Cargo features for `make build`/`make install`, e.g. FEATURES=pam.
+FEATURES ?=
 # The binaries `make install` copies; set them to install a build made elsewhere.
 BINARY  ?= target/release/rftpd
 TFTP_BINARY ?= $(dir $(BINARY))rtftpd
@@ -18,7 +20,7 @@ UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rt
 all: build
 
 build:
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked $(if $(FEATURES),--features $(FEATURES))
 
 # A demo server on 127.0.0.1:2121 (no root needed): anonymous read-only plus
 # a read-write user "demo" whose password is printed at start.
@@ -26,9 +28,14 @@ run:
 	$(CARGO) run --release --locked -- demo target/rftpd-demo
 
 # Every test: unit tests, integration tests against the real binary, and
-# interop tests with curl, lftp, wget, tnftp, Python ftplib and suppaftp.
+# interop tests with curl, lftp, wget, tnftp, Python ftplib and suppaftp;
+# then the PAM build (feature pam, needs libpam0g-dev) and its tests.
 test: check-jail
 	$(CARGO) test --locked --all-targets
+	@if [ -n "$$CI" ] || [ -e /usr/include/security/pam_appl.h ]; then \
+		echo "$(CARGO) test --locked --features pam --test it -- --exact accounts::pam_checks_system_accounts"; \
+		$(CARGO) test --locked --features pam --test it -- --exact accounts::pam_checks_system_accounts; \
+	else echo "SKIPPED: the pam feature's tests (install libpam0g-dev)"; fi
 
 # Side-by-side benchmarks (never part of `make test`): rftpd vs vsftpd, then
 # rtftpd vs tftpd-hpa. Needs root (vsftpd runs as root and chroots; the
@@ -48,6 +55,7 @@ bench-idle: build
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --all-targets --features pam -- -D warnings
 
 # Only src/jail/ may take a path to the kernel (STYLE.md habit 4).
 check-jail:
@@ -63,6 +71,7 @@ install: $(if $(filter target/release/rftpd,$(BINARY)),build)
 	test -e $(CONFDIR)/rtftpd.conf || install -m 644 etc/rtftpd.conf $(CONFDIR)/rtftpd.conf
 	test -e $(CONFDIR)/rftpd.users || install -m 600 etc/rftpd.users $(CONFDIR)/rftpd.users
 	test -e $(ROTATEDIR)/rftpd || install -m 644 etc/logrotate.d/rftpd $(ROTATEDIR)/rftpd
+	test -e $(DESTDIR)/etc/pam.d/rftpd || install -D -m 644 etc/pam.d/rftpd $(DESTDIR)/etc/pam.d/rftpd
 	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u > $(UNITDIR)/$$u && chmod 644 $(UNITDIR)/$$u; done
 	install -m 644 etc/man/rftpd.8 etc/man/rtftpd.8 $(MANDIR)/man8/
 	install -m 644 etc/man/rftpd.conf.5 etc/man/rftpd.users.5 $(MANDIR)/man5/

@@ -86,8 +86,8 @@ pub fn authenticate(
     if !can_switch {
         return Err(AuthError::Refused("local_enable=YES needs rftpd started as root".into()));
     }
-    let account = system::verify(name, password, &config.ftpusers_file, config.check_shell)
-        .map_err(|why| AuthError::Refused(format!("system account: {why}")))?;
+    let account =
+        system::verify(config, name, password).map_err(|why| AuthError::Refused(format!("system account: {why}")))?;
     let (root, start) = match config.chroot_local_user {
         true => (account.home.clone(), "/".to_string()),
         false => ("/".to_string(), account.home.clone()),

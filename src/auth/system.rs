@@ -1,13 +1,17 @@
 //! System accounts: /etc/passwd (through NSS), /etc/shadow, /etc/ftpusers
 //! and /etc/shells, checked the way PAM's pam_unix, pam_listfile and
-//! pam_shells would for vsftpd. The file checks are pure functions over text
-//! so they can be tested without touching the host's accounts.
+//! pam_shells would for vsftpd; built with the `pam` feature, the password
+//! and account checks go through PAM instead of /etc/shadow. The file checks
+//! are pure functions over text so they can be tested without touching the
+//! host's accounts.
 
+use crate::config::Config;
 use crate::sys::creds::FsIdentity;
 use nix::unistd::{Gid, User, getgrouplist};
 use std::ffi::CString;
 use std::io::Read;
 
+#[cfg(not(feature = "pam"))]
 const SHADOW: &str = "/etc/shadow";
 const SHELLS: &str = "/etc/shells";
 /// /etc/shadow, /etc/shells and the ftpusers file are read up to this size.
@@ -94,6 +98,7 @@ pub fn shadow_hash<'a>(text: &'a str, name: &str, today: i64) -> Result<Option<&
     Ok(Some(hash))
 }
 
+#[cfg(not(feature = "pam"))]
 fn today() -> i64 {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     (secs / 86_400) as i64
@@ -102,9 +107,11 @@ fn today() -> i64 {
 /// Why a system login was refused, for the log (the client only sees 530).
 pub type Refusal = String;
 
-/// Checks `name`/`password` against the system's accounts. `ftpusers` is
-/// the deny list's path ("" for none); `check_shell` applies /etc/shells.
-pub fn verify(name: &str, password: &str, ftpusers: &str, check_shell: bool) -> Result<Account, Refusal> {
+/// Checks `name`/`password` against the system's accounts: not listed in
+/// `ftpusers_file`, a shell in /etc/shells (`check_shell`), not uid 0, then
+/// the password and account state.
+pub fn verify(config: &Config, name: &str, password: &str) -> Result<Account, Refusal> {
+    let ftpusers = config.ftpusers_file.as_str();
     if !ftpusers.is_empty() {
         match read_small(ftpusers) {
             Ok(text) if listed(&text, name) => return Err(format!("listed in {ftpusers}")),
@@ -117,12 +124,24 @@ pub fn verify(name: &str, password: &str, ftpusers: &str, check_shell: bool) -> 
     if account.id.uid == 0 {
         return Err("uid 0 may not log in".into());
     }
-    if check_shell && !shell_listed(&read_small(SHELLS)?, &account.shell) {
+    if config.check_shell && !shell_listed(&read_small(SHELLS)?, &account.shell) {
         return Err(format!("shell {} is not in {SHELLS}", account.shell));
     }
     if !account.home.starts_with('/') {
         return Err(format!("home '{}' is not an absolute path", account.home));
     }
+    check_password(config, &account, password)?;
+    Ok(account)
+}
+
+#[cfg(feature = "pam")]
+fn check_password(config: &Config, account: &Account, password: &str) -> Result<(), Refusal> {
+    crate::sys::pam::authenticate(&config.pam_service_name, &account.name, password)
+}
+
+#[cfg(not(feature = "pam"))]
+fn check_password(_config: &Config, account: &Account, password: &str) -> Result<(), Refusal> {
+    let name = account.name.as_str();
     let shadow = read_small(SHADOW)?;
     let hash = match shadow_hash(&shadow, name, today())? {
         Some(h) => h,
@@ -132,7 +151,7 @@ pub fn verify(name: &str, password: &str, ftpusers: &str, check_shell: bool) -> 
     if !super::hash::verify(password, hash) {
         return Err("wrong password".into());
     }
-    Ok(account)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -99,6 +99,12 @@ pub const FTP_KEYS: &[Key] = &[
     ),
     key("check_shell", Kind::Bool, "YES", "System accounts need a login shell listed in /etc/shells."),
     key(
+        "pam_service_name",
+        Kind::Text,
+        "rftpd",
+        "PAM service (/etc/pam.d/NAME) checking system accounts when rftpd is built with the pam feature; else /etc/shadow is read.",
+    ),
+    key(
         "ftpusers_file",
         Kind::Path,
         "/etc/ftpusers",

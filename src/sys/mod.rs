@@ -5,13 +5,17 @@
 //! `readlinkat`, `fchmodat`, `utimensat` ([`fs`]); `socket`, `bind`, `connect`,
 //! `setsockopt`, `poll` ([`net`]); `sendfile` ([`fs`]); `localtime_r`
 //! ([`time`]); libxcrypt's `crypt_rn` ([`crypt`]); per-thread `capget`,
-//! `capset`, `setgroups`, `setfsuid`, `setfsgid` ([`creds`]).
+//! `capset`, `setgroups`, `setfsuid`, `setfsgid` ([`creds`]); libpam's
+//! `pam_start`, `pam_authenticate`, `pam_acct_mgmt`, `pam_end` ([`pam`],
+//! with the `pam` feature).
 //! Each `unsafe` block carries a `SAFETY:` note.
 
 pub mod creds;
 pub mod crypt;
 pub mod fs;
 pub mod net;
+#[cfg(feature = "pam")]
+pub mod pam;
 pub mod privs;
 pub mod systemd;
 pub mod time;

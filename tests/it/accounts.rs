@@ -257,3 +257,39 @@ fn per_user_permissions_from_the_users_file() {
     assert_eq!(alice.upload("STOR a.txt", b"a").code, 226);
     assert_eq!(alice.cmd("RETR a.txt").code, 550, "download_enable=NO");
 }
+
+/// Built with the pam feature, system passwords and account state are
+/// checked by PAM (a throwaway service using pam_unix): the right password
+/// logs in, a wrong one or a locked account does not.
+#[cfg(feature = "pam")]
+#[test]
+fn pam_checks_system_accounts() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let user = SystemUser::new("p", &tmp.0.join("home"));
+    let service = format!("rftpd-test-{}", std::process::id());
+    let pam_file = PathBuf::from("/etc/pam.d").join(&service);
+    std::fs::write(&pam_file, "auth required pam_unix.so\naccount required pam_unix.so\n").unwrap();
+    struct Remove(PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _pam_file = Remove(pam_file);
+    let srv = TestServer::start(&[("local_enable", "YES"), ("pam_service_name", &service)]);
+    let mut c = srv.login(&user.name, "secret");
+    assert_eq!(c.upload("STOR via-pam.txt", b"pam").code, 226);
+    assert_eq!(owner(&user.home.join("via-pam.txt")).0, user.uid);
+    let try_login = |password: &str| {
+        let mut c = srv.connect();
+        assert_eq!(c.cmd(&format!("USER {}", user.name)).code, 331);
+        c.cmd(&format!("PASS {password}")).code
+    };
+    assert_eq!(try_login("wrong"), 530);
+    srv.wait_log(&format!("PAM ({service}): 7: Authentication failure"));
+    run(Command::new("usermod").args(["-L", &user.name]));
+    assert_eq!(try_login("secret"), 530, "locked");
+}
