@@ -124,7 +124,8 @@ fn drop_privileges(config: &Config) -> Result<(), String> {
 
 /// What the sessions of `config` need from root (see SECURITY.md):
 /// CAP_SETUID/CAP_SETGID to run sessions as accounts, CAP_DAC_READ_SEARCH to
-/// read /etc/shadow, CAP_NET_BIND_SERVICE for active connections from port 20.
+/// read /etc/shadow, CAP_CHOWN for chown_uploads, CAP_NET_BIND_SERVICE for
+/// active connections from port 20.
 fn needed_capabilities(config: &Config) -> sys::creds::CapSet {
     use sys::creds::CapSet;
     let mut keep = CapSet::empty();
@@ -133,6 +134,9 @@ fn needed_capabilities(config: &Config) -> sys::creds::CapSet {
     }
     if config.local_enable {
         keep = keep.union(CapSet::DAC_READ_SEARCH);
+    }
+    if config.chown_uploads {
+        keep = keep.union(CapSet::CHOWN);
     }
     if config.connect_from_port_20 {
         keep = keep.union(CapSet::NET_BIND_SERVICE);

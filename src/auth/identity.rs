@@ -126,6 +126,8 @@ pub struct Identity {
     pub anon_password: Option<String>,
     /// None: file access runs as the server's own account.
     pub run_as: Option<RunAs>,
+    /// chown_uploads: new uploads are given to this account (uid, gid) with this mode.
+    pub uploads_to: Option<(u32, u32, u32)>,
 }
 
 impl Identity {

@@ -62,6 +62,10 @@ pub fn authenticate(
             world_readable_only: config.anon_world_readable_only,
             anon_password: Some(password.to_owned()),
             run_as: mapped(&config.ftp_username, "ftp_username", can_switch)?,
+            uploads_to: match config.chown_uploads {
+                true => Some(upload_owner(config)?),
+                false => None,
+            },
         });
     }
     if let Some(user) = users.lookup(name).map_err(|e| AuthError::UsersFile(e.0))? {
@@ -78,6 +82,7 @@ pub fn authenticate(
             world_readable_only: false,
             anon_password: None,
             run_as: mapped(&config.guest_username, "guest_username", can_switch)?,
+            uploads_to: None,
         });
     }
     if !config.local_enable {
@@ -102,6 +107,7 @@ pub fn authenticate(
         world_readable_only: false,
         anon_password: None,
         run_as: Some(RunAs { account: account.name, id: account.id }),
+        uploads_to: None,
     })
 }
 
@@ -109,6 +115,16 @@ pub fn authenticate(
 fn allowed(config: &Config, perms: Permissions) -> Permissions {
     let p = perms.gated(config.write_enable);
     Permissions { download: p.download && config.download_enable, ..p }
+}
+
+/// chown_uploads: who anonymous uploads are given to, and their mode.
+fn upload_owner(config: &Config) -> Result<(u32, u32, u32), AuthError> {
+    let name = &config.chown_username;
+    match system::lookup(name) {
+        Ok(Some(a)) => Ok((a.id.uid, a.id.gid, config.chown_upload_mode)),
+        Ok(None) => Err(AuthError::Refused(format!("chown_username={name}: no such account"))),
+        Err(e) => Err(AuthError::Refused(format!("chown_username: {e}"))),
+    }
 }
 
 /// The account named by ftp_username/guest_username, when sessions can run as it.

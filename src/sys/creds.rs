@@ -251,6 +251,25 @@ impl Drop for Assumed {
     }
 }
 
+/// Gives an open file to `uid`/`gid` and sets its mode (vsftpd's
+/// chown_uploads): raises CAP_CHOWN in this thread's effective set for the
+/// two calls, which works only where the daemon kept it.
+pub fn give_away(file: std::os::fd::BorrowedFd<'_>, uid: u32, gid: u32, mode: u32) -> io::Result<()> {
+    use nix::sys::stat::{Mode, fchmod};
+    use nix::unistd::{Gid, Uid, fchown};
+    let caps = thread_caps()?;
+    if !caps.permitted.contains(CapSet::CHOWN) {
+        return Err(io::Error::other("chown_uploads needs CAP_CHOWN (rftpd started as root)"));
+    }
+    set_thread_caps(Caps { effective: caps.effective.union(CapSet::CHOWN), permitted: caps.permitted })?;
+    // The mode first, while the file is still this session's own.
+    let changed = fchmod(file, Mode::from_bits_truncate(mode))
+        .and_then(|()| fchown(file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))))
+        .map_err(super::io_err);
+    set_thread_caps(caps)?;
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

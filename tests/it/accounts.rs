@@ -202,6 +202,8 @@ fn anonymous_and_virtual_sessions_run_as_their_mapped_accounts() {
     }
     std::fs::write(srv.path("anon/private.txt"), "not for strangers").unwrap();
     std::fs::set_permissions(srv.path("anon/private.txt"), PermissionsExt::from_mode(0o640)).unwrap();
+    // The kernel would let the account read both; rftpd's rule does not.
+    std::os::unix::fs::chown(srv.path("anon/private.txt"), Some(guest.uid), Some(guest.gid)).unwrap();
 
     let mut anon = srv.login("anonymous", "me@example.org");
     srv.wait_log(&format!("user=ftp login ok as={}", guest.name));
@@ -216,6 +218,25 @@ fn anonymous_and_virtual_sessions_run_as_their_mapped_accounts() {
     let mut alice = srv.alice();
     assert_eq!(alice.upload("STOR mine.txt", b"virtual").code, 226);
     assert_eq!(owner(&srv.path("home/alice/mine.txt")).0, guest.uid);
+    drop(srv);
+
+    // chown_uploads: anonymous uploads are given away (vsftpd's keys).
+    let srv = TestServer::start(&[
+        ("ftp_username", &guest.name),
+        ("anon_upload_enable", "YES"),
+        ("chown_uploads", "YES"),
+        ("chown_username", "nobody"),
+        ("chown_upload_mode", "0640"),
+    ]);
+    srv.wait_log("capabilities: CAP_CHOWN, CAP_SETGID, CAP_SETUID");
+    std::os::unix::fs::chown(srv.path("anon"), Some(guest.uid), Some(guest.gid)).unwrap();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let mut anon = srv.login("anonymous", "x");
+    assert_eq!(anon.upload("STOR given.bin", b"given away").code, 226);
+    assert_eq!(owner(&srv.path("anon/given.bin")), (nobody.uid.as_raw(), nobody.gid.as_raw(), 0o640));
+    assert_eq!(std::fs::read(srv.path("anon/given.bin")).unwrap(), b"given away");
+    assert_eq!(anon.upload("STOU", b"unique").code, 226);
+    assert_eq!(owner(&srv.path("anon/file")).0, nobody.uid.as_raw(), "STOU uploads are given away too");
 }
 
 /// Users-file flags grant single permissions; write_enable and

@@ -132,6 +132,17 @@ fn require_write(s: &LoggedIn, path: &VirtualPath) -> Result<(), FtpError> {
     require(if exists { s.identity.perms.overwrite } else { s.identity.perms.upload })
 }
 
+/// chown_uploads: a file an anonymous user just created goes to chown_username.
+fn give_away(s: &LoggedIn, env: &Env<'_>, file: &std::fs::File) -> Result<(), FtpError> {
+    let Some((uid, gid, mode)) = s.identity.uploads_to else {
+        return Ok(());
+    };
+    crate::sys::creds::give_away(std::os::fd::AsFd::as_fd(file), uid, gid, mode).map_err(|e| {
+        warn!("session={} chown_uploads failed: {e}", env.sid);
+        FtpError::Io(e)
+    })
+}
+
 /// Starts receiving into `sink` (STOR, APPE, STOU).
 fn receive(
     s: &mut LoggedIn,
@@ -168,7 +179,9 @@ pub fn stor(
             Err(e) => return Err(e.into()),
         }
     } else {
-        Sink::Upload(s.jail.create_upload(&path, file_mode(s, env))?)
+        let mut upload = s.jail.create_upload(&path, file_mode(s, env))?;
+        give_away(s, env, upload.file())?;
+        Sink::Upload(upload)
     };
     receive(s, env, control, "STOR", path, sink, "Ok to send data.".into())
 }
@@ -186,6 +199,10 @@ pub fn stou(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, text: Option
     require(s.identity.perms.upload)?;
     let base = s.path(text.unwrap_or("file"))?;
     let (file, path) = s.jail.create_unique(&base, file_mode(s, env), MAX_UNIQUE_TRIES)?;
+    if let Err(e) = give_away(s, env, &file) {
+        let _ = s.jail.remove_file(&path);
+        return Err(e);
+    }
     let opening = format!("FILE: {}", path.file_name());
     let result = receive(s, env, control, "STOU", path.clone(), Sink::File(file), opening);
     if result.is_err() {
