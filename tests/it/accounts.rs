@@ -87,7 +87,9 @@ fn system_account_sessions_run_as_the_account() {
             ("nopriv_user", nopriv),
             ("ftpusers_file", ""),
             ("local_umask", "022"),
+            ("anon_upload_enable", "YES"),
         ]);
+        std::fs::set_permissions(srv.path("anon"), PermissionsExt::from_mode(0o777)).unwrap();
         srv.wait_log("capabilities: CAP_DAC_READ_SEARCH, CAP_SETGID, CAP_SETUID");
         // CAP_DAC_READ_SEARCH (bit 2), CAP_SETGID (6), CAP_SETUID (7): nothing else.
         assert_eq!(cap_eff(srv.pid()), "00000000000000c4", "nopriv_user={nopriv}");
@@ -116,6 +118,14 @@ fn system_account_sessions_run_as_the_account() {
         assert_eq!(c.cmd("CWD ../../..").code, 250);
         assert!(c.cmd("PWD").lines[0].starts_with("257 \"/\""));
         assert_eq!(c.retr("up.txt"), b"uploaded by curl\r\n");
+        // REIN gives the worker its own identity back: an anonymous login
+        // on the same connection (ftp_username empty) writes as the daemon.
+        assert_eq!(c.cmd("REIN").code, 220);
+        assert_eq!(c.cmd("USER anonymous").code, 331);
+        assert_eq!(c.cmd("PASS x").code, 230);
+        assert_eq!(c.upload("STOR after-rein.txt", b"daemon's").code, 226);
+        let daemon_uid = if nopriv.is_empty() { 0 } else { 65534 };
+        assert_eq!(owner(&srv.path("anon/after-rein.txt")).0, daemon_uid, "nopriv_user={nopriv}");
         drop(c);
 
         let mut c = srv.connect();
