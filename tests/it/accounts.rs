@@ -54,6 +54,13 @@ fn root_or_skip() -> bool {
     root
 }
 
+/// The reply code to PASS after USER `name` on a new connection.
+fn login_code(srv: &TestServer, name: &str, password: &str) -> u16 {
+    let mut c = srv.connect();
+    assert_eq!(c.cmd(&format!("USER {name}")).code, 331);
+    c.cmd(&format!("PASS {password}")).code
+}
+
 fn owner(path: &Path) -> (u32, u32, u32) {
     let m = std::fs::symlink_metadata(path).unwrap();
     (m.uid(), m.gid(), m.mode() & 0o7777)
@@ -128,9 +135,7 @@ fn system_account_sessions_run_as_the_account() {
         assert_eq!(owner(&srv.path("anon/after-rein.txt")).0, daemon_uid, "nopriv_user={nopriv}");
         drop(c);
 
-        let mut c = srv.connect();
-        assert_eq!(c.cmd(&format!("USER {}", user.name)).code, 331);
-        assert_eq!(c.cmd("PASS wrong").code, 530);
+        assert_eq!(login_code(&srv, &user.name, "wrong"), 530);
         srv.wait_log("login refused: system account: wrong password");
     }
 }
@@ -145,11 +150,7 @@ fn system_logins_refused_like_pam_would() {
     let tmp = TempDir::new("acct");
     let user = SystemUser::new("r", &tmp.0.join("home"));
     let ftpusers = tmp.0.join("ftpusers");
-    let try_login = |srv: &TestServer, name: &str| {
-        let mut c = srv.connect();
-        assert_eq!(c.cmd(&format!("USER {name}")).code, 331);
-        c.cmd("PASS secret").code
-    };
+    let try_login = |srv: &TestServer, name: &str| login_code(srv, name, "secret");
 
     let off = TestServer::start(&[]);
     assert_eq!(try_login(&off, &user.name), 530, "local_enable is off by default");
@@ -314,11 +315,7 @@ fn pam_checks_system_accounts() {
     let mut c = srv.login(&user.name, "secret");
     assert_eq!(c.upload("STOR via-pam.txt", b"pam").code, 226);
     assert_eq!(owner(&user.home.join("via-pam.txt")).0, user.uid);
-    let try_login = |password: &str| {
-        let mut c = srv.connect();
-        assert_eq!(c.cmd(&format!("USER {}", user.name)).code, 331);
-        c.cmd(&format!("PASS {password}")).code
-    };
+    let try_login = |password: &str| login_code(&srv, &user.name, password);
     assert_eq!(try_login("wrong"), 530);
     srv.wait_log(&format!("PAM ({service}): 7: Authentication failure"));
     run(Command::new("usermod").args(["-L", &user.name]));
