@@ -34,6 +34,7 @@ pub fn is_anonymous_name(name: &str) -> bool {
 pub fn authenticate(
     config: &Config,
     users: &UserFile,
+    accounts: &system::AccountCache,
     name: &str,
     password: &str,
     can_switch: bool,
@@ -61,9 +62,9 @@ pub fn authenticate(
             umask: config.anon_umask,
             world_readable_only: config.anon_world_readable_only,
             anon_password: Some(password.to_owned()),
-            run_as: mapped(&config.ftp_username, "ftp_username", can_switch)?,
+            run_as: mapped(accounts, &config.ftp_username, "ftp_username", can_switch)?,
             uploads_to: match config.chown_uploads {
-                true => Some(upload_owner(config)?),
+                true => Some(upload_owner(accounts, config)?),
                 false => None,
             },
         });
@@ -81,7 +82,7 @@ pub fn authenticate(
             umask: config.local_umask,
             world_readable_only: false,
             anon_password: None,
-            run_as: mapped(&config.guest_username, "guest_username", can_switch)?,
+            run_as: mapped(accounts, &config.guest_username, "guest_username", can_switch)?,
             uploads_to: None,
         });
     }
@@ -118,9 +119,9 @@ fn allowed(config: &Config, perms: Permissions) -> Permissions {
 }
 
 /// chown_uploads: who anonymous uploads are given to, and their mode.
-fn upload_owner(config: &Config) -> Result<(u32, u32, u32), AuthError> {
+fn upload_owner(accounts: &system::AccountCache, config: &Config) -> Result<(u32, u32, u32), AuthError> {
     let name = &config.chown_username;
-    match system::lookup(name) {
+    match accounts.lookup(name) {
         Ok(Some(a)) => Ok((a.id.uid, a.id.gid, config.chown_upload_mode)),
         Ok(None) => Err(AuthError::Refused(format!("chown_username={name}: no such account"))),
         Err(e) => Err(AuthError::Refused(format!("chown_username: {e}"))),
@@ -128,11 +129,16 @@ fn upload_owner(config: &Config) -> Result<(u32, u32, u32), AuthError> {
 }
 
 /// The account named by ftp_username/guest_username, when sessions can run as it.
-fn mapped(account: &str, key: &str, can_switch: bool) -> Result<Option<RunAs>, AuthError> {
+fn mapped(
+    accounts: &system::AccountCache,
+    account: &str,
+    key: &str,
+    can_switch: bool,
+) -> Result<Option<RunAs>, AuthError> {
     if account.is_empty() || !can_switch {
         return Ok(None);
     }
-    match system::lookup(account) {
+    match accounts.lookup(account) {
         Ok(Some(a)) if a.id.uid != 0 => Ok(Some(RunAs { account: a.name, id: a.id })),
         Ok(Some(_)) => Err(AuthError::Refused(format!("{key}={account} is root"))),
         Ok(None) => Err(AuthError::Refused(format!("{key}={account}: no such account"))),

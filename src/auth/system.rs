@@ -44,6 +44,40 @@ pub fn lookup(name: &str) -> Result<Option<Account>, String> {
     }))
 }
 
+/// How long a cached account lookup is trusted when /etc/passwd and
+/// /etc/group have not changed (other NSS sources have no mtime to watch).
+const ACCOUNT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+type CachedAccount = (std::time::Instant, [Option<std::time::SystemTime>; 2], Option<Account>);
+
+/// Lookups of the few accounts every login maps to (ftp_username,
+/// guest_username, chown_username): a lookup reads /etc/passwd and scans
+/// /etc/group, which would otherwise dominate the cost of a login.
+#[derive(Debug, Default)]
+pub struct AccountCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedAccount>>,
+}
+
+impl AccountCache {
+    /// Like [`lookup`], served from the cache while it is fresh.
+    pub fn lookup(&self, name: &str) -> Result<Option<Account>, String> {
+        let mtime = |p: &str| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stamp = [mtime("/etc/passwd"), mtime("/etc/group")];
+        let now = std::time::Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, seen, account)) = entries.get(name)
+            && *seen == stamp
+            && now.duration_since(*at) < ACCOUNT_CACHE_TTL
+        {
+            return Ok(account.clone());
+        }
+        let account = lookup(name)?;
+        // Only the configured names are looked up here, so the map stays tiny.
+        entries.insert(name.to_owned(), (now, stamp, account.clone()));
+        Ok(account)
+    }
+}
+
 fn raw_groups(groups: Vec<Gid>) -> Vec<u32> {
     let mut g: Vec<u32> = groups.into_iter().map(Gid::as_raw).collect();
     g.sort_unstable();

@@ -16,6 +16,7 @@ pub mod reply;
 pub mod session;
 pub mod transfer;
 
+use crate::auth::system::AccountCache;
 use crate::auth::users::UserFile;
 use crate::config::Config;
 use crate::jail::Roots;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 pub struct Shared {
     pub config: Arc<Config>,
     pub users: UserFile,
+    /// ftp_username, guest_username and chown_username, looked up once in a while.
+    pub accounts: AccountCache,
     pub xferlog: Option<LogFile>,
     /// Outlives config reloads: the session registry and the draining flag.
     pub lifecycle: Arc<Lifecycle>,
@@ -48,7 +51,15 @@ impl Shared {
         };
         let tls = Tls::load(&config)?;
         let users = UserFile::new(&config.user_file);
-        Ok(Shared { config, users, xferlog, lifecycle, roots: Roots::default(), tls })
+        Ok(Shared {
+            config,
+            users,
+            accounts: AccountCache::default(),
+            xferlog,
+            lifecycle,
+            roots: Roots::default(),
+            tls,
+        })
     }
 }
 

@@ -43,11 +43,12 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
     let (sid, ip) = (env.sid, env.peer.ip());
     // Whether this worker may run sessions as other accounts (root's capabilities).
     let can_switch = creds::can_switch();
-    let result = auth::authenticate(env.config, &env.shared.users, &user, password, can_switch).and_then(|id| {
-        let root = id.root.display().to_string();
-        LoggedIn::new(id, &env.shared.roots, &env.config.deny_file)
-            .map_err(|e| AuthError::Refused(format!("cannot open root directory {root}: {e}")))
-    });
+    let result = auth::authenticate(env.config, &env.shared.users, &env.shared.accounts, &user, password, can_switch)
+        .and_then(|id| {
+            let root = id.root.display().to_string();
+            LoggedIn::new(id, &env.shared.roots, &env.config.deny_file)
+                .map_err(|e| AuthError::Refused(format!("cannot open root directory {root}: {e}")))
+        });
     match result {
         Ok(li) => {
             let run_as = li.identity.run_as.as_ref().map(|r| format!(" as={}", r.account)).unwrap_or_default();

@@ -224,7 +224,11 @@ pub fn assume(id: &FsIdentity) -> io::Result<Assumed> {
     let base = FsIdentity::current()?;
     let assumed = Assumed { base, caps, _thread_bound: PhantomData };
     // From here on, dropping `assumed` restores whatever was changed.
-    set_thread_caps(Caps { effective: caps.effective.without(CapSet::FILE_SYSTEM), permitted: caps.permitted })?;
+    // Each credential change costs a few microseconds: skip the ones that
+    // change nothing (a nopriv_user without file-system capabilities).
+    if !caps.effective.intersect(CapSet::FILE_SYSTEM).is_empty() {
+        set_thread_caps(Caps { effective: caps.effective.without(CapSet::FILE_SYSTEM), permitted: caps.permitted })?;
+    }
     set_thread_groups(&id.groups)?;
     set_thread_fsgid(id.gid)?;
     set_thread_fsuid(id.uid)?;
@@ -236,7 +240,11 @@ impl Assumed {
         set_thread_fsuid(self.base.uid)?;
         set_thread_fsgid(self.base.gid)?;
         set_thread_groups(&self.base.groups)?;
-        set_thread_caps(self.caps)
+        // fsuid back to 0 gives the file-system capabilities back by itself.
+        if thread_caps()? != self.caps {
+            set_thread_caps(self.caps)?;
+        }
+        Ok(())
     }
 }
 
