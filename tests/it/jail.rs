@@ -94,6 +94,15 @@ fn anonymous_cannot_reach_user_homes() {
         assert_eq!(c.cmd(&format!("SIZE {p}")).code, 550, "{p}");
     }
     assert_eq!(c.cmd("CWD ../home").code, 550);
+    // Symlinks planted in the anonymous tree resolve inside it too.
+    let private = srv.path("home/alice/private.txt");
+    std::os::unix::fs::symlink(&private, srv.path("anon/abs-link")).unwrap();
+    std::os::unix::fs::symlink("../home/alice/private.txt", srv.path("anon/rel-link")).unwrap();
+    std::os::unix::fs::symlink("/", srv.path("anon/root-link")).unwrap();
+    for p in ["abs-link", "rel-link", "root-link/etc/passwd"] {
+        assert_eq!(c.cmd(&format!("RETR {p}")).code, 550, "{p}");
+    }
+    assert!(!c.listing("LIST root-link").contains("passwd"), "root-link lists the anonymous root, not /");
 }
 
 #[test]
