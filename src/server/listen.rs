@@ -11,24 +11,31 @@ const BACKLOG: i32 = 512;
 
 /// Binds every configured address; the error names the address.
 pub fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
-    let port = config.listen_port;
-    if config.listen_address.is_empty() {
-        return match net::listen(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port), BACKLOG) {
-            Ok(l) => Ok(vec![l]),
-            Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
-                warn!("IPv6 is not available ({e}); listening on IPv4 only");
-                Ok(vec![bind_one(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))?])
-            }
-            Err(e) => Err(named(e, &SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port))),
-        };
+    bind_each(&config.listen_address, config.listen_port, "", |a| net::listen(a, BACKLOG))
+}
+
+/// Binds `bind` on each address at `port`, or on one dual-stack `[::]`
+/// (IPv4 `0.0.0.0` where IPv6 is missing) when none is given; errors name
+/// the address, after `label` ("udp " for rtftpd). Shared by rftpd and rtftpd.
+pub fn bind_each<T>(
+    addresses: &[IpAddr],
+    port: u16,
+    label: &str,
+    bind: impl Fn(SocketAddr) -> io::Result<T>,
+) -> io::Result<Vec<T>> {
+    let named =
+        |e: io::Error, addr: SocketAddr| io::Error::new(e.kind(), format!("cannot listen on {label}{addr}: {e}"));
+    let bind_one = |addr: SocketAddr| bind(addr).map_err(|e| named(e, addr));
+    if !addresses.is_empty() {
+        return addresses.iter().map(|ip| bind_one(SocketAddr::new(*ip, port))).collect();
     }
-    config.listen_address.iter().map(|ip| bind_one(SocketAddr::new(*ip, port))).collect()
-}
-
-fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
-    net::listen(addr, BACKLOG).map_err(|e| named(e, &addr))
-}
-
-fn named(e: io::Error, addr: &SocketAddr) -> io::Error {
-    io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+    let any6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
+    match bind(any6) {
+        Ok(s) => Ok(vec![s]),
+        Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
+            warn!("IPv6 is not available ({e}); listening on IPv4 only");
+            Ok(vec![bind_one(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))?])
+        }
+        Err(e) => Err(named(e, any6)),
+    }
 }

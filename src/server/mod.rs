@@ -148,23 +148,7 @@ fn drain(
         shared.config.shutdown_grace.as_secs()
     );
     lifecycle.drain();
-    let deadline = Instant::now() + shared.config.shutdown_grace;
-    while lifecycle.active() > 0 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            warn!("shutdown_grace over with {} session(s) still open", lifecycle.active());
-            break;
-        }
-        let mut fds = [PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
-        if net::poll(&mut fds, Some(left.min(Duration::from_millis(50))))? > 0 {
-            let mut buf = [0u8; 64];
-            let _ = wake.read(&mut buf);
-            if events.try_iter().any(|e| e == signals::Event::Shutdown) {
-                warn!("second signal: exiting now");
-                break;
-            }
-        }
-    }
+    signals::wait_drained(events, wake, shared.config.shutdown_grace, "session(s)", || lifecycle.active())?;
     info!("stopped");
     Ok(())
 }
@@ -173,7 +157,7 @@ fn drain(
 fn admit(pool: &mut Pool, per_ip: &limits::PerIp, shared: &Arc<Shared>, stream: TcpStream, sid: u64) {
     let Ok(peer) = stream.peer_addr() else { return };
     let ip = peer.ip().to_canonical();
-    match shared.lifecycle.abuse.connect(ip, shared.config.max_connect_rate, std::time::Instant::now()) {
+    match shared.lifecycle.abuse.connect(ip, shared.config.max_connect_rate, Instant::now()) {
         Ok(()) => {}
         Err(limits::Refusal::Banned) => {
             info!("session={sid} client={ip} refused: banned after failed logins");

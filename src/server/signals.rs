@@ -2,11 +2,16 @@
 //! a channel and writes one byte to a wake socket the master polls beside
 //! its listeners.
 
+use crate::sys::net;
 use crossbeam_channel::{Receiver, unbounded};
+use log::warn;
+use nix::poll::{PollFd, PollFlags};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -37,4 +42,33 @@ pub fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
         }
     })?;
     Ok((rx, wake_rx))
+}
+
+/// The drain after SIGTERM (rftpd's sessions, rtftpd's transfers): waits
+/// up to `grace` for `active()` to reach 0, checking every 50 ms; a second
+/// SIGTERM/SIGINT ends the wait at once. `what` names the things waited for.
+pub fn wait_drained(
+    events: &Receiver<Event>,
+    wake: &mut UnixStream,
+    grace: Duration,
+    what: &str,
+    active: impl Fn() -> usize,
+) -> io::Result<()> {
+    let deadline = Instant::now() + grace;
+    while active() > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            warn!("shutdown_grace over with {} {what} still running", active());
+            break;
+        }
+        let mut fds = [PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
+        if net::poll(&mut fds, Some(left.min(Duration::from_millis(50))))? > 0 {
+            let _ = wake.read(&mut [0u8; 64]);
+            if events.try_iter().any(|e| e == Event::Shutdown) {
+                warn!("second signal: exiting now");
+                break;
+            }
+        }
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, TrySendError, bounded};
 use log::{error, info, warn};
 use nix::poll::{PollFd, PollFlags};
 use std::io::{self, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -23,25 +23,7 @@ use std::time::{Duration, Instant};
 
 /// Binds the request sockets (one dual-stack `[::]` when no address is given).
 pub fn bind_all(config: &TftpConfig) -> io::Result<Vec<UdpSocket>> {
-    let port = config.listen_port;
-    let named = |e: io::Error, a: SocketAddr| io::Error::new(e.kind(), format!("cannot listen on udp {a}: {e}"));
-    if config.listen_address.is_empty() {
-        let any6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
-        return match net::udp_bind(any6) {
-            Ok(s) => Ok(vec![s]),
-            Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {
-                let any4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
-                Ok(vec![net::udp_bind(any4).map_err(|e| named(e, any4))?])
-            }
-            Err(e) => Err(named(e, any6)),
-        };
-    }
-    config
-        .listen_address
-        .iter()
-        .map(|ip| SocketAddr::new(*ip, port))
-        .map(|a| net::udp_bind(a).map_err(|e| named(e, a)))
-        .collect()
+    crate::server::listen::bind_each(&config.listen_address, config.listen_port, "udp ", net::udp_bind)
 }
 
 /// One request on its way to a worker.
@@ -155,22 +137,7 @@ fn drain(ctx: &Context, events: &Receiver<signals::Event>, wake: &mut UnixStream
         ctx.active.load(Ordering::SeqCst),
         grace.as_secs()
     );
-    let deadline = Instant::now() + grace;
-    while ctx.active.load(Ordering::SeqCst) > 0 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            warn!("shutdown_grace over with transfers still running");
-            break;
-        }
-        let mut fds = [PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
-        if net::poll(&mut fds, Some(left.min(Duration::from_millis(50))))? > 0 {
-            let _ = wake.read(&mut [0u8; 64]);
-            if events.try_iter().any(|e| e == signals::Event::Shutdown) {
-                warn!("second signal: exiting now");
-                break;
-            }
-        }
-    }
+    signals::wait_drained(events, wake, grace, "transfer(s)", || ctx.active.load(Ordering::SeqCst))?;
     info!("stopped");
     Ok(())
 }
