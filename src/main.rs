@@ -51,9 +51,10 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         Ok(c) => Arc::new(c),
         Err(e) => return fail(2, &e.to_string()),
     };
-    if let Err(e) = server::preflight(&config) {
-        return fail(2, &e);
-    }
+    let tls = match server::preflight(&config) {
+        Ok(tls) => tls,
+        Err(e) => return fail(2, &e),
+    };
     if check_only {
         println!("rftpd: configuration OK");
         return ExitCode::SUCCESS;
@@ -75,7 +76,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     let lifecycle = Arc::new(server::lifecycle::Lifecycle::default());
-    let shared = match Shared::new(config.clone(), lifecycle) {
+    let shared = match Shared::new(config.clone(), lifecycle, tls) {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(1, &e),
     };

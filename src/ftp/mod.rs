@@ -42,14 +42,13 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens what the config names (the xferlog file, the certificate);
-    /// errors name the key.
-    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>) -> Result<Shared, String> {
+    /// Opens the xferlog file the config names (the error names the key);
+    /// `tls` is what [`crate::server::preflight`] loaded.
+    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>, tls: Option<Tls>) -> Result<Shared, String> {
         let xferlog = match config.xferlog_enable {
             true => Some(LogFile::open(&config.xferlog_file).map_err(|e| format!("xferlog_file: {e}"))?),
             false => None,
         };
-        let tls = Tls::load(&config)?;
         let users = UserFile::new(&config.user_file);
         Ok(Shared {
             config,

@@ -30,15 +30,16 @@ pub struct Logs {
 }
 
 /// Everything `--check-config` checks beyond the key syntax: the users file
-/// parses and the anonymous root exists.
-pub fn preflight(config: &Config) -> Result<(), String> {
+/// parses, the anonymous root exists, the certificate loads. Returns the
+/// loaded TLS set-up, for [`Shared::new`].
+pub fn preflight(config: &Config) -> Result<Option<crate::tls::Tls>, String> {
     if !config.user_file.is_empty() && std::path::Path::new(&config.user_file).exists() {
         crate::auth::users::load(&config.user_file).map_err(|e| e.0)?;
     }
     if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
         return Err(format!("anon_root: {} is not a directory", config.anon_root));
     }
-    crate::tls::Tls::load(config).map(drop)
+    crate::tls::Tls::load(config)
 }
 
 /// Accepts connections until SIGTERM/SIGINT, then drains.
@@ -103,9 +104,9 @@ pub fn run(source: &Source, shared: Arc<Shared>, listeners: Vec<TcpListener>, lo
 /// config with errors is logged and the old one stays in force.
 fn reload(source: &Source, old: &Arc<Shared>) -> Option<Arc<Shared>> {
     notify::notify("RELOADING=1");
-    let result = Config::load(source).map_err(|e| e.to_string()).and_then(|c| preflight(&c).map(|()| c));
+    let result = Config::load(source).map_err(|e| e.to_string()).and_then(|c| preflight(&c).map(|tls| (c, tls)));
     let new = match result {
-        Ok(config) => {
+        Ok((config, tls)) => {
             let o = &old.config;
             if config.listen_address != o.listen_address || config.listen_port != o.listen_port {
                 warn!("reload: listen_address/listen_port changed; restart rftpd to apply");
@@ -113,7 +114,7 @@ fn reload(source: &Source, old: &Arc<Shared>) -> Option<Arc<Shared>> {
             if config.log_file != o.log_file {
                 warn!("reload: log_file changed; restart rftpd to apply");
             }
-            match Shared::new(Arc::new(config), old.lifecycle.clone()) {
+            match Shared::new(Arc::new(config), old.lifecycle.clone(), tls) {
                 Ok(s) => {
                     info!("configuration reloaded");
                     Some(Arc::new(s))
