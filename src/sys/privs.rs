@@ -31,12 +31,10 @@ pub fn drop_to(name: &str, keep: CapSet) -> Result<String, String> {
     setgid(gid).map_err(|e| format!("nopriv_user: setgid: {e}"))?;
     setuid(user.uid).map_err(|e| format!("nopriv_user: setuid: {e}"))?;
     let _ = nix::sys::prctl::set_keepcaps(false);
-    if !Uid::current().is_root() && !Uid::effective().is_root() {
-        restrict(keep).map_err(|e| format!("nopriv_user: {e}"))?;
-    }
     if Uid::current().is_root() || Uid::effective().is_root() {
         return Err("nopriv_user: still uid 0 after the switch".into());
     }
+    restrict(keep).map_err(|e| format!("nopriv_user: {e}"))?;
     if keep.is_empty() && setuid(Uid::from_raw(0)).is_ok() {
         return Err("nopriv_user: root could be regained after the switch".into());
     }
