@@ -41,6 +41,12 @@ fn login(phase: &mut Phase, env: &Env<'_>, options: &mut Options, password: &str
         return Response::Reply(Reply::new(503, "Login with USER first."));
     };
     let (sid, ip) = (env.sid, env.peer.ip());
+    // An earlier session's identity may linger on this worker; only an
+    // anonymous login reads nothing the daemon alone may read (the users
+    // file, /etc/shadow and PAM are checked with the worker's own rights).
+    if !auth::is_anonymous_name(&user) {
+        creds::unpark();
+    }
     // Whether this worker may run sessions as other accounts (root's capabilities).
     let can_switch = creds::can_switch();
     let result = auth::authenticate(env.config, &env.shared.users, &env.shared.accounts, &user, password, can_switch)

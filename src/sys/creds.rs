@@ -8,6 +8,7 @@
 //! therefore takes on a session's identity with [`assume`] and gets its own
 //! back when the returned [`Assumed`] drops. See ../shared/APIS.md §2.
 
+use std::cell::RefCell;
 use std::io;
 use std::marker::PhantomData;
 
@@ -210,9 +211,24 @@ pub fn can_switch() -> bool {
 /// dropped by the thread that made it.
 #[derive(Debug)]
 pub struct Assumed {
+    held: Option<Held>,
+    /// Dropped, it stays on the thread for the next [`assume`] (see [`Assumed::lingering`]).
+    linger: bool,
+    _thread_bound: PhantomData<*const ()>,
+}
+
+/// An identity a thread has taken on, and what it had before.
+#[derive(Debug)]
+struct Held {
+    id: FsIdentity,
     base: FsIdentity,
     caps: Caps,
-    _thread_bound: PhantomData<*const ()>,
+}
+
+thread_local! {
+    /// An identity a session left on this thread: the next [`assume`] of the
+    /// same identity takes it over instead of switching back and forth.
+    static PARKED: RefCell<Option<Held>> = const { RefCell::new(None) };
 }
 
 /// Makes the calling thread check file access as `id`: file-system
@@ -220,9 +236,16 @@ pub struct Assumed {
 /// user's permissions; then groups, fsgid and fsuid change. Threads spawned
 /// while it lasts inherit the identity.
 pub fn assume(id: &FsIdentity) -> io::Result<Assumed> {
+    if let Some(held) = take_parked() {
+        if held.id == *id && held.in_force() {
+            return Ok(Assumed { held: Some(held), linger: false, _thread_bound: PhantomData });
+        }
+        held.restore_or_abort();
+    }
     let caps = thread_caps()?;
     let base = FsIdentity::current()?;
-    let assumed = Assumed { base, caps, _thread_bound: PhantomData };
+    let held = Held { id: id.clone(), base, caps };
+    let assumed = Assumed { held: Some(held), linger: false, _thread_bound: PhantomData };
     // From here on, dropping `assumed` restores whatever was changed.
     // Each credential change costs a few microseconds: skip the ones that
     // change nothing (a nopriv_user without file-system capabilities).
@@ -235,7 +258,41 @@ pub fn assume(id: &FsIdentity) -> io::Result<Assumed> {
     Ok(assumed)
 }
 
+/// Gives the calling thread its own credentials back if a session left its
+/// identity on it. Call before reading what only the daemon itself may read
+/// (the users file, /etc/shadow, PAM).
+pub fn unpark() {
+    if let Some(held) = take_parked() {
+        held.restore_or_abort();
+    }
+}
+
+fn take_parked() -> Option<Held> {
+    PARKED.try_with(|p| p.borrow_mut().take()).ok().flatten()
+}
+
 impl Assumed {
+    /// Once dropped, the identity stays on the thread instead of being
+    /// undone, so the next [`assume`] of the same identity costs nothing:
+    /// a switch and its undoing are seven or eight credential changes
+    /// (25–30 µs), which a worker serving one anonymous login after another
+    /// would pay per login. Meanwhile the thread has less than its own
+    /// rights (no file-system capability); [`unpark`], or an `assume` of
+    /// another identity, gives them back first.
+    pub fn lingering(mut self) -> Assumed {
+        self.linger = true;
+        self
+    }
+}
+
+impl Held {
+    /// Whether the thread still checks files as `id` (two reads, no change).
+    fn in_force(&self) -> bool {
+        // SAFETY: -1 (u32::MAX) only reads the current fsuid/fsgid.
+        let (uid, gid) = unsafe { (libc::setfsuid(u32::MAX) as u32, libc::setfsgid(u32::MAX) as u32) };
+        (uid, gid) == (self.id.uid, self.id.gid)
+    }
+
     fn restore(&self) -> io::Result<()> {
         set_thread_fsuid(self.base.uid)?;
         set_thread_fsgid(self.base.gid)?;
@@ -246,15 +303,34 @@ impl Assumed {
         }
         Ok(())
     }
-}
 
-impl Drop for Assumed {
-    fn drop(&mut self) {
+    fn restore_or_abort(&self) {
         if let Err(e) = self.restore() {
             // A worker that cannot become itself again would serve the next
             // session with this one's identity: stop the process instead.
             log::error!("cannot restore the worker's credentials: {e}; aborting");
             std::process::abort();
+        }
+    }
+}
+
+impl Drop for Assumed {
+    fn drop(&mut self) {
+        let Some(held) = self.held.take() else { return };
+        if !self.linger {
+            return held.restore_or_abort();
+        }
+        // Parked in an empty slot (`assume` always empties it). An exiting
+        // thread has no slot left, and its credentials end with it.
+        let refused = PARKED.try_with(|p| {
+            let mut slot = p.borrow_mut();
+            match slot.is_none() {
+                true => slot.replace(held),
+                false => Some(held),
+            }
+        });
+        if let Ok(Some(held)) = refused {
+            held.restore_or_abort();
         }
     }
 }
@@ -329,5 +405,39 @@ mod tests {
         assert_eq!((made.uid(), made.gid()), (54_321, 54_322));
         assert_eq!((FsIdentity::current().unwrap(), thread_caps().unwrap()), before);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A lingering identity stays after its guard drops, is taken over by an
+    /// `assume` of the same identity, and gives way to the thread's own
+    /// credentials for `unpark` or another identity.
+    #[test]
+    fn lingering_identity_is_reused_then_undone() {
+        if !can_switch() {
+            eprintln!("skipped: needs CAP_SETUID and CAP_SETGID (run as root)");
+            return;
+        }
+        std::thread::spawn(|| {
+            let own = (FsIdentity::current().unwrap(), thread_caps().unwrap());
+            let a = FsIdentity { uid: 54_331, gid: 54_332, groups: vec![54_333] };
+            let b = FsIdentity { uid: 54_341, gid: 54_342, groups: vec![] };
+            drop(assume(&a).unwrap().lingering());
+            assert_eq!(FsIdentity::current().unwrap(), a, "still in force after the guard dropped");
+            assert!(thread_caps().unwrap().effective.intersect(CapSet::FILE_SYSTEM).is_empty());
+            let again = assume(&a).unwrap();
+            assert_eq!(again.held.as_ref().unwrap().base, own.0, "taken over, with the thread's own base");
+            drop(again);
+            assert_eq!((FsIdentity::current().unwrap(), thread_caps().unwrap()), own, "not lingering: undone");
+
+            drop(assume(&a).unwrap().lingering());
+            let other = assume(&b).unwrap();
+            assert_eq!(FsIdentity::current().unwrap(), b);
+            assert_eq!(other.held.as_ref().unwrap().base, own.0, "a's identity was undone before b's");
+            drop(other.lingering());
+            unpark();
+            assert_eq!((FsIdentity::current().unwrap(), thread_caps().unwrap()), own);
+            unpark();
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -250,6 +250,52 @@ fn anonymous_and_virtual_sessions_run_as_their_mapped_accounts() {
     assert_eq!(owner(&srv.path("anon/file")).0, nobody.uid.as_raw(), "STOU uploads are given away too");
 }
 
+/// A worker leaves an anonymous session's identity in place for the next
+/// anonymous login instead of switching back and forth, but never lets it
+/// into another login: a system login (which reads /etc/shadow) and a
+/// virtual login (whose users file only root may read, just rewritten) get
+/// the daemon's own rights back first. REIN keeps every login on one worker.
+#[test]
+fn a_lingering_identity_stays_with_its_own_account() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let guest = SystemUser::new("l", &tmp.0.join("guest"));
+    let user = SystemUser::new("m", &tmp.0.join("home"));
+    let srv = TestServer::start(&[
+        ("ftp_username", &guest.name),
+        ("local_enable", "YES"),
+        ("ftpusers_file", ""),
+        ("anon_upload_enable", "YES"),
+        ("anon_umask", "022"),
+    ]);
+    std::os::unix::fs::chown(srv.path("anon"), Some(guest.uid), Some(guest.gid)).unwrap();
+    let users = std::fs::read_to_string(srv.path("users")).unwrap();
+    let mut c = srv.connect();
+    for round in 0..2 {
+        for (name, password) in [("anonymous", "x"), (user.name.as_str(), "secret"), ("alice", "secret")] {
+            if name == "alice" {
+                // Changed, so it is read again: as root, or not at all.
+                std::fs::write(srv.path("users"), format!("{users}# round {round}\n")).unwrap();
+                std::fs::set_permissions(srv.path("users"), PermissionsExt::from_mode(0o600)).unwrap();
+            }
+            assert_eq!(c.cmd(&format!("USER {name}")).code, 331);
+            let r = c.cmd(&format!("PASS {password}"));
+            assert_eq!(r.code, 230, "{name} after another login on this worker: {r:?}");
+            let file = format!("{name}-{round}.txt");
+            assert_eq!(c.upload(&format!("STOR {file}"), b"x").code, 226, "{name} uploads");
+            let (uid, path) = match name {
+                "anonymous" => (guest.uid, srv.path(&format!("anon/{file}"))),
+                "alice" => (0, srv.path(&format!("home/alice/{file}"))), // guest_username empty: the daemon
+                _ => (user.uid, user.home.join(&file)),
+            };
+            assert_eq!(owner(&path).0, uid, "{file} belongs to the login's account");
+            assert_eq!(c.cmd("REIN").code, 220);
+        }
+    }
+}
+
 /// Users-file flags grant single permissions; write_enable and
 /// download_enable bound them for everyone. No root needed.
 #[test]

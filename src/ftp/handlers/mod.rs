@@ -64,7 +64,7 @@ pub struct LoggedIn {
     pub running: Option<(super::transfer::Running, transfer::TransferInfo)>,
     /// While the session lasts, this worker thread (and the transfer threads
     /// it starts) reads and writes files as `identity.run_as`; dropped last,
-    /// it gives the worker its own credentials back.
+    /// it stays on the worker until a login needs another identity.
     _assumed: Option<Assumed>,
 }
 
@@ -72,7 +72,16 @@ impl LoggedIn {
     /// Takes on the identity's account, then opens its root as that account
     /// (so a root the account may not enter is a failed login).
     pub fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
-        let assumed = identity.run_as.as_ref().map(|r| creds::assume(&r.id)).transpose()?;
+        // Left on the worker after the session: the next login as the same
+        // account (typically anonymous after anonymous) then switches nothing.
+        // A session with no account of its own runs with the worker's rights.
+        let assumed = match &identity.run_as {
+            Some(r) => Some(creds::assume(&r.id)?.lingering()),
+            None => {
+                creds::unpark();
+                None
+            }
+        };
         let jail = roots.open(&identity.root)?;
         let cwd = VirtualPath::root().resolve(&identity.start).unwrap_or_else(|_| VirtualPath::root());
         Ok(LoggedIn {
