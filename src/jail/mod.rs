@@ -4,6 +4,7 @@
 //! paths and symlinks can never leave it. Plain `*at()` calls only ever get
 //! one validated [`Name`] inside a directory fd that `openat2` opened.
 
+mod dir;
 pub mod vpath;
 
 use crate::sys::fs as sysfs;
@@ -14,7 +15,6 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -196,38 +196,9 @@ impl Jail {
     }
 
     /// Reads a directory: one `lstat` per entry on the directory fd, `.` and
-    /// `..` skipped, at most `limit` entries, sorted by name.
+    /// `..` skipped, at most `limit` entries, sorted by name (see [`dir`]).
     pub fn read_dir(&self, p: &VirtualPath, limit: usize) -> io::Result<Listing> {
-        let fd = self.resolve(p, OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)?;
-        let dup = fd.try_clone()?;
-        let mut dir = nix::dir::Dir::from_fd(dup).map_err(crate::sys::io_err)?;
-        let mut entries = Vec::new();
-        let mut truncated = false;
-        for item in dir.iter() {
-            let item = item.map_err(crate::sys::io_err)?;
-            let cname = item.file_name();
-            let bytes = cname.to_bytes();
-            if bytes == b"." || bytes == b".." {
-                continue;
-            }
-            if entries.len() >= limit {
-                truncated = true;
-                break;
-            }
-            // One name inside a directory fd openat2 gave us: lstat never follows it.
-            let Ok(stat) = sysfs::lstat_at(fd.as_fd(), cname) else {
-                continue;
-            };
-            let link_target = if is_symlink(&stat) { sysfs::readlink_at(fd.as_fd(), cname).ok() } else { None };
-            entries.push(Entry { name: std::ffi::OsStr::from_bytes(bytes).to_owned(), stat, link_target });
-        }
-        // Sort an index, not the entries: moving 200-byte entries through
-        // every merge pass cost more than the comparisons.
-        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| entries[a as usize].name.cmp(&entries[b as usize].name));
-        let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
-        let entries = order.into_iter().filter_map(|i| slots[i as usize].take()).collect();
-        Ok(Listing { entries, truncated })
+        dir::read(self.resolve(p, OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)?, limit)
     }
 
     /// Starts an upload that replaces `p` only when committed: data goes to a

@@ -296,6 +296,36 @@ fn a_lingering_identity_stays_with_its_own_account() {
     }
 }
 
+/// Directories large enough to be `lstat`ed by several threads are checked
+/// as the session's account in every one of them: in a directory the
+/// account may read but not search (0744, root's), no entry can be statted,
+/// so the listing is empty; as root every entry is listed.
+#[test]
+fn large_listings_are_statted_as_the_account() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("acct");
+    let guest = SystemUser::new("s", &tmp.0.join("guest"));
+    let srv = TestServer::start(&[("ftp_username", &guest.name)]);
+    let big = srv.path("anon/big");
+    std::fs::create_dir(&big).unwrap();
+    let n = rftpd::limits::PARALLEL_STAT_MIN * 2;
+    for i in 0..n {
+        std::fs::write(big.join(format!("f{i:05}")), "").unwrap();
+    }
+    std::fs::set_permissions(&big, PermissionsExt::from_mode(0o744)).unwrap();
+    let mut anon = srv.login("anonymous", "x");
+    assert_eq!(anon.listing("LIST big"), "", "no entry of a directory without search permission");
+    std::fs::set_permissions(&big, PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(anon.listing("LIST big").lines().count(), n);
+
+    // The daemon's own identity (root) may search it: every entry.
+    std::fs::set_permissions(&big, PermissionsExt::from_mode(0o744)).unwrap();
+    let as_root = TestServer::start(&[("anon_root", srv.path("anon").to_str().unwrap())]);
+    assert_eq!(as_root.login("anonymous", "x").listing("LIST big").lines().count(), n);
+}
+
 /// Users-file flags grant single permissions; write_enable and
 /// download_enable bound them for everyone. No root needed.
 #[test]

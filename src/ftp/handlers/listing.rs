@@ -94,15 +94,12 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
     if listing.truncated {
         warn!("session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries", env.sid);
     }
-    let entries = listing
-        .entries
-        .into_iter()
-        .filter(|e| {
-            let name = e.name.as_encoded_bytes();
-            let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
-            visible && shown(env, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
-        })
-        .collect();
+    let mut entries = listing.entries;
+    entries.retain(|e| {
+        let name = e.name.as_encoded_bytes();
+        let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
+        visible && shown(env, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
+    });
     Ok(Target::Dir { path: dir, entries })
 }
 
