@@ -17,35 +17,69 @@ pub fn mode_string(mode: u32) -> String {
 
 fn push_mode(out: &mut String, mode: u32) {
     let kind = match mode & libc::S_IFMT {
-        libc::S_IFDIR => 'd',
-        libc::S_IFLNK => 'l',
-        libc::S_IFCHR => 'c',
-        libc::S_IFBLK => 'b',
-        libc::S_IFIFO => 'p',
-        libc::S_IFSOCK => 's',
-        _ => '-',
+        libc::S_IFDIR => b'd',
+        libc::S_IFLNK => b'l',
+        libc::S_IFCHR => b'c',
+        libc::S_IFBLK => b'b',
+        libc::S_IFIFO => b'p',
+        libc::S_IFSOCK => b's',
+        _ => b'-',
     };
-    let bit = |mask: u32, c: char| if mode & mask != 0 { c } else { '-' };
-    let special = |x: u32, s: u32, set: char| match (mode & x != 0, mode & s != 0) {
+    let bit = |mask: u32, c: u8| if mode & mask != 0 { c } else { b'-' };
+    let special = |x: u32, s: u32, set: u8| match (mode & x != 0, mode & s != 0) {
         (true, true) => set,
         (false, true) => set.to_ascii_uppercase(),
-        (true, false) => 'x',
-        (false, false) => '-',
+        (true, false) => b'x',
+        (false, false) => b'-',
     };
-    [
+    let letters = [
         kind,
-        bit(0o400, 'r'),
-        bit(0o200, 'w'),
-        special(0o100, 0o4000, 's'),
-        bit(0o040, 'r'),
-        bit(0o020, 'w'),
-        special(0o010, 0o2000, 's'),
-        bit(0o004, 'r'),
-        bit(0o002, 'w'),
-        special(0o001, 0o1000, 't'),
-    ]
-    .iter()
-    .for_each(|&c| out.push(c));
+        bit(0o400, b'r'),
+        bit(0o200, b'w'),
+        special(0o100, 0o4000, b's'),
+        bit(0o040, b'r'),
+        bit(0o020, b'w'),
+        special(0o010, 0o2000, b's'),
+        bit(0o004, b'r'),
+        bit(0o002, b'w'),
+        special(0o001, 0o1000, b't'),
+    ];
+    out.push_str(ascii(&letters));
+}
+
+/// Text made of ASCII bytes only.
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("ASCII")
+}
+
+/// `n` in decimal, right-aligned in `width` columns (`{n:>width$}`); a
+/// listing formats five numbers per line, and `write!` was a fifth of it.
+fn push_number(out: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - at;
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    out.push_str(ascii(&digits[at..]));
+}
+
+/// `n` (below 100) as two digits.
+fn push_two(out: &mut String, n: u32) {
+    out.push_str(ascii(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]));
+}
+
+/// `text` left-aligned in `width` columns (`{text:<width$}`).
+fn push_left(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(text.chars().count())));
 }
 
 /// `Mmm dd HH:MM` for the last six months, else `Mmm dd  YYYY`.
@@ -59,12 +93,20 @@ pub fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
 
 fn push_ls_date(out: &mut String, mtime: i64, now: i64, offset: i64) {
     let c = civil_utc(mtime + offset);
-    let month = MONTHS[(c.month - 1) as usize];
-    let _ = if mtime <= now && now - mtime < SIX_MONTHS {
-        write!(out, "{month} {:02} {:02}:{:02}", c.day, c.hour, c.minute)
+    out.push_str(MONTHS[(c.month - 1) as usize]);
+    out.push(' ');
+    push_two(out, c.day);
+    if mtime <= now && now - mtime < SIX_MONTHS {
+        out.push(' ');
+        push_two(out, c.hour);
+        out.push(':');
+        push_two(out, c.minute);
+    } else if c.year >= 0 {
+        out.push_str("  ");
+        push_number(out, c.year as u64, 0);
     } else {
-        write!(out, "{month} {:02}  {}", c.day, c.year)
-    };
+        let _ = write!(out, "  {}", c.year);
+    }
 }
 
 /// What one `ls -l` line shows.
@@ -91,7 +133,15 @@ pub fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
 /// [`ls_line`] appended to `out`: a listing is built in one buffer.
 pub fn push_ls_line(out: &mut String, e: &LsEntry<'_>, now: i64, offset: i64) {
     push_mode(out, e.mode);
-    let _ = write!(out, " {:>4} {:<8} {:<8} {:>8} ", e.nlink, e.owner, e.group, e.size);
+    out.push(' ');
+    push_number(out, e.nlink, 4);
+    out.push(' ');
+    push_left(out, e.owner, 8);
+    out.push(' ');
+    push_left(out, e.group, 8);
+    out.push(' ');
+    push_number(out, e.size, 8);
+    out.push(' ');
     push_ls_date(out, e.mtime, now, offset);
     out.push(' ');
     push_clean(out, e.name);
@@ -221,6 +271,28 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_795_575_675; // 2026-11-25 03:01:15 UTC
+
+    /// The hand-written padding matches `format!`'s for every width class.
+    #[test]
+    fn padding_matches_format() {
+        for n in [0u64, 7, 42, 999, 1000, 12_345, 99_999_999, 100_000_000, u64::MAX] {
+            for width in [0, 4, 8] {
+                let mut out = String::new();
+                push_number(&mut out, n, width);
+                assert_eq!(out, format!("{n:>width$}"));
+            }
+        }
+        for text in ["", "ftp", "eightchr", "a-longer-name", "zoë"] {
+            let mut out = String::new();
+            push_left(&mut out, text, 8);
+            assert_eq!(out, format!("{text:<8}"));
+        }
+        for n in [0, 5, 10, 59] {
+            let mut out = String::new();
+            push_two(&mut out, n);
+            assert_eq!(out, format!("{n:02}"));
+        }
+    }
 
     #[test]
     fn mode_strings() {
