@@ -12,6 +12,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const GIB: u64 = 1 << 30;
@@ -278,39 +279,58 @@ fn small_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     (rate, None)
 }
 
-/// The loopback ceiling: a 1 GiB file sendfile(2)d into a socket this
-/// process reads, with no FTP around it, in the chunk size found fastest
-/// here and used by rftpd (32 KiB; one call for the whole file gave half).
-fn loopback_ceiling(root: &Path) -> f64 {
+/// The loopback ceiling: `streams` clients at once, each connecting
+/// `repeats` times (one connection per file, as FTP does) and reading
+/// `file` (`size` bytes) sendfile(2)d by a thread of this process, with no
+/// FTP around it, in the chunk size found fastest here and
+/// used by rftpd (32 KiB; one call for the whole file gave half).
+fn loopback_ceiling(root: &Path, file: &str, size: u64, streams: usize, repeats: usize) -> f64 {
     const CHUNK: usize = 32 * 1024;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let addr = listener.local_addr().unwrap();
-    let path = root.join("big.bin");
-    let sender = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        let file = std::fs::File::open(path).unwrap();
-        let mut left = GIB as usize;
-        while left > 0 {
-            // SAFETY: both fds are open for the whole call; a null offset uses the file position.
-            let n =
-                unsafe { libc::sendfile(sock.as_raw_fd(), file.as_raw_fd(), std::ptr::null_mut(), left.min(CHUNK)) };
-            assert!(n > 0, "sendfile: {}", std::io::Error::last_os_error());
-            left -= n as usize;
-        }
-    });
-    let mut sock = TcpStream::connect(addr).unwrap();
-    let mut buf = big_buffer();
+    let senders: Vec<_> = (0..streams)
+        .map(|_| {
+            let (listener, path) = (listener.clone(), root.join(file));
+            std::thread::spawn(move || {
+                for _ in 0..repeats {
+                    let (sock, _) = listener.accept().unwrap();
+                    let file = std::fs::File::open(&path).unwrap();
+                    let mut left = size as usize;
+                    while left > 0 {
+                        // SAFETY: both fds are open for the whole call; a null offset uses the file position.
+                        let n = unsafe {
+                            libc::sendfile(sock.as_raw_fd(), file.as_raw_fd(), std::ptr::null_mut(), left.min(CHUNK))
+                        };
+                        assert!(n > 0, "sendfile: {}", std::io::Error::last_os_error());
+                        left -= n as usize;
+                    }
+                }
+            })
+        })
+        .collect();
     let start = Instant::now();
-    let mut total = 0u64;
-    loop {
-        match sock.read(&mut buf).unwrap() {
-            0 => break,
-            n => total += n as u64,
-        }
-    }
+    let readers: Vec<_> = (0..streams)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut buf = big_buffer();
+                let mut total = 0u64;
+                for _ in 0..repeats {
+                    let mut sock = TcpStream::connect(addr).unwrap();
+                    loop {
+                        match sock.read(&mut buf).unwrap() {
+                            0 => break,
+                            n => total += n as u64,
+                        }
+                    }
+                }
+                total
+            })
+        })
+        .collect();
+    let total: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
     let secs = start.elapsed().as_secs_f64();
-    sender.join().unwrap();
-    assert_eq!(total, GIB);
+    senders.into_iter().for_each(|s| s.join().unwrap());
+    assert_eq!(total, size * (streams * repeats) as u64);
     total as f64 / 1e6 / secs
 }
 
@@ -360,9 +380,15 @@ pub fn run(bin: &Path, only: &str) {
     let servers = [start_rftpd(bin, &tree.root), start_vsftpd(&tree.root)];
     println!("rftpd vs vsftpd on loopback, 1 warm-up + {RUNS} interleaved runs each: median (min-max)");
     println!("machine: {}", machine());
-    let ceiling: Vec<f64> = (0..RUNS).map(|_| loopback_ceiling(&tree.root)).collect();
+    let ceiling: Vec<f64> = (0..RUNS).map(|_| loopback_ceiling(&tree.root, "big.bin", GIB, 1, 1)).collect();
     let ceiling = Cell::of(&ceiling);
-    println!("loopback ceiling (sendfile 1 GiB into a socket): {} MB/s\n", ceiling.text(0));
+    println!("loopback ceiling (sendfile 1 GiB into a socket): {} MB/s", ceiling.text(0));
+    let concurrent = || loopback_ceiling(&tree.root, "medium.bin", MEDIUM, CLIENTS, MEDIUM_REPEATS);
+    let ceiling8 = Cell::of(&(0..RUNS).map(|_| concurrent()).collect::<Vec<_>>());
+    println!(
+        "  and {CLIENTS} clients at once, {MEDIUM_REPEATS} connections of 10 MiB each: {} MB/s\n",
+        ceiling8.text(0)
+    );
     println!("{:<32} {:>11} {:>24} {:>24} {:>7}", "figure", "unit", "rftpd", "vsftpd", "ratio");
     let mut costs = Vec::new();
     for f in FIGURES.iter().filter(|f| f.label.starts_with(only)) {
@@ -390,7 +416,12 @@ pub fn run(bin: &Path, only: &str) {
         let a = cells[0].as_ref().unwrap().median;
         println!("{:<32} {:>11} {:>24} {:>24} {:>7}", f.label, f.unit, text(&cells[0]), text(&cells[1]), ratio(a, b));
         if f.label.starts_with("RETR 1 GiB") {
-            println!("{:<32} {:>11} {:>24.0}%", "  (of the loopback ceiling)", "", 100.0 * a / ceiling.median);
+            let (ra, rb) = (100.0 * a / ceiling.median, 100.0 * b / ceiling.median);
+            println!("{:<32} {:>11} {:>23.0}% {:>23.0}%", "  (of the loopback ceiling)", "", ra, rb);
+        }
+        if f.label.starts_with("8 sessions") {
+            let (ra, rb) = (100.0 * a / ceiling8.median, 100.0 * b / ceiling8.median);
+            println!("{:<32} {:>11} {:>23.0}% {:>23.0}%", "  (of the 8-client ceiling)", "", ra, rb);
         }
         costs.push((f, runs));
     }
