@@ -6,7 +6,9 @@
 //! of the process to do the same; the raw syscalls made here change the
 //! calling thread only, and threads it spawns inherit them. A worker thread
 //! therefore takes on a session's identity with [`assume`] and gets its own
-//! back when the returned [`Assumed`] drops. See ../shared/APIS.md §2.
+//! back when the returned [`Assumed`] drops, or, for a
+//! [lingering](Assumed::lingering) one, at the next [`assume`] of another
+//! identity or [`unpark`]. See ../shared/APIS.md §2.
 
 use std::cell::RefCell;
 use std::io;
