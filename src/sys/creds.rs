@@ -186,6 +186,12 @@ fn set_thread_fsgid(gid: u32) -> io::Result<()> {
     if now == gid { Ok(()) } else { Err(io::Error::other(format!("setfsgid({gid}) left fsgid {now}"))) }
 }
 
+/// The calling thread's fsuid and fsgid.
+fn thread_fs_ids() -> (u32, u32) {
+    // SAFETY: -1 (u32::MAX) only reads the current fsuid/fsgid.
+    unsafe { (libc::setfsuid(u32::MAX) as u32, libc::setfsgid(u32::MAX) as u32) }
+}
+
 /// The identity file access is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FsIdentity {
@@ -197,8 +203,7 @@ pub struct FsIdentity {
 
 impl FsIdentity {
     fn current() -> io::Result<FsIdentity> {
-        // SAFETY: -1 (u32::MAX) only reads the current fsuid/fsgid.
-        let (uid, gid) = unsafe { (libc::setfsuid(u32::MAX) as u32, libc::setfsgid(u32::MAX) as u32) };
+        let (uid, gid) = thread_fs_ids();
         Ok(FsIdentity { uid, gid, groups: thread_groups()? })
     }
 }
@@ -290,9 +295,7 @@ impl Assumed {
 impl Held {
     /// Whether the thread still checks files as `id` (two reads, no change).
     fn in_force(&self) -> bool {
-        // SAFETY: -1 (u32::MAX) only reads the current fsuid/fsgid.
-        let (uid, gid) = unsafe { (libc::setfsuid(u32::MAX) as u32, libc::setfsgid(u32::MAX) as u32) };
-        (uid, gid) == (self.id.uid, self.id.gid)
+        thread_fs_ids() == (self.id.uid, self.id.gid)
     }
 
     fn restore(&self) -> io::Result<()> {
