@@ -59,7 +59,7 @@ lint:
 
 # Only src/jail/ may take a path to the kernel (STYLE.md habit 4).
 check-jail:
-	@if grep -rnE '(^|[^A-Za-z])File::(open|create)|OpenOptions|std::fs::(read|write|remove|rename|create_dir|metadata|symlink_metadata|canonicalize)' src/ftp src/server; then \
+	@if grep -rnE '(^|[^A-Za-z])File::(open|create)|OpenOptions|std::fs::(read|write|remove|rename|create_dir|metadata|symlink_metadata|canonicalize)' src/ftp src/daemon src/tftp; then \
 		echo "error: file-system access outside src/jail/ (see STYLE.md)"; exit 1; fi
 
 # Config and users files are installed only where none exist yet.

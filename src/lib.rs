@@ -4,40 +4,49 @@
 //! # Architecture in one screen
 //!
 //! ```text
-//!  main.rs ── cli ── config::load ──► server::run
-//!                                        │ master thread: poll listeners, count per IP,
-//!                                        │ hand each socket to an idle worker or answer 421
+//!  main.rs ── cli ── config::load ──► ftp::run ──► daemon::run (the core, no protocol)
+//!                                        │ master thread: poll listeners + signals;
+//!                                        │ ftp::master counts per IP and hands each
+//!                                        │ socket to an idle worker or answers 421
 //!                                        ▼
-//!                                    server::pool (crossbeam rendezvous channel)
+//!                                    daemon::pool (crossbeam rendezvous channel)
 //!                                        │ worker thread
 //!                                        ▼
-//!                                    ftp::serve ── ftp::session (prelogin / handlers)
+//!                                    ftp::session ── prelogin (no jail) / postlogin
 //!                                        │              │
 //!                                        │              └─► jail (openat2 RESOLVE_IN_ROOT)
 //!                                        ▼
-//!                                    ftp::transfer helper thread (sendfile / copy loop)
+//!                                    ftp::helper transfer thread (sendfile / copy loop)
+//!
+//!  bin/rtftpd.rs ──► tftp::service::run ──► daemon::run, the same core and pool
 //! ```
+//!
+//! Layers, each using only those below it: `sys` → `limits`, `config`,
+//! `ascii` → `jail`, `auth`, `log`, `tls` → `daemon` → `ftp`, `tftp`.
 //!
 //! # Where is X
 //! - every path a client names: [`jail`] (nothing else takes client text to the kernel)
 //! - every `unsafe` block and raw syscall: [`sys`]
 //! - every config key, its default and its doc: [`config::keys`]
-//! - reply codes and texts: [`ftp::reply`] and the handlers in [`ftp::handlers`]
+//! - reply codes: [`ftp::reply::ReplyCode`]; failures and their one mapping to
+//!   replies: [`ftp::error::FtpError::reply`]; handlers in [`ftp::prelogin`]
+//!   (before login) and [`ftp::postlogin`]
 //! - numeric bounds (line length, listing size, …): [`limits`]
 //! - FTPS: certificates and per-session TLS configs in [`tls`]; the control
 //!   connection's TLS layer in [`ftp::control`], the data connection's in
-//!   [`ftp::transfer`]
+//!   [`ftp::helper`]
 #![deny(unsafe_code)]
 
 pub mod admin;
+pub mod ascii;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod ftp;
 pub mod jail;
 pub mod limits;
 pub mod log;
-pub mod server;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tftp;

@@ -3,9 +3,10 @@
 
 use rftpd::cli::{self, Invocation};
 use rftpd::config::{Config, Source};
-use rftpd::ftp::Shared;
+use rftpd::ftp::sessions::Registry;
+use rftpd::ftp::{self, Server};
 use rftpd::log as rlog;
-use rftpd::{admin, server, sys};
+use rftpd::{admin, daemon, sys};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         Ok(c) => Arc::new(c),
         Err(e) => return fail(2, &e.to_string()),
     };
-    let tls = match server::preflight(&config) {
+    let tls = match ftp::preflight(&config) {
         Ok(tls) => tls,
         Err(e) => return fail(2, &e),
     };
@@ -75,8 +76,8 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     }
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
-    let lifecycle = Arc::new(server::lifecycle::Lifecycle::default());
-    let shared = match Shared::new(config.clone(), lifecycle, tls) {
+    daemon::log_panics();
+    let server = match Server::new(config.clone(), Arc::new(Registry::default()), tls) {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(1, &e),
     };
@@ -86,7 +87,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
         }
         return match sys::net::stdin_stream() {
             Ok(stream) => {
-                rftpd::ftp::serve(stream, 1, &shared);
+                ftp::serve(stream, 1, &server);
                 ExitCode::SUCCESS
             }
             Err(e) => fail(1, &format!("--inetd: standard input is not a TCP socket: {e}")),
@@ -95,7 +96,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     // systemd socket activation hands listeners over; otherwise bind our own.
     let listeners = match sys::systemd::listen_fds() {
         Ok(l) if !l.is_empty() => l,
-        Ok(_) => match server::listen::bind_all(&config) {
+        Ok(_) => match ftp::bind_all(&config) {
             Ok(l) => l,
             Err(e) => return fail(1, &e.to_string()),
         },
@@ -104,7 +105,7 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     if let Err(e) = drop_privileges(&config) {
         return fail(1, &e);
     }
-    match server::run(source, shared, listeners, server::Logs { server: server_log }) {
+    match ftp::run(source.clone(), server, listeners, server_log) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e.to_string()),
     }

@@ -3,7 +3,8 @@
 
 use rftpd::cli::{self, Invocation};
 use rftpd::log as rlog;
-use rftpd::tftp::{config::TftpConfig, server};
+use rftpd::tftp::config::TftpConfig;
+use rftpd::tftp::service::{self, Lifetime};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -55,14 +56,16 @@ fn main() -> ExitCode {
     } else {
         match rftpd::sys::systemd::datagram_fds() {
             Ok(s) if !s.is_empty() => s,
-            Ok(_) => match server::bind_all(&config) {
+            Ok(_) => match service::bind_all(&config) {
                 Ok(s) => s,
                 Err(e) => return fail(1, &e.to_string()),
             },
             Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
         }
     };
-    match server::run(config, sockets, log, inetd) {
+    rftpd::daemon::log_panics();
+    let lifetime = if inetd { Lifetime::Inetd } else { Lifetime::Daemon };
+    match service::run(config, sockets, log, lifetime) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e.to_string()),
     }

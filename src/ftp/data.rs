@@ -28,6 +28,21 @@ pub struct PassiveListener {
     pub port: u16,
 }
 
+/// Who may connect to a passive port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerCheck {
+    /// Only the control connection's client (theft protection, RFC 2577 §5).
+    ControlPeerOnly,
+    /// Anyone (pasv_promiscuous).
+    AnyAddress,
+}
+
+impl PeerCheck {
+    pub fn from_promiscuous(promiscuous: bool) -> PeerCheck {
+        if promiscuous { PeerCheck::AnyAddress } else { PeerCheck::ControlPeerOnly }
+    }
+}
+
 #[derive(Debug)]
 pub enum DataError {
     /// Nobody (acceptable) connected in time.
@@ -74,9 +89,9 @@ pub fn open_passive(local_ip: IpAddr, range: Option<(u16, u16)>) -> io::Result<P
 
 impl PassiveListener {
     /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
-    /// addresses are dropped and logged and the wait goes on, unless
-    /// `promiscuous` (pasv_promiscuous) is set.
-    pub fn accept(self, peer: IpAddr, timeout: Duration, promiscuous: bool) -> Result<TcpStream, DataError> {
+    /// addresses are dropped and logged and the wait goes on, unless `check`
+    /// lets anyone in (pasv_promiscuous).
+    pub fn accept(self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
         let deadline = Instant::now() + timeout;
         let mut refused = false;
         loop {
@@ -90,7 +105,7 @@ impl PassiveListener {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                 Err(e) => return Err(DataError::Io(e)),
             };
-            if promiscuous || from.ip().to_canonical() == peer {
+            if check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer {
                 return Ok(stream);
             }
             // RFC 2577 §5 (port stealing): only the control peer may connect.
@@ -100,21 +115,22 @@ impl PassiveListener {
     }
 }
 
-/// Connects to the client for an active-mode transfer, from port 20 of
-/// `local_ip` when `from_port_20` and the privilege allow, else from any port.
+/// Connects to the client for an active-mode transfer, from `source_port`
+/// of `local_ip` (port 20 with connect_from_port_20) when given and the
+/// privilege allows, else from any port.
 pub fn connect_active(
     local_ip: IpAddr,
     target: SocketAddr,
-    from_port_20: bool,
+    source_port: Option<u16>,
     timeout: Duration,
 ) -> io::Result<TcpStream> {
-    if from_port_20 {
-        match net::connect_from(SocketAddr::new(local_ip, 20), target, timeout) {
+    if let Some(port) = source_port {
+        match net::connect_from(SocketAddr::new(local_ip, port), target, timeout) {
             Ok(s) => return Ok(s),
             // EACCES without CAP_NET_BIND_SERVICE; EADDRINUSE/EADDRNOTAVAIL while
             // an earlier connection to the same client port sits in TIME_WAIT.
             Err(e) => {
-                debug!("active connection from port 20 to {target} failed ({e}); using any port")
+                debug!("active connection from port {port} to {target} failed ({e}); using any port")
             }
         }
     }

@@ -1,76 +1,41 @@
-//! One control connection, start to end, inside one worker thread.
+//! FTP: one control connection, start to end, inside one worker thread.
 //!
-//! `session` runs the command loop; `prelogin` is all an unauthenticated
-//! client can reach (it holds no jail); `handlers` serve logged-in sessions;
-//! `data` opens data connections and `transfer` moves bytes in a helper thread.
+//! ```text
+//!  master (daemon core + master.rs) ──► session.rs: read → parse → dispatch
+//!                                          ├─ prelogin/  (no jail, no account)
+//!                                          └─ postlogin/ (LoggedIn: jail, identity)
+//!                                                ├─ data.rs    data connections
+//!                                                └─ helper.rs  transfer helper thread
+//! ```
+//! `state` is the leaf both phases share; `command`, `reply`, `error`,
+//! `format` and `control` serve both and depend on no phase.
 
-pub mod ascii;
 pub mod command;
 pub mod control;
 pub mod data;
 pub mod error;
 pub mod format;
-pub mod handlers;
+pub mod helper;
+pub mod master;
+pub mod postlogin;
 pub mod prelogin;
 pub mod reply;
+pub mod server;
 pub mod session;
-pub mod transfer;
+pub mod sessions;
+pub mod state;
 
-use crate::auth::system::AccountCache;
-use crate::auth::users::UserFile;
-use crate::config::Config;
-use crate::jail::Roots;
+use crate::config::Source;
 use crate::log::file::LogFile;
-use crate::server::lifecycle::Lifecycle;
-use crate::tls::Tls;
-use std::net::SocketAddr;
+use std::io;
+use std::net::TcpListener;
 use std::sync::Arc;
 
-/// What every session of a server shares.
-pub struct Shared {
-    pub config: Arc<Config>,
-    pub users: UserFile,
-    /// ftp_username, guest_username and chown_username, looked up once in a while.
-    pub accounts: AccountCache,
-    pub xferlog: Option<LogFile>,
-    /// Outlives config reloads: the session registry and the draining flag.
-    pub lifecycle: Arc<Lifecycle>,
-    /// Root directory fds shared between sessions with the same root.
-    pub roots: Roots,
-    /// The certificate and TLS settings, when ssl_enable or implicit_ssl is on.
-    pub tls: Option<Tls>,
-}
-
-impl Shared {
-    /// Opens the xferlog file the config names (the error names the key);
-    /// `tls` is what [`crate::server::preflight`] loaded.
-    pub fn new(config: Arc<Config>, lifecycle: Arc<Lifecycle>, tls: Option<Tls>) -> Result<Shared, String> {
-        let xferlog = match config.xferlog_enable {
-            true => Some(LogFile::open(&config.xferlog_file).map_err(|e| format!("xferlog_file: {e}"))?),
-            false => None,
-        };
-        let users = UserFile::new(&config.user_file);
-        Ok(Shared {
-            config,
-            users,
-            accounts: AccountCache::default(),
-            xferlog,
-            lifecycle,
-            roots: Roots::default(),
-            tls,
-        })
-    }
-}
-
-/// The fixed facts of one session, handed to every handler.
-pub struct Env<'a> {
-    pub config: &'a Config,
-    pub shared: &'a Shared,
-    /// The client, IPv4-mapped addresses made plain IPv4.
-    pub peer: SocketAddr,
-    /// Our end of the control connection, likewise canonical.
-    pub local: SocketAddr,
-    pub sid: u64,
-}
-
+pub use server::{Server, bind_all, preflight};
 pub use session::serve;
+
+/// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).
+pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log: Option<LogFile>) -> io::Result<()> {
+    let mut master = master::FtpMaster::new(source, server, log);
+    crate::daemon::run(&mut master, listeners)
+}

@@ -1,11 +1,111 @@
-//! Replies: a code and one or more lines, written in one `write` with CRLF
-//! line ends and RFC 959 §4.2 multi-line framing.
+//! Replies: a named code and one or more lines, written in one `write` with
+//! CRLF line ends and RFC 959 §4.2 multi-line framing.
 
-use std::io::{self, Write};
+use std::fmt;
+
+/// A reply code, named by what it means (RFC 959 §4.2.2 and its
+/// extensions; names after vsftpd's ftpcodes.h). Two names may share a
+/// number where the RFCs give one number two uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReplyCode(u16);
+
+impl ReplyCode {
+    /// 150: the data connection is being opened for a transfer or listing.
+    pub const OPENING_DATA: ReplyCode = ReplyCode(150);
+    /// 200: command okay.
+    pub const OK: ReplyCode = ReplyCode(200);
+    /// 202: command superfluous here (ALLO, ACCT).
+    pub const SUPERFLUOUS: ReplyCode = ReplyCode(202);
+    /// 211: system status, FEAT, STAT.
+    pub const SYSTEM_STATUS: ReplyCode = ReplyCode(211);
+    /// 213: file status (SIZE, MDTM, MFMT, STAT with a path).
+    pub const FILE_STATUS: ReplyCode = ReplyCode(213);
+    /// 214: help.
+    pub const HELP: ReplyCode = ReplyCode(214);
+    /// 215: system type (SYST).
+    pub const SYSTEM_TYPE: ReplyCode = ReplyCode(215);
+    /// 220: service ready (greeting, REIN).
+    pub const SERVICE_READY: ReplyCode = ReplyCode(220);
+    /// 221: closing the control connection (QUIT).
+    pub const GOODBYE: ReplyCode = ReplyCode(221);
+    /// 225: ABOR with no transfer running.
+    pub const NO_TRANSFER: ReplyCode = ReplyCode(225);
+    /// 226: transfer complete, data connection closed (also a successful ABOR).
+    pub const TRANSFER_COMPLETE: ReplyCode = ReplyCode(226);
+    /// 227: entering passive mode (PASV).
+    pub const PASSIVE: ReplyCode = ReplyCode(227);
+    /// 229: entering extended passive mode (EPSV, RFC 2428).
+    pub const EXTENDED_PASSIVE: ReplyCode = ReplyCode(229);
+    /// 230: user logged in.
+    pub const LOGGED_IN: ReplyCode = ReplyCode(230);
+    /// 234: AUTH accepted, the TLS handshake follows (RFC 4217).
+    pub const AUTH_OK: ReplyCode = ReplyCode(234);
+    /// 250: requested file action completed.
+    pub const FILE_ACTION_OK: ReplyCode = ReplyCode(250);
+    /// 257: path created (MKD) or named (PWD).
+    pub const PATH: ReplyCode = ReplyCode(257);
+    /// 331: user name okay, need password.
+    pub const NEED_PASSWORD: ReplyCode = ReplyCode(331);
+    /// 350: pending further information (REST, RNFR).
+    pub const PENDING: ReplyCode = ReplyCode(350);
+    /// 421: service not available, closing the control connection.
+    pub const SERVICE_UNAVAILABLE: ReplyCode = ReplyCode(421);
+    /// 425: cannot open the data connection.
+    pub const CANT_OPEN_DATA: ReplyCode = ReplyCode(425);
+    /// 426: connection closed, transfer aborted.
+    pub const TRANSFER_ABORTED: ReplyCode = ReplyCode(426);
+    /// 451: aborted, local error in processing.
+    pub const LOCAL_ERROR: ReplyCode = ReplyCode(451);
+    /// 452: insufficient storage space.
+    pub const INSUFFICIENT_STORAGE: ReplyCode = ReplyCode(452);
+    /// 500: syntax error, command unrecognised (also vsftpd's refusals of a mode).
+    pub const UNRECOGNISED: ReplyCode = ReplyCode(500);
+    /// 501: syntax error in parameters or arguments.
+    pub const BAD_ARGUMENTS: ReplyCode = ReplyCode(501);
+    /// 502: command not implemented.
+    pub const NOT_IMPLEMENTED: ReplyCode = ReplyCode(502);
+    /// 503: bad sequence of commands.
+    pub const BAD_SEQUENCE: ReplyCode = ReplyCode(503);
+    /// 504: command not implemented for that parameter.
+    pub const NOT_FOR_PARAMETER: ReplyCode = ReplyCode(504);
+    /// 522: network protocol not supported (RFC 2428 §2).
+    pub const PROTOCOL_NOT_SUPPORTED: ReplyCode = ReplyCode(522);
+    /// 522: the data connection must be (or failed to be) protected by TLS (vsftpd's FTP_NEEDENCRYPT).
+    pub const NEED_ENCRYPTION: ReplyCode = ReplyCode(522);
+    /// 530: not logged in.
+    pub const NOT_LOGGED_IN: ReplyCode = ReplyCode(530);
+    /// 534: request denied for policy reasons (RFC 2228).
+    pub const POLICY_DENIED: ReplyCode = ReplyCode(534);
+    /// 536: protection level not supported by the mechanism (RFC 2228).
+    pub const PROT_NOT_SUPPORTED: ReplyCode = ReplyCode(536);
+    /// 550: file unavailable (not found, no access, refused).
+    pub const FILE_UNAVAILABLE: ReplyCode = ReplyCode(550);
+    /// 552: exceeded storage allocation.
+    pub const EXCEEDED_STORAGE: ReplyCode = ReplyCode(552);
+    /// 553: file name not allowed.
+    pub const BAD_FILE_NAME: ReplyCode = ReplyCode(553);
+    /// 554: invalid REST parameter (RFC 3659 §5.4).
+    pub const BAD_RESTART: ReplyCode = ReplyCode(554);
+
+    pub const fn as_u16(self) -> u16 {
+        self.0
+    }
+
+    /// A positive completion or preliminary reply (1xx–3xx).
+    pub const fn is_positive(self) -> bool {
+        self.0 < 400
+    }
+}
+
+impl fmt::Display for ReplyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    pub code: u16,
+    pub code: ReplyCode,
     /// First line, middle lines (sent as they are, so they should start with a
     /// space), last line. A single-line reply has only `lines[0]`.
     pub lines: Vec<String>,
@@ -23,12 +123,12 @@ pub fn quote_path(path: &str) -> String {
 }
 
 impl Reply {
-    pub fn new(code: u16, text: impl Into<String>) -> Reply {
+    pub fn new(code: ReplyCode, text: impl Into<String>) -> Reply {
         Reply { code, lines: vec![text.into()] }
     }
 
     /// `code-first`, the middle lines, then `code last`.
-    pub fn multi(code: u16, first: impl Into<String>, middle: Vec<String>, last: impl Into<String>) -> Reply {
+    pub fn multi(code: ReplyCode, first: impl Into<String>, middle: Vec<String>, last: impl Into<String>) -> Reply {
         let mut lines = Vec::with_capacity(middle.len() + 2);
         lines.push(first.into());
         lines.extend(middle);
@@ -58,13 +158,14 @@ impl Reply {
         out
     }
 
-    pub fn write_to(&self, mut w: impl Write) -> io::Result<()> {
-        w.write_all(&self.to_bytes())
-    }
-
     /// Whether the reply is a positive completion or preliminary (1xx–3xx).
     pub fn is_ok(&self) -> bool {
-        self.code < 400
+        self.code.is_positive()
+    }
+
+    /// `550 Permission denied.`: code and first line, for logs.
+    pub fn summary(&self) -> String {
+        format!("{} {}", self.code, self.lines[0])
     }
 }
 
@@ -74,12 +175,17 @@ mod tests {
 
     #[test]
     fn single_line() {
-        assert_eq!(Reply::new(200, "NOOP ok.").to_bytes(), b"200 NOOP ok.\r\n");
+        assert_eq!(Reply::new(ReplyCode::OK, "NOOP ok.").to_bytes(), b"200 NOOP ok.\r\n");
     }
 
     #[test]
     fn rfc959_multi_line_framing() {
-        let r = Reply::multi(211, "Features:", vec![" EPSV".into(), "220 looks like a code".into()], "End");
+        let r = Reply::multi(
+            ReplyCode::SYSTEM_STATUS,
+            "Features:",
+            vec![" EPSV".into(), "220 looks like a code".into()],
+            "End",
+        );
         assert_eq!(
             String::from_utf8(r.to_bytes()).unwrap(),
             "211-Features:\r\n EPSV\r\n 220 looks like a code\r\n211 End\r\n"
@@ -88,7 +194,7 @@ mod tests {
 
     #[test]
     fn crlf_never_written_raw() {
-        let r = Reply::new(257, quote_path("/a\r\n226 fake\"q"));
+        let r = Reply::new(ReplyCode::PATH, quote_path("/a\r\n226 fake\"q"));
         assert_eq!(r.to_bytes(), b"257 \"/a??226 fake\"\"q\"\r\n");
     }
 }

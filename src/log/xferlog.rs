@@ -9,6 +9,13 @@ pub enum Direction {
     Incoming,
 }
 
+/// What was really sent: text converted to CRLF, or bytes untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataType {
+    Ascii,
+    Binary,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessMode {
     Anonymous,
@@ -24,7 +31,7 @@ pub struct XferRecord<'a> {
     pub remote: std::net::IpAddr,
     pub bytes: u64,
     pub host_path: &'a str,
-    pub ascii: bool,
+    pub data_type: DataType,
     pub direction: Direction,
     pub access: AccessMode,
     pub user: &'a str,
@@ -55,7 +62,7 @@ pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
         r.remote,
         r.bytes,
         token(r.host_path),
-        if r.ascii { 'a' } else { 'b' },
+        if r.data_type == DataType::Ascii { 'a' } else { 'b' },
         if r.direction == Direction::Outgoing { 'o' } else { 'i' },
         match r.access {
             AccessMode::Anonymous => 'a',
@@ -85,7 +92,7 @@ mod tests {
             remote: "127.0.0.1".parse().unwrap(),
             bytes: 18,
             host_path: "/srv/ftp/readme.txt",
-            ascii: true,
+            data_type: DataType::Ascii,
             direction: Direction::Outgoing,
             access: AccessMode::Anonymous,
             user: "guest@example.org",
@@ -108,7 +115,7 @@ mod tests {
             remote: "::1".parse().unwrap(),
             bytes: 0,
             host_path: "/srv/a b\tc.txt",
-            ascii: false,
+            data_type: DataType::Binary,
             direction: Direction::Incoming,
             access: AccessMode::Guest,
             user: "",

@@ -2,20 +2,20 @@
 //! beside rftpd, sharing its config parser, jail, logging and signals.
 //!
 //! ```text
-//!  bin/rtftpd.rs ── config ──► server::run: main thread receives requests on port 69
-//!                                 │ hands each to a worker (crossbeam rendezvous
-//!                                 │ channel, at most max_transfers) or answers
+//!  bin/rtftpd.rs ── config ──► service::run: the daemon core's master thread
+//!                                 │ receives requests on port 69, hands each to
+//!                                 │ a worker (at most max_transfers) or answers
 //!                                 │ ERROR 0 "server busy"
 //!                                 ▼
 //!                             worker: a new socket (the transfer's TID),
-//!                             options negotiated, transfer::send / receive
+//!                             options negotiated, window::send / receive
 //!                             through the Jail rooted at tftp_root
 //! ```
-//! `packet` and `options` and `netascii` are pure; `transfer` moves blocks.
+//! `packet` and `options` and `netascii` are pure; `window` moves blocks.
 
 pub mod config;
 pub mod netascii;
 pub mod options;
 pub mod packet;
-pub mod server;
-pub mod transfer;
+pub mod service;
+pub mod window;

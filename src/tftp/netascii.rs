@@ -1,5 +1,6 @@
-//! netascii (RFC 764 via RFC 1350): LF ↔ CR LF and CR ↔ CR NUL, streaming
-//! across block boundaries. Pure.
+//! netascii (RFC 764 via RFC 1350): the encoder, LF → CR LF and CR → CR NUL,
+//! streaming across block boundaries. Pure. The decoder is
+//! [`crate::ascii::FromNetwork::netascii`], shared with FTP's TYPE A.
 
 use std::io::{self, Read};
 
@@ -46,11 +47,6 @@ impl<R: Read> Read for Encoder<R> {
     }
 }
 
-/// netascii → local text: CR LF → LF, CR NUL → CR, shared with FTP's TYPE A.
-pub fn decoder() -> crate::ftp::ascii::FromNetwork {
-    crate::ftp::ascii::FromNetwork::netascii()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,7 +57,7 @@ mod tests {
         let mut wire = Vec::new();
         Encoder::new(&text[..]).read_to_end(&mut wire).unwrap();
         assert_eq!(wire, b"line one\r\nbare\r\0cr\r\n\r\nend");
-        let mut d = decoder();
+        let mut d = crate::ascii::FromNetwork::netascii();
         let mut out = Vec::new();
         for chunk in wire.chunks(3) {
             d.convert(chunk, &mut out);

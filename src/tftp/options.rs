@@ -5,9 +5,9 @@
 use super::packet::{ErrorCode, Request};
 use std::time::Duration;
 
-/// The server's limits, from the config.
+/// What the server grants at most, from the config.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct Ceilings {
     pub max_blksize: u16,
     pub max_windowsize: u16,
     pub timeout: Duration,
@@ -31,7 +31,7 @@ pub const DEFAULT_BLKSIZE: usize = 512;
 
 /// Negotiates a request's options. `file_size` is the size of the file a RRQ
 /// reads. An announced WRQ size above `max_upload` is refused (ERROR 3).
-pub fn negotiate(req: &Request, file_size: Option<u64>, limits: &Limits) -> Result<Negotiated, (ErrorCode, String)> {
+pub fn negotiate(req: &Request, file_size: Option<u64>, limits: &Ceilings) -> Result<Negotiated, (ErrorCode, String)> {
     let mut n = Negotiated {
         blksize: DEFAULT_BLKSIZE,
         timeout: limits.timeout,
@@ -92,14 +92,14 @@ mod tests {
         }
     }
 
-    const LIMITS: Limits =
-        Limits { max_blksize: 65464, max_windowsize: 64, timeout: Duration::from_secs(1), max_upload: 1000 };
+    const LIMITS: Ceilings =
+        Ceilings { max_blksize: 65464, max_windowsize: 64, timeout: Duration::from_secs(1), max_upload: 1000 };
 
     #[test]
     fn rfc2348_blksize_range_and_cap() {
         let n = negotiate(&req(false, &[("blksize", "1428")]), Some(10), &LIMITS).unwrap();
         assert_eq!((n.blksize, n.accepted.len()), (1428, 1));
-        let small = Limits { max_blksize: 1024, ..LIMITS };
+        let small = Ceilings { max_blksize: 1024, ..LIMITS };
         assert_eq!(
             negotiate(&req(false, &[("blksize", "65464")]), None, &small).unwrap().accepted,
             vec![("blksize".into(), "1024".into())]

@@ -143,6 +143,8 @@ fn through_socket_activate(activate_args: &[&str], rftpd_args: &[&str]) {
         .args(["-l", &listen, env!("CARGO_BIN_EXE_rftpd"), "-c", "/dev/null"])
         .args(rftpd_args)
         .args(["-o", "anonymous_enable=YES", "-o", &format!("anon_root={}", root.0.display()), "-o", "log_file="])
+        // The tree is the test runner's: sessions use its account, not 'ftp' (a fresh host has none).
+        .args(["-o", "ftp_username="])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -293,7 +295,7 @@ fn xinetd_runs_one_rftpd_per_connection() {
         &conf,
         format!(
             "service rftpd-test\n{{\n\ttype = UNLISTED\n\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n\tuser = {user}\n\
-             \tserver = {bin}\n\tserver_args = --inetd -c /dev/null -o anonymous_enable=YES -o anon_root={root} -o log_file={log}\n\
+             \tserver = {bin}\n\tserver_args = --inetd -c /dev/null -o anonymous_enable=YES -o anon_root={root} -o log_file={log} -o ftp_username=\n\
              \tport = {port}\n\tbind = 127.0.0.1\n\tflags = REUSE\n}}\n",
             bin = env!("CARGO_BIN_EXE_rftpd"),
             root = root.display(),

@@ -1,40 +1,28 @@
-//! Commands of logged-in sessions. `dispatch` is the command list at a glance:
-//! one line per command; each handler is a plain blocking function.
+//! Commands of logged-in sessions. [`dispatch`] is the command list at a
+//! glance: one line per command; each handler is a plain blocking function
+//! returning a reply or an [`FtpError`] (turned into a reply in one place,
+//! [`FtpError::reply`]).
 
 pub mod files;
-pub mod info;
 pub mod listing;
 pub mod navigate;
 pub mod params;
-pub mod security;
 pub mod site;
+pub mod status;
 pub mod transfer;
 
-use super::Env;
 use super::command::{Command, TransferType};
 use super::control::Control;
 use super::data::Pending;
 use super::error::{FtpError, FtpResult};
-use super::reply::Reply;
-use super::session::Options;
+use super::prelogin::info;
+use super::reply::{Reply, ReplyCode};
+use super::state::{ClientOptions, Conn, Response};
 use crate::auth::Identity;
 use crate::config::NamePatterns;
 use crate::jail::{Jail, Roots, VirtualPath};
 use crate::sys::creds::{self, Assumed};
 use log::info;
-
-/// What the session loop does after a command.
-pub enum Response {
-    Reply(Reply),
-    /// A transfer started; its reply comes when it ends.
-    Started,
-    /// Send this and close the connection.
-    Close(Reply),
-    /// Nothing to send (the command answered for itself, e.g. AUTH's 234).
-    Nothing,
-    /// Close the connection without a reply (it is unusable); the reason is logged.
-    Hangup(String),
-}
 
 /// What `dispatch` asks of the session beyond a response.
 pub enum Dispatch {
@@ -61,7 +49,7 @@ pub struct LoggedIn {
     pub epsv_all: bool,
     /// SITE UMASK can change it for this session.
     pub umask: u32,
-    pub running: Option<(super::transfer::Running, transfer::TransferInfo)>,
+    pub running: Option<(super::helper::Running, transfer::TransferInfo)>,
     /// While the session lasts, this worker thread (and the transfer threads
     /// it starts) reads and writes files as `identity.run_as`; dropped last,
     /// it stays on the worker until a login needs another identity.
@@ -126,9 +114,9 @@ fn keeps_restart(cmd: &Command) -> bool {
 /// Runs one command of a logged-in session.
 pub fn dispatch(
     s: &mut LoggedIn,
-    env: &Env<'_>,
+    conn: &Conn<'_>,
     control: &mut Control,
-    options: &mut Options,
+    options: &mut ClientOptions,
     cmd: Command,
 ) -> Dispatch {
     // One-shot state: RNFR lives for exactly one command, REST until a transfer.
@@ -138,24 +126,25 @@ pub fn dispatch(
     let audit = audit_text(&s.cwd, &cmd, rename_from.as_ref());
     use Command::*;
     let result: Result<Response, FtpError> = match cmd {
-        Quit => return Dispatch::Respond(Response::Close(Reply::new(221, "Goodbye."))),
+        Quit => return Dispatch::Respond(Response::Close(Reply::new(ReplyCode::GOODBYE, "Goodbye."))),
         Rein => {
-            return Dispatch::Reinitialize(Response::Reply(Reply::new(220, "Service ready for new user.")));
+            let ready = Reply::new(ReplyCode::SERVICE_READY, "Service ready for new user.");
+            return Dispatch::Reinitialize(Response::Reply(ready));
         }
         // Commands that may start a transfer answer for themselves.
-        Retr(p) => transfer::retr(s, env, control, restart, &p),
-        Stor(p) => transfer::stor(s, env, control, restart, &p),
-        Appe(p) => transfer::appe(s, env, control, &p),
-        Stou(p) => transfer::stou(s, env, control, p.as_deref()),
-        List(p) => listing::list(s, env, control, p.as_deref()),
-        Nlst(p) => listing::nlst(s, env, control, p.as_deref()),
-        Mlsd(p) => listing::mlsd(s, env, control, options, p.as_deref()),
-        other => reply_to(s, env, options, other, rename_from).map(Response::Reply),
+        Retr(p) => transfer::retr(s, conn, control, restart, &p),
+        Stor(p) => transfer::stor(s, conn, control, restart, &p),
+        Appe(p) => transfer::appe(s, conn, control, &p),
+        Stou(p) => transfer::stou(s, conn, control, p.as_deref()),
+        List(p) => listing::list(s, conn, control, p.as_deref()),
+        Nlst(p) => listing::nlst(s, conn, control, p.as_deref()),
+        Mlsd(p) => listing::mlsd(s, conn, control, options, p.as_deref()),
+        other => reply_to(s, conn, options, other, rename_from).map(Response::Reply),
     };
     let response = result.unwrap_or_else(|e| Response::Reply(e.reply(failed)));
     if let (Some(what), Response::Reply(r)) = (audit, &response) {
-        let result = if r.is_ok() { "ok".to_string() } else { format!("{} {}", r.code, r.lines[0]) };
-        info!("session={} client={} user={} {what} result={result}", env.sid, env.peer.ip(), s.identity.name);
+        let result = if r.is_ok() { "ok".to_string() } else { r.summary() };
+        info!("session={} client={} user={} {what} result={result}", conn.sid, conn.peer.ip(), s.identity.name);
     }
     Dispatch::Respond(response)
 }
@@ -175,26 +164,27 @@ fn audit_text(cwd: &VirtualPath, cmd: &Command, rename_from: Option<&VirtualPath
     })
 }
 
-/// Commands answered with one reply.
+/// Commands answered with one reply. The TLS commands (AUTH, PBSZ, PROT,
+/// CCC) never get here: the session answers them in either phase.
 fn reply_to(
     s: &mut LoggedIn,
-    env: &Env<'_>,
-    options: &mut Options,
+    conn: &Conn<'_>,
+    options: &mut ClientOptions,
     cmd: Command,
     rename_from: Option<VirtualPath>,
 ) -> FtpResult {
     use Command::*;
     match cmd {
-        User(_) => Ok(Reply::new(530, "Can't change to another user.")),
-        Pass(_) => Ok(Reply::new(230, "Already logged in.")),
-        Acct => Ok(Reply::new(202, "ACCT not needed.")),
+        User(_) => Err(FtpError::UserChangeRefused),
+        Pass(_) => Ok(Reply::new(ReplyCode::LOGGED_IN, "Already logged in.")),
+        Acct => Ok(Reply::new(ReplyCode::SUPERFLUOUS, "ACCT not needed.")),
         Noop => Ok(info::noop()),
         Syst => Ok(info::syst()),
         Help(_) => Ok(info::help()),
-        Feat => Ok(info::feat(options, env.config)),
-        Opts(arg) => Ok(info::opts(options, &arg)),
-        Stat(None) => Ok(info::status(s, env)),
-        Stat(Some(p)) => listing::stat_path(s, env, &p),
+        Feat => Ok(info::feat(options, conn.config)),
+        Opts(arg) => info::opts(options, &arg),
+        Stat(None) => Ok(status::status(s, conn)),
+        Stat(Some(p)) => listing::stat_path(s, conn, &p),
         Mlst(p) => listing::mlst(s, options, p.as_deref()),
         Pwd => Ok(navigate::pwd(s)),
         Cwd(p) => navigate::cwd(s, &p),
@@ -208,24 +198,24 @@ fn reply_to(
         Mdtm(p) => files::mdtm(s, &p),
         Mfmt(t, p) => files::mfmt(s, t, &p),
         Type(t) => Ok(params::type_(s, t)),
-        Stru => Ok(Reply::new(200, "Structure set to F.")),
-        Mode => Ok(Reply::new(200, "Mode set to S.")),
-        Port(addr) => params::port(s, env, addr),
-        Eprt(arg) => params::eprt(s, env, arg),
-        Pasv => params::pasv(s, env),
-        Epsv(arg) => params::epsv(s, env, arg),
+        Stru => Ok(Reply::new(ReplyCode::OK, "Structure set to F.")),
+        Mode => Ok(Reply::new(ReplyCode::OK, "Mode set to S.")),
+        Port(addr) => params::port(s, conn, addr),
+        Eprt(arg) => params::eprt(s, conn, arg),
+        Pasv => params::pasv(s, conn),
+        Epsv(arg) => params::epsv(s, conn, arg),
         Rest(n) => {
             s.restart = n;
-            Ok(Reply::new(350, format!("Restart position accepted ({n}).")))
+            Ok(Reply::new(ReplyCode::PENDING, format!("Restart position accepted ({n}).")))
         }
-        Allo => Ok(Reply::new(202, "ALLO command ignored.")),
-        Abor => Ok(Reply::new(225, "No transfer to ABOR.")),
+        Allo => Ok(Reply::new(ReplyCode::SUPERFLUOUS, "ALLO command ignored.")),
+        Abor => Ok(Reply::new(ReplyCode::NO_TRANSFER, "No transfer to ABOR.")),
         Site(arg) => site::site(s, &arg),
-        NotImplemented(_) => Ok(Reply::new(502, "Command not implemented.")),
+        NotImplemented(_) => Err(FtpError::NotImplemented),
+        // Answered by dispatch (transfers, QUIT, REIN) or by the session (TLS):
+        // reaching here is a routing mistake, answered as an unknown command.
         Quit | Rein | Retr(_) | Stor(_) | Appe(_) | Stou(_) | List(_) | Nlst(_) | Mlsd(_) | Auth(_) | Pbsz(_)
-        | Prot(_) | Ccc => {
-            unreachable!("handled by dispatch or the session")
-        }
+        | Prot(_) | Ccc => Err(FtpError::Parse(super::command::ParseError::Unknown(cmd.verb().into()))),
     }
 }
 

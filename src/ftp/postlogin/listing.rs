@@ -2,16 +2,16 @@
 //! the control connection. Listings are built whole (bounded by
 //! MAX_LISTING_ENTRIES) before the data connection is used.
 
+use super::LoggedIn;
 use super::transfer::{Kind, TransferInfo, start};
-use super::{LoggedIn, Response};
 use crate::auth::Permissions;
-use crate::ftp::Env;
+use crate::ftp::command::TransferType;
 use crate::ftp::control::Control;
 use crate::ftp::error::{FtpError, FtpResult};
 use crate::ftp::format::{self, FactSet, LsEntry, MlsxEntry};
-use crate::ftp::reply::Reply;
-use crate::ftp::session::Options;
-use crate::ftp::transfer::Payload;
+use crate::ftp::helper::Payload;
+use crate::ftp::reply::{Reply, ReplyCode};
+use crate::ftp::state::{ClientOptions, Conn, Response};
 // `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
 use crate::config::patterns::glob_match as wildcard_match;
 use crate::jail::{Entry, VirtualPath, is_dir, is_regular, is_symlink};
@@ -69,7 +69,7 @@ enum Target {
 
 /// Resolves a LIST/NLST/STAT argument: a directory lists its entries, a file
 /// itself, a wildcard in the last component the matching entries.
-fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<Target, FtpError> {
+fn target(s: &LoggedIn, conn: &Conn<'_>, arg: Option<&str>, all: bool) -> Result<Target, FtpError> {
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -92,21 +92,21 @@ fn target(s: &LoggedIn, env: &Env<'_>, arg: Option<&str>, all: bool) -> Result<T
     }
     let listing = s.jail.read_dir(&dir, MAX_LISTING_ENTRIES)?;
     if listing.truncated {
-        warn!("session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries", env.sid);
+        warn!("session={} listing of {dir} cut at {MAX_LISTING_ENTRIES} entries", conn.sid);
     }
     let mut entries = listing.entries;
     entries.retain(|e| {
         let name = e.name.as_encoded_bytes();
         let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
-        visible && shown(env, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
+        visible && shown(conn, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
     });
     Ok(Target::Dir { path: dir, entries })
 }
 
 /// hide_file and deny_file names are left out of listings.
-fn shown(env: &Env<'_>, e: &Entry) -> bool {
+fn shown(conn: &Conn<'_>, e: &Entry) -> bool {
     let name = e.name.to_string_lossy();
-    !env.config.hide_file.matches(&name) && !env.config.deny_file.matches(&name)
+    !conn.config.hide_file.matches(&name) && !conn.config.deny_file.matches(&name)
 }
 
 /// What every line of one `ls -l` listing shares: the id-name cache, the
@@ -119,10 +119,10 @@ struct LsContext {
 }
 
 impl LsContext {
-    fn new(env: &Env<'_>) -> LsContext {
+    fn new(conn: &Conn<'_>) -> LsContext {
         let now = crate::sys::time::now();
-        let offset = if env.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
-        LsContext { names: Names::default(), hide_ids: env.config.hide_ids, now, offset }
+        let offset = if conn.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
+        LsContext { names: Names::default(), hide_ids: conn.config.hide_ids, now, offset }
     }
 
     /// Appends one line and its CRLF to `out`.
@@ -144,8 +144,8 @@ impl LsContext {
 }
 
 /// The `ls -l` listing of a target, CRLF after every line, in one buffer.
-fn ls_text(env: &Env<'_>, target: &Target) -> String {
-    let mut ls = LsContext::new(env);
+fn ls_text(conn: &Conn<'_>, target: &Target) -> String {
+    let mut ls = LsContext::new(conn);
     let mut out = String::new();
     match target {
         Target::File { path, stat, link_target } => ls.line(&mut out, stat, path.file_name(), link_target.as_deref()),
@@ -162,14 +162,14 @@ fn ls_text(env: &Env<'_>, target: &Target) -> String {
 
 fn send_listing(
     s: &mut LoggedIn,
-    env: &Env<'_>,
+    conn: &Conn<'_>,
     control: &mut Control,
     verb: &'static str,
     path: VirtualPath,
     text: String,
 ) -> Result<Response, FtpError> {
-    let info = TransferInfo { verb, path, kind: Kind::Listing, ascii: true };
-    start(s, env, control, info, Payload::Buffer(text.into_bytes()), "Here comes the directory listing.".into())
+    let info = TransferInfo { verb, path, kind: Kind::Listing, transfer_type: TransferType::Ascii };
+    start(s, conn, control, info, Payload::Buffer(text.into_bytes()), "Here comes the directory listing.".into())
 }
 
 /// Drops the pending data connection before answering with an error, so the
@@ -179,22 +179,22 @@ fn fail(s: &mut LoggedIn, e: FtpError) -> Result<Response, FtpError> {
     Err(e)
 }
 
-pub fn list(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
+pub fn list(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
     let (all, arg) = split_options(arg);
-    let t = match target(s, env, arg, all) {
+    let t = match target(s, conn, arg, all) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
-    let text = ls_text(env, &t);
+    let text = ls_text(conn, &t);
     let path = match t {
         Target::File { path, .. } | Target::Dir { path, .. } => path,
     };
-    send_listing(s, env, control, "LIST", path, text)
+    send_listing(s, conn, control, "LIST", path, text)
 }
 
-pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
+pub fn nlst(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
     let (all, arg) = split_options(arg);
-    let t = match target(s, env, arg, all) {
+    let t = match target(s, conn, arg, all) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
@@ -213,7 +213,7 @@ pub fn nlst(s: &mut LoggedIn, env: &Env<'_>, control: &mut Control, arg: Option<
             path
         }
     };
-    send_listing(s, env, control, "NLST", path, text)
+    send_listing(s, conn, control, "NLST", path, text)
 }
 
 /// RFC 3659 perm letters for what this session may really do.
@@ -278,9 +278,9 @@ fn mlsx(
 
 pub fn mlsd(
     s: &mut LoggedIn,
-    env: &Env<'_>,
+    conn: &Conn<'_>,
     control: &mut Control,
-    options: &Options,
+    options: &ClientOptions,
     arg: Option<&str>,
 ) -> Result<Response, FtpError> {
     let path = match arg {
@@ -290,7 +290,7 @@ pub fn mlsd(
     let listing = path.and_then(|p| {
         let st = s.jail.stat(&p)?;
         if !is_dir(&st) {
-            return Err(FtpError::Reply(Reply::new(501, "MLSD: not a directory.")));
+            return Err(FtpError::MlsdNotADirectory);
         }
         Ok((p.clone(), st, s.jail.read_dir(&p, MAX_LISTING_ENTRIES)?))
     });
@@ -302,16 +302,16 @@ pub fn mlsd(
     let mut text = String::with_capacity((listing.entries.len() + 1) * 100);
     mlsx(&mut text, &dir_stat, None, Some("cdir"), ".", w, options.facts);
     text.push_str("\r\n");
-    for e in listing.entries.iter().filter(|e| shown(env, e)) {
+    for e in listing.entries.iter().filter(|e| shown(conn, e)) {
         let name = e.name.to_string_lossy();
         let target = if is_symlink(&e.stat) { s.jail.stat(&path.join(&name)).ok() } else { None };
         mlsx(&mut text, &e.stat, target.as_ref(), None, &name, w, options.facts);
         text.push_str("\r\n");
     }
-    send_listing(s, env, control, "MLSD", path, text)
+    send_listing(s, conn, control, "MLSD", path, text)
 }
 
-pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult {
+pub fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> FtpResult {
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -320,15 +320,15 @@ pub fn mlst(s: &mut LoggedIn, options: &Options, arg: Option<&str>) -> FtpResult
     let target = if is_symlink(&st) { s.jail.stat(&path).ok() } else { None };
     let mut line = String::from(" ");
     mlsx(&mut line, &st, target.as_ref(), None, path.as_str(), s.identity.perms, options.facts);
-    Ok(Reply::multi(250, format!("Listing {path}"), vec![line], "End"))
+    Ok(Reply::multi(ReplyCode::FILE_ACTION_OK, format!("Listing {path}"), vec![line], "End"))
 }
 
 /// STAT with a path: an `ls -l` listing over the control connection.
-pub fn stat_path(s: &mut LoggedIn, env: &Env<'_>, arg: &str) -> FtpResult {
+pub fn stat_path(s: &mut LoggedIn, conn: &Conn<'_>, arg: &str) -> FtpResult {
     let (all, arg) = split_options(Some(arg));
-    let t = target(s, env, arg, all)?;
-    let lines = ls_text(env, &t).split_terminator("\r\n").map(str::to_owned).collect();
-    Ok(Reply::multi(213, "Status follows:", lines, "End of status"))
+    let t = target(s, conn, arg, all)?;
+    let lines = ls_text(conn, &t).split_terminator("\r\n").map(str::to_owned).collect();
+    Ok(Reply::multi(ReplyCode::FILE_STATUS, "Status follows:", lines, "End of status"))
 }
 
 #[cfg(test)]

@@ -2,15 +2,15 @@
 
 use super::LoggedIn;
 use crate::ftp::error::FtpResult;
-use crate::ftp::reply::{Reply, quote_path};
+use crate::ftp::reply::{Reply, ReplyCode, quote_path};
 
 pub fn pwd(s: &LoggedIn) -> Reply {
-    Reply::new(257, format!("{} is the current directory", quote_path(s.cwd.as_str())))
+    Reply::new(ReplyCode::PATH, format!("{} is the current directory", quote_path(s.cwd.as_str())))
 }
 
 pub fn cwd(s: &mut LoggedIn, text: &str) -> FtpResult {
     let target = s.path(text)?;
     s.jail.check_dir(&target)?;
     s.cwd = target;
-    Ok(Reply::new(250, "Directory successfully changed."))
+    Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Directory successfully changed."))
 }

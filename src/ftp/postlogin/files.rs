@@ -2,11 +2,11 @@
 //! data connection.
 
 use super::{LoggedIn, require};
-use crate::ftp::ascii;
+use crate::ascii;
 use crate::ftp::command::TransferType;
 use crate::ftp::error::{FtpError, FtpResult};
 use crate::ftp::format::timeval;
-use crate::ftp::reply::{Reply, quote_path};
+use crate::ftp::reply::{Reply, ReplyCode, quote_path};
 use crate::jail::{VirtualPath, is_dir, is_regular};
 use crate::limits::MAX_ASCII_SIZE_SCAN;
 use std::io::Read;
@@ -15,14 +15,14 @@ pub fn mkd(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.mkdir)?;
     let path = s.path(text)?;
     s.jail.mkdir(&path, 0o777 & !s.umask)?;
-    Ok(Reply::new(257, format!("{} created", quote_path(path.as_str()))))
+    Ok(Reply::new(ReplyCode::PATH, format!("{} created", quote_path(path.as_str()))))
 }
 
 pub fn rmd(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.rmdir)?;
     let path = s.path(text)?;
     s.jail.rmdir(&path)?;
-    Ok(Reply::new(250, "Remove directory operation successful."))
+    Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Remove directory operation successful."))
 }
 
 pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
@@ -32,7 +32,7 @@ pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
         return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory).into());
     }
     s.jail.remove_file(&path)?;
-    Ok(Reply::new(250, "Delete operation successful."))
+    Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Delete operation successful."))
 }
 
 pub fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
@@ -40,17 +40,15 @@ pub fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     s.jail.lstat(&path)?;
     s.rename_from = Some(path);
-    Ok(Reply::new(350, "Ready for RNTO."))
+    Ok(Reply::new(ReplyCode::PENDING, "Ready for RNTO."))
 }
 
 pub fn rnto(s: &mut LoggedIn, from: Option<VirtualPath>, text: &str) -> FtpResult {
-    let Some(from) = from else {
-        return Ok(Reply::new(503, "RNFR required first."));
-    };
+    let from = from.ok_or(FtpError::RnfrRequired)?;
     require(s.identity.perms.rename)?;
     let to = s.path(text)?;
     s.jail.rename(&from, &to)?;
-    Ok(Reply::new(250, "Rename successful."))
+    Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Rename successful."))
 }
 
 /// SIZE (RFC 3659 §4): the bytes a RETR in the current TYPE would send. In
@@ -60,13 +58,13 @@ pub fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
-        return Ok(Reply::new(550, "Could not get file size: not a regular file."));
+        return Err(FtpError::NotRegularFile);
     }
     if s.transfer_type == TransferType::Image {
-        return Ok(Reply::new(213, st.st_size.to_string()));
+        return Ok(Reply::new(ReplyCode::FILE_STATUS, st.st_size.to_string()));
     }
     if st.st_size as u64 > MAX_ASCII_SIZE_SCAN {
-        return Ok(Reply::new(550, "SIZE not available in ASCII mode for files this large; use TYPE I."));
+        return Err(FtpError::AsciiSizeUnavailable);
     }
     let mut file = s.jail.open_read(&path)?;
     let mut buf = vec![0u8; 64 * 1024];
@@ -78,21 +76,21 @@ pub fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
         }
         total += ascii::network_len(&buf[..n]);
     }
-    Ok(Reply::new(213, total.to_string()))
+    Ok(Reply::new(ReplyCode::FILE_STATUS, total.to_string()))
 }
 
 pub fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
-        return Ok(Reply::new(550, "Could not get modification time: not a regular file."));
+        return Err(FtpError::NotRegularFile);
     }
-    Ok(Reply::new(213, timeval(st.st_mtime)))
+    Ok(Reply::new(ReplyCode::FILE_STATUS, timeval(st.st_mtime)))
 }
 
 pub fn mfmt(s: &mut LoggedIn, secs: i64, text: &str) -> FtpResult {
     require(s.identity.perms.overwrite)?;
     let path = s.path(text)?;
     s.jail.set_mtime(&path, secs)?;
-    Ok(Reply::new(213, format!("Modify={}; {}", timeval(secs), path)))
+    Ok(Reply::new(ReplyCode::FILE_STATUS, format!("Modify={}; {}", timeval(secs), path)))
 }

@@ -1,6 +1,7 @@
-//! TYPE A conversion (RFC 959 §3.1.1.1): LF → CRLF on the way out, CRLF → LF
-//! on the way in. Pure and streaming: a CR at the end of one chunk is held
-//! until the next shows what follows it.
+//! Line-end conversion shared by FTP's TYPE A (RFC 959 §3.1.1.1) and TFTP's
+//! netascii (RFC 1350): LF → CRLF on the way out, CRLF → LF on the way in.
+//! Pure and streaming: a CR at the end of one chunk is held until the next
+//! shows what follows it.
 
 /// Appends `input` to `out` with every LF written as CRLF.
 pub fn to_network(input: &[u8], out: &mut Vec<u8>) {

@@ -2,7 +2,8 @@
 //! listing) and the data connection, so the session keeps reading the control
 //! connection for ABOR, STAT and NOOP. Ends by returning a [`TransferReport`].
 
-use super::ascii;
+use super::command::TransferType;
+use crate::ascii;
 use crate::jail::Upload;
 use crate::limits::{COPY_BUFFER, SENDFILE_CHUNK, THREAD_STACK};
 use crate::tls::{ServerConnection, SessionConfig};
@@ -18,11 +19,11 @@ use std::time::{Duration, Instant};
 /// What a transfer moves.
 pub enum Payload {
     /// RETR: a file from `offset`; TYPE I uses sendfile(2), TYPE A converts LF → CRLF.
-    File { file: File, offset: u64, ascii: bool },
+    File { file: File, offset: u64, kind: TransferType },
     /// LIST/NLST/MLSD: a listing already in wire form.
     Buffer(Vec<u8>),
     /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
-    Receive { sink: Sink, ascii: bool },
+    Receive { sink: Sink, kind: TransferType },
 }
 
 /// Where received data goes.
@@ -220,12 +221,12 @@ fn run(
     };
     let mut pace = Pace { abort, progress, max_rate, started: Instant::now() };
     let result = match (payload, &data) {
-        (Payload::File { file, offset, ascii: false }, DataStream::Plain(tcp)) => {
+        (Payload::File { file, offset, kind: TransferType::Image }, DataStream::Plain(tcp)) => {
             send_file(tcp, &file, offset, &mut pace)
         }
-        (Payload::File { mut file, offset, ascii }, _) => send_copy(&mut data, &mut file, offset, ascii, &mut pace),
+        (Payload::File { mut file, offset, kind }, _) => send_copy(&mut data, &mut file, offset, kind, &mut pace),
         (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, &mut pace),
-        (Payload::Receive { sink, ascii }, _) => receive(&mut data, sink, ascii, &mut pace),
+        (Payload::Receive { sink, kind }, _) => receive(&mut data, sink, kind, &mut pace),
     };
     let outcome = match result {
         _ if abort.load(Ordering::SeqCst) => Outcome::Aborted,
@@ -301,7 +302,7 @@ fn send_copy(
     data: &mut DataStream,
     file: &mut File,
     offset: u64,
-    ascii: bool,
+    kind: TransferType,
     pace: &mut Pace<'_>,
 ) -> Result<(), Outcome> {
     use std::io::{Seek, SeekFrom};
@@ -314,7 +315,7 @@ fn send_copy(
         if n == 0 {
             return Ok(());
         }
-        let bytes = if ascii {
+        let bytes = if kind == TransferType::Ascii {
             out.clear();
             ascii::to_network(&buf[..n], &mut out);
             &out[..]
@@ -335,9 +336,9 @@ fn send_buffer(data: &mut DataStream, buf: &[u8], pace: &mut Pace<'_>) -> Result
     Ok(())
 }
 
-fn receive(data: &mut DataStream, mut sink: Sink, ascii: bool, pace: &mut Pace<'_>) -> Result<(), Outcome> {
+fn receive(data: &mut DataStream, mut sink: Sink, kind: TransferType, pace: &mut Pace<'_>) -> Result<(), Outcome> {
     let mut buf = vec![0u8; pace.chunk(COPY_BUFFER)];
-    let mut conv = ascii.then(ascii::FromNetwork::default);
+    let mut conv = (kind == TransferType::Ascii).then(ascii::FromNetwork::default);
     let mut out = Vec::new();
     let file: &mut File = match &mut sink {
         Sink::Upload(u) => u.file(),

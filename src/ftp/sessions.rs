@@ -1,7 +1,8 @@
-//! What lives across config reloads: the registry of running sessions and the
-//! draining flag. On shutdown the master shuts down the read side of every
-//! control connection; each session then finishes its transfer and says
-//! `421 Server shutting down.` itself, so only the session writes its socket.
+//! What lives across config reloads: the registry of running sessions, the
+//! draining flag, and the per-address failure and rate records. On shutdown
+//! the master shuts down the read side of every control connection; each
+//! session then finishes its transfer and says `421 Server shutting down.`
+//! itself, so only the session writes its socket.
 
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpStream};
@@ -9,9 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default)]
-pub struct Lifecycle {
+pub struct Registry {
     /// Bans and connection rates: they outlive reloads too.
-    pub abuse: super::limits::Abuse,
+    pub abuse: crate::daemon::admission::Abuse,
     draining: AtomicBool,
     sessions: Mutex<HashMap<u64, Arc<TcpStream>>>,
 }
@@ -19,10 +20,10 @@ pub struct Lifecycle {
 /// A session's entry in the registry, removed on drop.
 pub struct Registration {
     sid: u64,
-    lifecycle: Arc<Lifecycle>,
+    registry: Arc<Registry>,
 }
 
-impl Lifecycle {
+impl Registry {
     pub fn draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
     }
@@ -34,7 +35,7 @@ impl Lifecycle {
             return None;
         }
         sessions.insert(sid, control.clone());
-        Some(Registration { sid, lifecycle: self.clone() })
+        Some(Registration { sid, registry: self.clone() })
     }
 
     /// Starts draining: every session's next read sees end of input.
@@ -53,6 +54,6 @@ impl Lifecycle {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.lifecycle.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.sid);
+        self.registry.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.sid);
     }
 }

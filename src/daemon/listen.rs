@@ -1,22 +1,14 @@
-//! Where listening sockets come from: bound from `listen_address` and
-//! `listen_port` (one dual-stack `[::]` socket when no address is given).
+//! Where listening sockets come from when the daemon binds its own: each
+//! configured address at the port, or one dual-stack `[::]` socket when no
+//! address is given. Shared by rftpd (TCP) and rtftpd (UDP).
 
-use crate::config::Config;
-use crate::sys::net;
 use log::warn;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
-
-const BACKLOG: i32 = 512;
-
-/// Binds every configured address; the error names the address.
-pub fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
-    bind_each(&config.listen_address, config.listen_port, "", |a| net::listen(a, BACKLOG))
-}
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Binds `bind` on each address at `port`, or on one dual-stack `[::]`
 /// (IPv4 `0.0.0.0` where IPv6 is missing) when none is given; errors name
-/// the address, after `label` ("udp " for rtftpd). Shared by rftpd and rtftpd.
+/// the address, after `label` ("udp " for rtftpd).
 pub fn bind_each<T>(
     addresses: &[IpAddr],
     port: u16,

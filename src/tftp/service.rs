@@ -1,29 +1,27 @@
-//! The request socket(s) and the pool of transfer workers.
+//! rtftpd's master and workers: plugs TFTP into the daemon core. The master
+//! receives requests on the request socket(s) and hands each to a worker
+//! (at most max_transfers), or answers ERROR 0 "server busy"; a worker
+//! serves one transfer from a fresh socket (its TID).
 
 use super::config::TftpConfig;
-use super::options::{self, Limits};
+use super::options::{self, Ceilings};
 use super::packet::{self, ErrorCode, Mode, Packet, Request};
-use super::transfer::{self, Failure, Params, Peer};
+use super::window::{self, Failure, Params, Peer};
+use crate::daemon::pool::Pool;
+use crate::daemon::{Master, notify};
 use crate::jail::{Jail, VirtualPath};
-use crate::limits::THREAD_STACK;
 use crate::log::file::LogFile;
-use crate::server::signals;
 use crate::sys::net;
-use crossbeam_channel::{Receiver, TrySendError, bounded};
 use log::{error, info, warn};
-use nix::poll::{PollFd, PollFlags};
-use std::io::{self, Read};
+use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::os::fd::AsFd;
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Binds the request sockets (one dual-stack `[::]` when no address is given).
 pub fn bind_all(config: &TftpConfig) -> io::Result<Vec<UdpSocket>> {
-    crate::server::listen::bind_each(&config.listen_address, config.listen_port, "udp ", net::udp_bind)
+    crate::daemon::listen::bind_each(&config.listen_address, config.listen_port, "udp ", net::udp_bind)
 }
 
 /// One request on its way to a worker.
@@ -32,127 +30,132 @@ struct Job {
     peer: SocketAddr,
     /// The local address family the request came in on.
     v6: bool,
+    ctx: Arc<Context>,
 }
 
 /// What every worker shares.
 struct Context {
     config: Arc<TftpConfig>,
     jail: Jail,
-    /// Transfers running now (for the SIGTERM drain and the inetd idle exit).
-    active: AtomicUsize,
 }
 
 /// In inetd mode, exit once no request came for this long and nothing runs
 /// (in.tftpd's `-t` does the same); inetd starts a new process for the next.
 const INETD_IDLE_EXIT: Duration = Duration::from_secs(30);
 
-/// Receives requests until SIGTERM/SIGINT.
-pub fn run(config: Arc<TftpConfig>, sockets: Vec<UdpSocket>, log: Option<LogFile>, inetd: bool) -> io::Result<()> {
+/// Whether rtftpd serves sockets it bound (or systemd passed) for good, or
+/// the one inetd passed until it has been idle a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    Daemon,
+    Inetd,
+}
+
+struct TftpMaster {
+    ctx: Arc<Context>,
+    pool: Pool<Job>,
+    log: Option<LogFile>,
+    lifetime: Lifetime,
+    buf: Vec<u8>,
+}
+
+/// Receives requests until SIGTERM/SIGINT (or, from inetd, until idle).
+pub fn run(
+    config: Arc<TftpConfig>,
+    sockets: Vec<UdpSocket>,
+    log: Option<LogFile>,
+    lifetime: Lifetime,
+) -> io::Result<()> {
     let jail = Jail::open(Path::new(&config.tftp_root))
         .map_err(|e| io::Error::new(e.kind(), format!("tftp_root {}: {e}", config.tftp_root)))?;
-    let ctx = Arc::new(Context { config: config.clone(), jail, active: AtomicUsize::new(0) });
-    let (events, mut wake) = signals::start()?;
-    for s in &sockets {
-        info!("listening on udp {}", s.local_addr()?);
+    let ctx = Arc::new(Context { config: config.clone(), jail });
+    let serve = Arc::new(|job: Job| serve(&job.ctx, &job));
+    let describe: fn(&Job) -> String = |job| {
+        let verb = if job.request.write { "WRQ" } else { "RRQ" };
+        format!("client={} {verb} {}", job.peer.ip().to_canonical(), printable(&job.request.filename))
+    };
+    let pool = Pool::new("tftp", config.max_transfers, serve, describe);
+    let mut master = TftpMaster { ctx, pool, log, lifetime, buf: vec![0u8; 65_536] };
+    crate::daemon::run(&mut master, sockets)
+}
+
+impl Master for TftpMaster {
+    const ACTIVE: (&'static str, &'static str) = ("transfer(s)", "running");
+    type Listener = UdpSocket;
+
+    fn started(&mut self, sockets: &[UdpSocket]) -> io::Result<()> {
+        for s in sockets {
+            info!("listening on udp {}", s.local_addr()?);
+        }
+        notify::notify("READY=1\nSTATUS=Accepting requests");
+        Ok(())
     }
-    crate::server::notify::notify("READY=1\nSTATUS=Accepting requests");
-    let (jobs_tx, jobs_rx) = bounded::<Job>(0);
-    let mut spawned = 0usize;
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        let mut fds: Vec<PollFd<'_>> = sockets.iter().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
-        fds.push(PollFd::new(wake.as_fd(), PollFlags::POLLIN));
-        let n = net::poll(&mut fds, inetd.then_some(INETD_IDLE_EXIT))?;
-        let ready: Vec<bool> = fds.iter().map(net::is_ready).collect();
-        drop(fds);
-        if n == 0 && ctx.active.load(Ordering::SeqCst) == 0 {
+
+    fn ready(&mut self, sock: &UdpSocket) {
+        let (n, peer) = match sock.recv_from(&mut self.buf) {
+            Ok(r) => r,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(e) => {
+                warn!("recv failed: {e}");
+                return;
+            }
+        };
+        let request = match packet::parse(&self.buf[..n]) {
+            Ok(Packet::Request(r)) => r,
+            Ok(_) => {
+                let _ = sock.send_to(&packet::error(ErrorCode::IllegalOperation, "expected RRQ or WRQ"), peer);
+                return;
+            }
+            Err(e) => {
+                info!("client={} malformed request: {}", peer.ip().to_canonical(), e.message());
+                let _ = sock.send_to(&packet::error(ErrorCode::IllegalOperation, &e.message()), peer);
+                return;
+            }
+        };
+        let v6 = sock.local_addr().is_ok_and(|a| a.is_ipv6());
+        let job = Job { request, peer, v6, ctx: self.ctx.clone() };
+        if self.pool.try_hand_over(job).is_err() {
+            info!("client={} refused: max_transfers reached", peer.ip().to_canonical());
+            let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "server busy"), peer);
+        }
+    }
+
+    /// rtftpd reads its config once; SIGHUP reopens the log.
+    fn reload(&mut self) {
+        self.reopen_logs();
+    }
+
+    fn reopen_logs(&mut self) {
+        if let Some(Err(e)) = self.log.as_ref().map(LogFile::reopen) {
+            error!("cannot reopen the log file: {e}");
+        }
+    }
+
+    fn idle_after(&self) -> Option<Duration> {
+        (self.lifetime == Lifetime::Inetd).then_some(INETD_IDLE_EXIT)
+    }
+
+    fn idle(&mut self) -> bool {
+        let idle = self.pool.counts().busy() == 0;
+        if idle {
             info!("idle for {}s: exiting (inetd mode)", INETD_IDLE_EXIT.as_secs());
-            return Ok(());
         }
-        if ready[sockets.len()] {
-            let _ = wake.read(&mut [0u8; 64]);
-            for event in events.try_iter() {
-                match event {
-                    signals::Event::Shutdown => {
-                        drop(sockets);
-                        return drain(&ctx, &events, &mut wake);
-                    }
-                    signals::Event::Reload | signals::Event::ReopenLogs => {
-                        if let Some(Err(e)) = log.as_ref().map(LogFile::reopen) {
-                            error!("cannot reopen the log file: {e}");
-                        }
-                    }
-                }
-            }
-        }
-        for (sock, _) in sockets.iter().zip(&ready).filter(|(_, r)| **r) {
-            let (n, peer) = match sock.recv_from(&mut buf) {
-                Ok(r) => r,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => continue,
-                Err(e) => {
-                    warn!("recv failed: {e}");
-                    continue;
-                }
-            };
-            let request = match packet::parse(&buf[..n]) {
-                Ok(Packet::Request(r)) => r,
-                Ok(_) => {
-                    let _ = sock.send_to(&packet::error(ErrorCode::IllegalOperation, "expected RRQ or WRQ"), peer);
-                    continue;
-                }
-                Err(e) => {
-                    info!("client={} malformed request: {}", peer.ip().to_canonical(), e.message());
-                    let _ = sock.send_to(&packet::error(ErrorCode::IllegalOperation, &e.message()), peer);
-                    continue;
-                }
-            };
-            let job = Job { request, peer, v6: sock.local_addr().is_ok_and(|a| a.is_ipv6()) };
-            let job = match jobs_tx.try_send(job) {
-                Ok(()) => continue,
-                Err(TrySendError::Full(j) | TrySendError::Disconnected(j)) => j,
-            };
-            if spawned >= config.max_transfers {
-                info!("client={} refused: max_transfers reached", peer.ip().to_canonical());
-                let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "server busy"), peer);
-                continue;
-            }
-            let (rx, ctx) = (jobs_rx.clone(), ctx.clone());
-            let name = format!("tftp-{spawned}");
-            match std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || worker(job, &ctx, &rx))
-            {
-                Ok(_) => spawned += 1,
-                Err(e) => error!("cannot start a worker thread: {e}"),
-            }
-        }
+        idle
+    }
+
+    /// Running transfers get up to shutdown_grace.
+    fn begin_drain(&mut self) -> Duration {
+        self.ctx.config.shutdown_grace
+    }
+
+    fn active(&self) -> usize {
+        self.pool.counts().busy()
     }
 }
 
-/// SIGTERM: no new requests; running transfers get up to shutdown_grace
-/// seconds; a second signal ends it at once.
-fn drain(ctx: &Context, events: &Receiver<signals::Event>, wake: &mut UnixStream) -> io::Result<()> {
-    crate::server::notify::notify("STOPPING=1");
-    let grace = ctx.config.shutdown_grace;
-    info!(
-        "shutting down: {} transfer(s) running, waiting up to {}s",
-        ctx.active.load(Ordering::SeqCst),
-        grace.as_secs()
-    );
-    signals::wait_drained(events, wake, grace, "transfer(s)", || ctx.active.load(Ordering::SeqCst))?;
-    info!("stopped");
-    Ok(())
-}
-
-fn worker(first: Job, ctx: &Context, jobs: &Receiver<Job>) {
-    let mut job = first;
-    loop {
-        ctx.active.fetch_add(1, Ordering::SeqCst);
-        serve(ctx, &job);
-        ctx.active.fetch_sub(1, Ordering::SeqCst);
-        match jobs.recv() {
-            Ok(j) => job = j,
-            Err(_) => return,
-        }
-    }
+/// A file name as the log shows it: no line breaks.
+fn printable(name: &str) -> String {
+    name.replace(['\r', '\n'], "?")
 }
 
 /// Serves one request from a fresh socket and logs one line about it.
@@ -167,7 +170,7 @@ fn serve(ctx: &Context, job: &Job) {
         }
     };
     let cfg = &ctx.config;
-    let limits = Limits {
+    let limits = Ceilings {
         max_blksize: cfg.max_blksize,
         max_windowsize: cfg.max_windowsize,
         timeout: cfg.timeout,
@@ -193,7 +196,7 @@ fn serve(ctx: &Context, job: &Job) {
         "client={} {} {} mode={} bytes={bytes} blksize={} windowsize={} ms={} result={outcome}",
         job.peer.ip().to_canonical(),
         if req.write { "WRQ" } else { "RRQ" },
-        req.filename.replace(['\r', '\n'], "?"),
+        printable(&req.filename),
         if req.mode == Mode::Octet { "octet" } else { "netascii" },
         shown.0,
         shown.1,
@@ -231,7 +234,13 @@ fn params(ctx: &Context, n: &options::Negotiated) -> Params {
     }
 }
 
-fn read(ctx: &Context, sock: &UdpSocket, job: &Job, limits: &Limits, shown: &mut (usize, u16)) -> Result<u64, Failure> {
+fn read(
+    ctx: &Context,
+    sock: &UdpSocket,
+    job: &Job,
+    limits: &Ceilings,
+    shown: &mut (usize, u16),
+) -> Result<u64, Failure> {
     let path = VirtualPath::root().resolve(&job.request.filename).map_err(|e| jailed(sock, job.peer, e))?;
     let file = ctx.jail.open_read(&path).map_err(|e| jailed(sock, job.peer, e))?;
     let size = file.metadata().map_err(|e| jailed(sock, job.peer, e))?.len();
@@ -244,8 +253,8 @@ fn read(ctx: &Context, sock: &UdpSocket, job: &Job, limits: &Limits, shown: &mut
         peer.oack_handshake(&packet::oack(&n.accepted), &params)?;
     }
     match job.request.mode {
-        Mode::Octet => transfer::send(&mut peer, &mut io::BufReader::with_capacity(n.blksize.max(8192), file), &params),
-        Mode::Netascii => transfer::send(&mut peer, &mut super::netascii::Encoder::new(file), &params),
+        Mode::Octet => window::send(&mut peer, &mut io::BufReader::with_capacity(n.blksize.max(8192), file), &params),
+        Mode::Netascii => window::send(&mut peer, &mut super::netascii::Encoder::new(file), &params),
     }
 }
 
@@ -253,7 +262,7 @@ fn write(
     ctx: &Context,
     sock: &UdpSocket,
     job: &Job,
-    limits: &Limits,
+    limits: &Ceilings,
     shown: &mut (usize, u16),
 ) -> Result<u64, Failure> {
     let cfg = &ctx.config;
@@ -276,9 +285,9 @@ fn write(
     let mut peer = Peer::new(sock, job.peer, n.blksize);
     let params = params(ctx, &n);
     let received = match job.request.mode {
-        Mode::Octet => transfer::receive(&mut peer, &first, &mut transfer::write_sink(upload.file()), &params)?,
+        Mode::Octet => window::receive(&mut peer, &first, &mut window::write_sink(upload.file()), &params)?,
         Mode::Netascii => {
-            let mut decoder = super::netascii::decoder();
+            let mut decoder = crate::ascii::FromNetwork::netascii();
             let mut out = Vec::new();
             let file = upload.file();
             let mut sink = |data: &[u8]| {
@@ -286,7 +295,7 @@ fn write(
                 decoder.convert(data, &mut out);
                 io::Write::write_all(file, &out)
             };
-            let received = transfer::receive(&mut peer, &first, &mut sink, &params)?;
+            let received = window::receive(&mut peer, &first, &mut sink, &params)?;
             let mut tail = Vec::new();
             decoder.finish(&mut tail);
             io::Write::write_all(upload.file(), &tail).map_err(|e| jailed(sock, job.peer, e))?;
@@ -295,6 +304,6 @@ fn write(
     };
     // In place before the final ACK: a client that saw it can rely on the file.
     upload.commit().map_err(|e| jailed(sock, job.peer, e))?;
-    transfer::finish_upload(&mut peer, received, &params)?;
+    window::finish_upload(&mut peer, received, &params)?;
     Ok(received.bytes)
 }

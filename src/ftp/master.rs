@@ -1,0 +1,168 @@
+//! rftpd's master: plugs FTP into the daemon core. It accepts control
+//! connections, applies the per-address rules (bans, connection rate,
+//! max_per_ip), hands each connection to a worker or answers `421` itself,
+//! and swaps in a new [`Server`] on SIGHUP. It never talks FTP beyond a 421.
+
+use super::reply::{Reply, ReplyCode};
+use super::server::{Server, preflight};
+use crate::config::{Config, Source};
+use crate::daemon::admission::{self, PerIp, Slot};
+use crate::daemon::pool::Pool;
+use crate::daemon::{Master, notify};
+use crate::limits::REFUSAL_WRITE_TIMEOUT_MS;
+use crate::log::file::LogFile;
+use log::{error, info, warn};
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One accepted control connection on its way to a worker, with the
+/// server (config) in force when it was accepted.
+pub struct Job {
+    stream: TcpStream,
+    sid: u64,
+    /// Its place under max_per_ip, released when the session ends.
+    _slot: Slot,
+    server: Arc<Server>,
+}
+
+pub struct FtpMaster {
+    source: Source,
+    server: Arc<Server>,
+    pool: Pool<Job>,
+    per_ip: PerIp,
+    next_sid: u64,
+    /// The server log, reopened on SIGHUP and SIGUSR1.
+    log: Option<LogFile>,
+}
+
+impl FtpMaster {
+    pub fn new(source: Source, server: Arc<Server>, log: Option<LogFile>) -> FtpMaster {
+        let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server));
+        let describe: fn(&Job) -> String = |job| {
+            let client = job.stream.peer_addr().map(|a| a.ip().to_canonical().to_string()).unwrap_or_default();
+            format!("session={} client={client}", job.sid)
+        };
+        let pool = Pool::new("worker", server.config.max_clients, serve, describe);
+        FtpMaster { source, server, pool, per_ip: PerIp::default(), next_sid: 1, log }
+    }
+
+    /// Counts the new connection and hands it over, or refuses it with 421.
+    fn admit(&mut self, stream: TcpStream, sid: u64) {
+        let Ok(peer) = stream.peer_addr() else { return };
+        let ip = peer.ip().to_canonical();
+        let config = &self.server.config;
+        let refusal = match self.server.registry.abuse.connect(ip, config.max_connect_rate, Instant::now()) {
+            Ok(()) => None,
+            Err(admission::Refusal::Banned) => {
+                Some(("banned after failed logins", "Too many failed logins from your internet address; try later."))
+            }
+            Err(admission::Refusal::TooFast) => {
+                Some(("max_connect_rate reached", "Too many connections from your internet address; slow down."))
+            }
+        };
+        if let Some((why, text)) = refusal {
+            info!("session={sid} client={ip} refused: {why}");
+            return refuse(stream, text);
+        }
+        let Some(slot) = self.per_ip.acquire(ip, config.max_per_ip) else {
+            info!("session={sid} client={ip} refused: max_per_ip reached");
+            return refuse(stream, "There are too many connections from your internet address.");
+        };
+        let job = Job { stream, sid, _slot: slot, server: self.server.clone() };
+        if let Err(job) = self.pool.try_hand_over(job) {
+            info!("session={sid} client={ip} refused: max_clients reached");
+            refuse(job.stream, "There are too many connected users, please try later.");
+        }
+    }
+}
+
+impl Master for FtpMaster {
+    const ACTIVE: (&'static str, &'static str) = ("session(s)", "open");
+    type Listener = TcpListener;
+
+    fn started(&mut self, listeners: &[TcpListener]) -> io::Result<()> {
+        for l in listeners {
+            l.set_nonblocking(true)?;
+            info!("listening on {}", l.local_addr()?);
+        }
+        notify::notify("READY=1\nSTATUS=Accepting connections");
+        Ok(())
+    }
+
+    fn ready(&mut self, listener: &TcpListener) {
+        loop {
+            let stream = match listener.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    // EMFILE and friends: log and go back to poll rather than spin.
+                    warn!("accept failed: {e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                    return;
+                }
+            };
+            let sid = self.next_sid;
+            self.next_sid += 1;
+            self.admit(stream, sid);
+        }
+    }
+
+    /// A new config for new sessions; running sessions keep theirs. A config
+    /// with errors is logged and the old one stays in force.
+    fn reload(&mut self) {
+        self.reopen_logs();
+        notify::notify("RELOADING=1");
+        match load_server(&self.source, &self.server) {
+            Ok(server) => {
+                info!("configuration reloaded");
+                self.pool.set_max(server.config.max_clients);
+                self.server = Arc::new(server);
+            }
+            Err(e) => error!("reload failed, keeping the old configuration: {e}"),
+        }
+        notify::notify("READY=1\nSTATUS=Accepting connections");
+    }
+
+    fn reopen_logs(&mut self) {
+        for file in self.log.iter().chain(self.server.xferlog.iter()) {
+            if let Err(e) = file.reopen() {
+                error!("cannot reopen a log file: {e}");
+            }
+        }
+        info!("log files reopened");
+    }
+
+    /// Idle sessions are told 421 at once, running transfers get up to shutdown_grace.
+    fn begin_drain(&mut self) -> Duration {
+        self.server.registry.drain();
+        self.server.config.shutdown_grace
+    }
+
+    fn active(&self) -> usize {
+        self.server.registry.active()
+    }
+}
+
+/// Reads the config again and builds the server the next sessions get.
+fn load_server(source: &Source, old: &Server) -> Result<Server, String> {
+    let config = Config::load(source).map_err(|e| e.to_string())?;
+    let tls = preflight(&config)?;
+    let o = &old.config;
+    if config.listen_address != o.listen_address || config.listen_port != o.listen_port {
+        warn!("reload: listen_address/listen_port changed; restart rftpd to apply");
+    }
+    if config.log_file != o.log_file {
+        warn!("reload: log_file changed; restart rftpd to apply");
+    }
+    Server::new(Arc::new(config), old.registry.clone(), tls)
+}
+
+/// Writes one 421 with a short deadline and closes: the master never waits on a client.
+fn refuse(stream: TcpStream, text: &str) {
+    let reply = Reply::new(ReplyCode::SERVICE_UNAVAILABLE, text);
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(REFUSAL_WRITE_TIMEOUT_MS)));
+    let _ = (&stream).write_all(&reply.to_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}

@@ -1,0 +1,40 @@
+//! SITE HELP, SITE CHMOD, SITE UMASK.
+
+use super::{LoggedIn, require};
+use crate::ftp::error::{FtpError, FtpResult};
+use crate::ftp::reply::{Reply, ReplyCode};
+
+pub fn site(s: &mut LoggedIn, arg: &str) -> FtpResult {
+    let (sub, rest) = arg.split_once(' ').unwrap_or((arg, ""));
+    match sub.to_ascii_uppercase().as_str() {
+        "HELP" => Ok(Reply::new(ReplyCode::HELP, "CHMOD UMASK HELP")),
+        "CHMOD" => chmod(s, rest),
+        "UMASK" => umask(s, rest.trim()),
+        _ => Err(FtpError::UnknownSite),
+    }
+}
+
+fn chmod(s: &mut LoggedIn, rest: &str) -> FtpResult {
+    let (mode, file) = rest.split_once(' ').ok_or(FtpError::BadArgument("SITE CHMOD needs a mode and a file name."))?;
+    let mode = u32::from_str_radix(mode, 8)
+        .ok()
+        .filter(|m| *m <= 0o7777)
+        .ok_or(FtpError::BadArgument("SITE CHMOD: bad mode."))?;
+    require(s.identity.perms.overwrite)?;
+    let path = s.path(file)?;
+    s.jail.chmod(&path, mode)?;
+    Ok(Reply::new(ReplyCode::OK, "SITE CHMOD command ok."))
+}
+
+fn umask(s: &mut LoggedIn, value: &str) -> FtpResult {
+    if value.is_empty() {
+        return Ok(Reply::new(ReplyCode::OK, format!("Your current UMASK is 0{:02o}", s.umask)));
+    }
+    match u32::from_str_radix(value, 8) {
+        Ok(m) if m <= 0o777 => {
+            s.umask = m;
+            Ok(Reply::new(ReplyCode::OK, format!("UMASK set to 0{m:02o}")))
+        }
+        _ => Err(FtpError::BadArgument("SITE UMASK: bad value.")),
+    }
+}

@@ -1,0 +1,357 @@
+//! RETR, STOR, APPE, STOU: prepare the file, open the data connection, send
+//! 150, start the helper thread; later turn its report into 226/426/451 and
+//! an xferlog line. Also ABOR, STAT and NOOP while a transfer runs.
+
+use super::{LoggedIn, require};
+use crate::auth::AccountKind;
+use crate::ftp::command::{Command, TransferType};
+use crate::ftp::control::Control;
+use crate::ftp::data::{self, DataError, PeerCheck, Pending};
+use crate::ftp::error::{Direction, FtpError};
+use crate::ftp::helper::{DataTls, Outcome, Payload, Running, Sink, TransferReport};
+use crate::ftp::reply::{Reply, ReplyCode};
+use crate::ftp::state::{Conn, Response};
+use crate::jail::VirtualPath;
+use crate::limits::MAX_UNIQUE_TRIES;
+use crate::log::xferlog::{self, AccessMode, DataType, XferRecord};
+use log::{info, warn};
+use std::io;
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+
+/// What a transfer moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Download,
+    Upload,
+    Listing,
+}
+
+/// What the session remembers about a running transfer, for its final reply and logs.
+#[derive(Debug, Clone)]
+pub struct TransferInfo {
+    pub verb: &'static str,
+    pub path: VirtualPath,
+    pub kind: Kind,
+    pub transfer_type: TransferType,
+}
+
+impl TransferInfo {
+    fn direction(&self) -> Direction {
+        if self.kind == Kind::Upload { Direction::Upload } else { Direction::Download }
+    }
+}
+
+fn mode_word(s: &LoggedIn) -> &'static str {
+    if s.transfer_type == TransferType::Ascii { "ASCII" } else { "BINARY" }
+}
+
+/// Opens the data connection the client set up (PASV/EPSV/PORT/EPRT); it is
+/// used once.
+fn open_data(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<TcpStream, FtpError> {
+    let config = conn.config;
+    let stream = match s.data.take() {
+        None => return Err(FtpError::NoDataConnection),
+        Some(Pending::Passive(listener)) => {
+            let check = PeerCheck::from_promiscuous(config.pasv_promiscuous);
+            listener.accept(conn.peer.ip(), config.accept_timeout, check).map_err(|e| match e {
+                DataError::BadIp => FtpError::DataPeerRefused,
+                DataError::Timeout => FtpError::DataConnectionFailed,
+                DataError::Io(e) => {
+                    warn!("session={} passive accept failed: {e}", conn.sid);
+                    FtpError::DataConnectionFailed
+                }
+            })?
+        }
+        Some(Pending::Active(target)) => {
+            let source_port = config.connect_from_port_20.then_some(20);
+            data::connect_active(conn.local.ip(), target, source_port, config.connect_timeout).map_err(|e| {
+                info!("session={} active connection to {target} failed: {e}", conn.sid);
+                FtpError::DataConnectionFailed
+            })?
+        }
+    };
+    let timeout = Some(config.data_connection_timeout);
+    stream
+        .set_read_timeout(timeout)
+        .and_then(|()| stream.set_write_timeout(timeout))
+        .map_err(|_| FtpError::DataConnectionFailed)?;
+    Ok(stream)
+}
+
+/// The 522 for a data transfer that must be protected (PROT P) and is not.
+fn data_protection(conn: &Conn<'_>, control: &Control, kind: AccountKind) -> Result<(), FtpError> {
+    let config = conn.config;
+    let forced = match kind {
+        AccountKind::Anonymous => config.force_anon_data_ssl,
+        AccountKind::Virtual | AccountKind::System => config.force_local_data_ssl,
+    };
+    let private = control.tls().is_some_and(|t| t.private);
+    if config.tls_on() && forced && !private { Err(FtpError::DataNeedsTls) } else { Ok(()) }
+}
+
+/// Opens the data connection, answers 150 and hands the payload to a helper thread.
+pub fn start(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    info: TransferInfo,
+    payload: Payload,
+    opening: String,
+) -> Result<Response, FtpError> {
+    if let Err(e) = data_protection(conn, control, s.identity.kind) {
+        s.data = None;
+        return Err(e);
+    }
+    let tls = control
+        .tls()
+        .filter(|t| t.private)
+        .map(|t| DataTls { config: t.data_config.clone(), require_reuse: conn.config.require_ssl_reuse });
+    let data = open_data(s, conn)?;
+    control.reply(&Reply::new(ReplyCode::OPENING_DATA, opening))?;
+    let max_rate = match s.identity.kind {
+        AccountKind::Anonymous => conn.config.anon_max_rate,
+        AccountKind::Virtual | AccountKind::System => conn.config.local_max_rate,
+    };
+    let running = Running::start(format!("xfer-{}", conn.sid), data, tls, max_rate, payload)?;
+    s.running = Some((running, info));
+    Ok(Response::Started)
+}
+
+pub fn retr(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    restart: u64,
+    text: &str,
+) -> Result<Response, FtpError> {
+    require(s.identity.perms.download)?;
+    let path = s.path(text)?;
+    let file = s.jail.open_read(&path)?;
+    let meta = file.metadata()?;
+    // vsftpd's anon_world_readable_only: anonymous uploads (anon_umask 077)
+    // can't be fetched back, so the server is no drop point for strangers.
+    require(!s.identity.world_readable_only || meta.permissions().mode() & 0o004 != 0)?;
+    let size = meta.len();
+    if restart > size {
+        // RFC 3659 §5.4: a restart marker past the end is an invalid REST parameter.
+        s.data = None;
+        return Err(FtpError::RestartBeyondEnd);
+    }
+    let transfer_type = s.transfer_type;
+    let opening = format!("Opening {} mode data connection for {} ({size} bytes).", mode_word(s), path.file_name());
+    let info = TransferInfo { verb: "RETR", path, kind: Kind::Download, transfer_type };
+    start(s, conn, control, info, Payload::File { file, offset: restart, kind: transfer_type }, opening)
+}
+
+fn file_mode(s: &LoggedIn, conn: &Conn<'_>) -> u32 {
+    conn.config.file_open_mode & !s.umask
+}
+
+/// Writing to an existing name needs the overwrite right, creating one the upload right.
+fn require_write(s: &LoggedIn, path: &VirtualPath) -> Result<(), FtpError> {
+    let exists = s.jail.lstat(path).is_ok();
+    require(if exists { s.identity.perms.overwrite } else { s.identity.perms.upload })
+}
+
+/// chown_uploads: a file an anonymous user just created goes to chown_username.
+fn give_away(s: &LoggedIn, conn: &Conn<'_>, file: &std::fs::File) -> Result<(), FtpError> {
+    let Some((uid, gid, mode)) = s.identity.uploads_to else {
+        return Ok(());
+    };
+    crate::sys::creds::give_away(std::os::fd::AsFd::as_fd(file), uid, gid, mode).map_err(|e| {
+        warn!("session={} chown_uploads failed: {e}", conn.sid);
+        FtpError::Io(e)
+    })
+}
+
+/// Starts receiving into `sink` (STOR, APPE, STOU).
+fn receive(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    verb: &'static str,
+    path: VirtualPath,
+    sink: Sink,
+    opening: String,
+) -> Result<Response, FtpError> {
+    let transfer_type = s.transfer_type;
+    let info = TransferInfo { verb, path, kind: Kind::Upload, transfer_type };
+    start(s, conn, control, info, Payload::Receive { sink, kind: transfer_type }, opening)
+}
+
+/// STOR replaces a file only once the upload completes (temporary name, then
+/// rename). After REST it continues the existing file in place instead.
+pub fn stor(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    restart: u64,
+    text: &str,
+) -> Result<Response, FtpError> {
+    let path = s.path(text)?;
+    require_write(s, &path)?;
+    let sink = if restart > 0 {
+        match s.jail.open_resume(&path, restart) {
+            Ok(f) => Sink::File(f),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                s.data = None;
+                return Err(FtpError::RestartBeyondEnd);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        let mut upload = s.jail.create_upload(&path, file_mode(s, conn))?;
+        give_away(s, conn, upload.file())?;
+        Sink::Upload(upload)
+    };
+    receive(s, conn, control, "STOR", path, sink, "Ok to send data.".into())
+}
+
+pub fn appe(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, text: &str) -> Result<Response, FtpError> {
+    let path = s.path(text)?;
+    require_write(s, &path)?;
+    let file = s.jail.open_append(&path, file_mode(s, conn))?;
+    receive(s, conn, control, "APPE", path, Sink::File(file), "Ok to send data.".into())
+}
+
+/// STOU (RFC 959, reply form of RFC 1123 §4.1.2.9): a new file named after the
+/// argument (or "file"), with `.1`, `.2`, … added until the name is free.
+pub fn stou(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    text: Option<&str>,
+) -> Result<Response, FtpError> {
+    require(s.identity.perms.upload)?;
+    let base = s.path(text.unwrap_or("file"))?;
+    let (file, path) = s.jail.create_unique(&base, file_mode(s, conn), MAX_UNIQUE_TRIES)?;
+    if let Err(e) = give_away(s, conn, &file) {
+        let _ = s.jail.remove_file(&path);
+        return Err(e);
+    }
+    let opening = format!("FILE: {}", path.file_name());
+    let result = receive(s, conn, control, "STOU", path.clone(), Sink::File(file), opening);
+    if result.is_err() {
+        let _ = s.jail.remove_file(&path);
+    }
+    result
+}
+
+/// Why a transfer did not complete, as the error its reply comes from.
+fn failure(info: &TransferInfo, outcome: Outcome) -> Option<FtpError> {
+    let direction = info.direction();
+    Some(match outcome {
+        Outcome::Complete => return None,
+        Outcome::Aborted => FtpError::TransferAborted,
+        Outcome::Network(_) => FtpError::DataConnectionLost(direction),
+        Outcome::Local(e) => FtpError::LocalFile(direction, e),
+        Outcome::NotResumed => FtpError::DataTlsNotResumed,
+        Outcome::Tls(why) => FtpError::DataTls(why),
+    })
+}
+
+/// The log word for how a transfer ended.
+fn result_text(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Complete => "ok".to_string(),
+        Outcome::Aborted => "aborted".to_string(),
+        Outcome::Network(e) => format!("network-error ({e})"),
+        Outcome::Local(e) => format!("local-error ({e})"),
+        Outcome::Tls(e) => format!("tls-error ({e})"),
+        Outcome::NotResumed => "tls-error (data connection did not resume the TLS session)".to_string(),
+    }
+}
+
+/// Joins the running transfer (if any): logs it, writes xferlog, returns its reply.
+pub fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
+    let (running, info) = s.running.take()?;
+    let report = running.wait();
+    info!(
+        "session={} client={} user={} {} {} bytes={} ms={} result={}",
+        conn.sid,
+        conn.peer.ip(),
+        s.identity.name,
+        info.verb,
+        info.path,
+        report.bytes,
+        report.elapsed.as_millis(),
+        result_text(&report.outcome)
+    );
+    if info.kind != Kind::Listing {
+        write_xferlog(s, conn, &info, &report);
+    }
+    let done = match info.kind {
+        Kind::Listing => "Directory send OK.",
+        Kind::Download | Kind::Upload => "Transfer complete.",
+    };
+    let TransferReport { outcome, .. } = report;
+    Some(match failure(&info, outcome) {
+        None => Reply::new(ReplyCode::TRANSFER_COMPLETE, done),
+        Some(e) => e.reply(""),
+    })
+}
+
+fn write_xferlog(s: &LoggedIn, conn: &Conn<'_>, info: &TransferInfo, report: &TransferReport) {
+    let Some(log) = &conn.server.xferlog else {
+        return;
+    };
+    let host_path = s.jail.host_path(&info.path);
+    let record = XferRecord {
+        end: crate::sys::time::now(),
+        seconds: report.elapsed.as_secs(),
+        remote: conn.peer.ip(),
+        bytes: report.bytes,
+        host_path: &host_path.to_string_lossy(),
+        data_type: match info.transfer_type {
+            TransferType::Ascii => DataType::Ascii,
+            TransferType::Image => DataType::Binary,
+        },
+        direction: match info.direction() {
+            Direction::Download => xferlog::Direction::Outgoing,
+            Direction::Upload => xferlog::Direction::Incoming,
+        },
+        access: match s.identity.kind {
+            AccountKind::Anonymous => AccessMode::Anonymous,
+            AccountKind::Virtual => AccessMode::Guest,
+            AccountKind::System => AccessMode::Real,
+        },
+        user: s.identity.xferlog_name(),
+        complete: matches!(report.outcome, Outcome::Complete),
+        tls: report.tls,
+    };
+    if let Err(e) = log.write_line(&xferlog::format_local(&record)) {
+        warn!("session={} cannot write xferlog: {e}", conn.sid);
+    }
+}
+
+/// ABOR, STAT and NOOP while a transfer runs (RFC 959 §4.1.3).
+pub fn during(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, cmd: &Command) -> Response {
+    match cmd {
+        Command::Abor => {
+            if let Some((running, _)) = &s.running {
+                running.abort();
+            }
+            // The transfer's own reply (426, or 226 if it had just finished), then ABOR's.
+            if let Some(r) = finish(s, conn)
+                && let Err(e) = control.reply(&r)
+            {
+                let text = format!("Control connection error: {e}");
+                return Response::Close(Reply::new(ReplyCode::SERVICE_UNAVAILABLE, text));
+            }
+            Response::Reply(Reply::new(ReplyCode::TRANSFER_COMPLETE, "ABOR successful."))
+        }
+        Command::Stat(None) => {
+            let Some((running, info)) = &s.running else {
+                return Response::Reply(Reply::new(ReplyCode::SYSTEM_STATUS, "No transfer in progress."));
+            };
+            let lines = vec![
+                format!("     {} {}", info.verb, info.path),
+                format!("     {} bytes transferred so far", running.bytes()),
+                format!("     running for {} seconds", running.started.elapsed().as_secs()),
+            ];
+            Response::Reply(Reply::multi(ReplyCode::SYSTEM_STATUS, "Status of transfer:", lines, "End of status"))
+        }
+        _ => Response::Reply(Reply::new(ReplyCode::OK, "NOOP ok.")),
+    }
+}

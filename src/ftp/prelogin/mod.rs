@@ -1,0 +1,83 @@
+//! Everything a client can reach before it has logged in: USER, PASS,
+//! QUIT, REIN, the TLS commands (AUTH, PBSZ, PROT, CCC) and the
+//! informational ones (FEAT, OPTS, HELP, SYST, NOOP). It holds no jail and
+//! no account: a reviewer checking what a stranger can do reads this
+//! module and nothing else. A successful login hands an [`Identity`] to
+//! the session, which opens the jail.
+//!
+//! [`Identity`]: crate::auth::Identity
+
+pub mod info;
+mod login;
+pub mod security;
+
+use super::command::Command;
+use super::control::Control;
+use super::error::FtpError;
+use super::reply::{Reply, ReplyCode};
+use super::state::{ClientOptions, Conn, Response};
+use crate::auth::Identity;
+pub use login::Enter;
+
+/// Where a not-yet-logged-in session is in the login sequence.
+#[derive(Debug)]
+pub enum Stage {
+    AwaitingUser,
+    AwaitingPass { user: String },
+}
+
+/// The pre-login state of a session.
+#[derive(Debug)]
+pub struct PreLogin {
+    pub stage: Stage,
+    /// Failed logins on this connection (max_login_fails).
+    pub failed_logins: u32,
+}
+
+impl Default for PreLogin {
+    fn default() -> Self {
+        PreLogin { stage: Stage::AwaitingUser, failed_logins: 0 }
+    }
+}
+
+/// Answers one command before login. `enter` is called with the identity of
+/// a successful login; it opens the session's root.
+pub fn handle(
+    pre: &mut PreLogin,
+    conn: &Conn<'_>,
+    control: &Control,
+    options: &mut ClientOptions,
+    cmd: Command,
+    enter: Enter<'_>,
+) -> Response {
+    let result = match cmd {
+        Command::User(name) => user(pre, conn, control, name),
+        Command::Pass(password) => return login::pass(pre, conn, &password, enter),
+        Command::Quit => return Response::Close(Reply::new(ReplyCode::GOODBYE, "Goodbye.")),
+        Command::Acct => Err(FtpError::UserFirst),
+        Command::Feat => Ok(info::feat(options, conn.config)),
+        Command::Syst => Ok(info::syst()),
+        Command::Help(_) => Ok(info::help()),
+        Command::Noop => Ok(info::noop()),
+        Command::Opts(arg) => info::opts(options, &arg),
+        Command::Rein => {
+            pre.stage = Stage::AwaitingUser;
+            Ok(Reply::new(ReplyCode::SERVICE_READY, "Service ready for new user."))
+        }
+        Command::NotImplemented(_) => Err(FtpError::NotImplemented),
+        _ => Err(FtpError::NotLoggedIn),
+    };
+    Response::Reply(result.unwrap_or_else(|e| e.reply("")))
+}
+
+/// USER: refused when this kind of login must come over TLS and does not.
+fn user(pre: &mut PreLogin, conn: &Conn<'_>, control: &Control, name: String) -> Result<Reply, FtpError> {
+    security::login_allowed(conn.config, control, &name)?;
+    pre.stage = Stage::AwaitingPass { user: name };
+    Ok(Reply::new(ReplyCode::NEED_PASSWORD, "Please specify the password."))
+}
+
+/// What a successful login makes of the identity, for the log.
+fn describe(id: &Identity) -> String {
+    id.run_as.as_ref().map(|r| format!(" as={}", r.account)).unwrap_or_default()
+}
