@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use rftpd::config::keys::FTP_KEYS;
+use rftpd::config::ftp::FTP_KEYS;
 use rftpd::config::parse::Values;
 use rftpd::ftp::command;
 use rftpd::ftp::control::{Line, LineAssembler};
@@ -93,9 +93,11 @@ proptest! {
     ) {
         let text = lines.join("\n");
         let mut values = Values::defaults(FTP_KEYS);
-        if let Err(e) = values.apply_text(FTP_KEYS, "fuzz.conf", &text) {
-            prop_assert_eq!(e.file.as_str(), "fuzz.conf");
-            prop_assert!(e.line.is_some_and(|l| l >= 1 && l <= lines.len().max(1)), "{:?}", e);
+        if let Err(errors) = values.apply_text("fuzz.conf", &text) {
+            for e in errors.0 {
+                prop_assert_eq!(e.file.as_str(), "fuzz.conf");
+                prop_assert!(e.line.is_some_and(|l| l >= 1 && l <= lines.len().max(1)), "{:?}", e);
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
-//! Config errors that name the file, line and key, in one line an admin can act on.
+//! Config errors that name the file, line and key, in one line an admin can
+//! act on; [`ConfigErrors`] is all of them at once, so one `--check-config`
+//! run shows every mistake.
 
 use std::fmt;
 
@@ -31,3 +33,52 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Every error found in a config, in the order found; displayed one per line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl ConfigErrors {
+    pub fn push(&mut self, e: ConfigError) {
+        self.0.push(e);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn first(&self) -> Option<&ConfigError> {
+        self.0.first()
+    }
+
+    /// `Ok(())` when nothing was found.
+    pub fn into_result(self) -> Result<(), ConfigErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        ConfigErrors(vec![e])
+    }
+}
+
+impl Extend<ConfigError> for ConfigErrors {
+    fn extend<I: IntoIterator<Item = ConfigError>>(&mut self, iter: I) {
+        self.0.extend(iter)
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}

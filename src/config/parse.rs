@@ -1,8 +1,8 @@
 //! Config text → typed values: `key=value` lines, `#` comments, YES/NO
 //! booleans, every value checked against its row in [`super::keys`]. Pure.
 
-use super::error::ConfigError;
-use super::keys::{Key, Kind};
+use super::error::{ConfigError, ConfigErrors};
+use super::keys::{Effect, Key, Kind};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -16,10 +16,24 @@ pub enum Value {
     Address(Option<IpAddr>),
 }
 
+/// Where a key's value came from, for errors found after parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    Default,
+    Line { file: String, line: usize },
+    Override,
+}
+
 /// Values by key name, starting from every default.
 #[derive(Debug, Clone)]
 pub struct Values {
-    map: HashMap<&'static str, Value>,
+    keys: &'static [Key],
+    map: HashMap<&'static str, (Value, Origin)>,
+    /// What errors about keys left at their default name as the file.
+    source: String,
+    /// Keys set that rftpd accepts for compatibility and ignores, as notes
+    /// for `--check-config` (not errors).
+    pub notes: Vec<ConfigError>,
 }
 
 impl Values {
@@ -27,92 +41,98 @@ impl Values {
     pub fn defaults(keys: &'static [Key]) -> Values {
         let map = keys
             .iter()
-            .map(|k| (k.name, check_value(k, k.default).unwrap_or_else(|e| panic!("bad default for {}: {e}", k.name))))
+            .map(|k| {
+                let v = check_value(k, k.default).unwrap_or_else(|e| panic!("bad default for {}: {e}", k.name));
+                (k.name, (v, Origin::Default))
+            })
             .collect();
-        Values { map }
+        Values { keys, map, source: "-o".into(), notes: Vec::new() }
     }
 
-    fn get(&self, name: &str) -> &Value {
-        self.map.get(name).unwrap_or_else(|| panic!("config key {name} is not in the keys table"))
+    /// Names the config file in errors about keys left at their default.
+    pub fn set_source(&mut self, file: &str) {
+        self.source = file.to_owned();
     }
 
-    pub fn bool(&self, name: &str) -> bool {
-        match self.get(name) {
-            Value::Bool(b) => *b,
-            v => panic!("{name} is not a bool: {v:?}"),
+    /// The value of a key of this table. Every name asked for comes from the
+    /// same table the values were made from (see `config_table!`).
+    pub fn get(&self, name: &str) -> &Value {
+        &self.map.get(name).unwrap_or_else(|| panic!("config key {name} is not in the keys table")).0
+    }
+
+    /// Whether the key was set (in a file or with -o) rather than left at its default.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(|(_, o)| *o != Origin::Default)
+    }
+
+    /// An error about `key`, placed where its value was set.
+    pub fn error(&self, key: &str, message: String) -> ConfigError {
+        match self.map.get(key).map(|(_, o)| o) {
+            Some(Origin::Line { file, line }) => ConfigError::new(file, Some(*line), Some(key), message),
+            Some(Origin::Override) => ConfigError::new("-o", None, Some(key), message),
+            _ => ConfigError::new(&self.source, None, Some(key), message),
         }
     }
 
-    pub fn number(&self, name: &str) -> u64 {
-        match self.get(name) {
-            Value::Number(n) => *n,
-            v => panic!("{name} is not a number: {v:?}"),
-        }
-    }
-
-    pub fn text(&self, name: &str) -> &str {
-        match self.get(name) {
-            Value::Text(s) => s,
-            v => panic!("{name} is not text: {v:?}"),
-        }
-    }
-
-    pub fn addresses(&self, name: &str) -> &[IpAddr] {
-        match self.get(name) {
-            Value::Addresses(a) => a,
-            v => panic!("{name} is not an address list: {v:?}"),
-        }
-    }
-
-    pub fn address(&self, name: &str) -> Option<IpAddr> {
-        match self.get(name) {
-            Value::Address(a) => *a,
-            v => panic!("{name} is not an address: {v:?}"),
-        }
-    }
-
-    /// Applies config text (`file` names it in errors). A key set twice in
-    /// the same text is an error: the admin meant one of them.
-    pub fn apply_text(&mut self, keys: &'static [Key], file: &str, text: &str) -> Result<(), ConfigError> {
+    /// Applies config text (`file` names it in errors), reporting every bad
+    /// line. A key set twice in the same text is an error: the admin meant
+    /// one of them.
+    pub fn apply_text(&mut self, file: &str, text: &str) -> Result<(), ConfigErrors> {
+        let mut errors = ConfigErrors::default();
         let mut seen: HashMap<&'static str, usize> = HashMap::new();
         for (idx, raw) in text.lines().enumerate() {
             let line_no = idx + 1;
-            let Some((name, value)) = split_line(raw).map_err(|m| ConfigError::new(file, Some(line_no), None, m))?
-            else {
+            let at = |key: Option<&str>, m: String| ConfigError::new(file, Some(line_no), key, m);
+            let (name, value) = match split_line(raw) {
+                Ok(Some(kv)) => kv,
+                Ok(None) => continue,
+                Err(m) => {
+                    errors.push(at(None, m));
+                    continue;
+                }
+            };
+            let Some(key) = super::keys::find(self.keys, name) else {
+                errors.push(at(Some(name), "unknown key".into()));
                 continue;
             };
-            let key = super::keys::find(keys, name)
-                .ok_or_else(|| ConfigError::new(file, Some(line_no), Some(name), "unknown key"))?;
             if let Some(first) = seen.insert(key.name, line_no) {
-                return Err(ConfigError::new(
-                    file,
-                    Some(line_no),
-                    Some(name),
-                    format!("set twice (first on line {first})"),
-                ));
+                errors.push(at(Some(name), format!("set twice (first on line {first})")));
+                continue;
             }
-            self.set(key, value).map_err(|m| ConfigError::new(file, Some(line_no), Some(name), m))?;
+            match self.set(key, value, Origin::Line { file: file.to_owned(), line: line_no }) {
+                Ok(()) => self.note(key, Some(line_no), file),
+                Err(m) => errors.push(at(Some(name), m)),
+            }
         }
-        Ok(())
+        errors.into_result()
     }
 
     /// Applies one `KEY=VALUE` command-line override (`-o`).
-    pub fn apply_override(&mut self, keys: &'static [Key], arg: &str) -> Result<(), ConfigError> {
+    pub fn apply_override(&mut self, arg: &str) -> Result<(), ConfigError> {
         let (name, value) = match split_line(arg) {
             Ok(Some(kv)) => kv,
             _ => {
                 return Err(ConfigError::new("-o", None, None, format!("'{arg}' is not KEY=VALUE")));
             }
         };
-        let key =
-            super::keys::find(keys, name).ok_or_else(|| ConfigError::new("-o", None, Some(name), "unknown key"))?;
-        self.set(key, value).map_err(|m| ConfigError::new("-o", None, Some(name), m))
+        let key = super::keys::find(self.keys, name)
+            .ok_or_else(|| ConfigError::new("-o", None, Some(name), "unknown key"))?;
+        self.set(key, value, Origin::Override).map_err(|m| ConfigError::new("-o", None, Some(name), m))?;
+        self.note(key, None, "-o");
+        Ok(())
     }
 
-    fn set(&mut self, key: &'static Key, raw: &str) -> Result<(), String> {
+    fn set(&mut self, key: &'static Key, raw: &str, origin: Origin) -> Result<(), String> {
         let value = check_value(key, raw)?;
-        self.map.insert(key.name, value);
+        self.map.insert(key.name, (value, origin));
         Ok(())
+    }
+
+    /// A key accepted for compatibility was set: say that it changes nothing.
+    fn note(&mut self, key: &Key, line: Option<usize>, file: &str) {
+        if let Effect::Ignored(why) = key.effect {
+            self.notes.push(ConfigError::new(file, line, Some(key.name), format!("accepted, no effect: {why}")));
+        }
     }
 }
 
@@ -180,27 +200,38 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::keys::FTP_KEYS;
+    use crate::config::ftp::FTP_KEYS;
 
     fn apply(text: &str) -> Result<Values, ConfigError> {
         let mut v = Values::defaults(FTP_KEYS);
-        v.apply_text(FTP_KEYS, "/etc/rftpd.conf", text).map(|()| v)
+        v.apply_text("/etc/rftpd.conf", text).map(|()| v).map_err(|e| e.0[0].clone())
+    }
+
+    fn number(v: &Values, name: &str) -> u64 {
+        match v.get(name) {
+            Value::Number(n) => *n,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn boolean(v: &Values, name: &str) -> bool {
+        v.get(name) == &Value::Bool(true)
     }
 
     #[test]
     fn every_default_is_valid() {
         let v = Values::defaults(FTP_KEYS);
-        assert_eq!(v.number("listen_port"), 21);
-        assert!(!v.bool("anonymous_enable"));
-        assert_eq!(v.number("local_umask"), 0o077);
+        assert_eq!(number(&v, "listen_port"), 21);
+        assert!(!boolean(&v, "anonymous_enable"));
+        assert_eq!(number(&v, "local_umask"), 0o077);
     }
 
     #[test]
     fn comments_blank_lines_and_booleans() {
         let v = apply("# comment\n\n  anonymous_enable = yes\nwrite_enable=NO\nhide_ids=True\n").unwrap();
-        assert!(v.bool("anonymous_enable"));
-        assert!(!v.bool("write_enable"));
-        assert!(v.bool("hide_ids"));
+        assert!(boolean(&v, "anonymous_enable"));
+        assert!(!boolean(&v, "write_enable"));
+        assert!(boolean(&v, "hide_ids"));
     }
 
     #[test]
@@ -216,6 +247,15 @@ mod tests {
     }
 
     #[test]
+    fn every_bad_line_is_reported_at_once() {
+        let mut v = Values::defaults(FTP_KEYS);
+        let e = v.apply_text("f", "bogus=1\nlisten_port=x\nok line\nhide_ids=YES\nmax_clients=0\n").unwrap_err();
+        let lines: Vec<Option<usize>> = e.0.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![Some(1), Some(2), Some(3), Some(5)]);
+        assert!(boolean(&v, "hide_ids"), "good lines still apply");
+    }
+
+    #[test]
     fn duplicate_key_is_an_error() {
         let e = apply("listen_port=1\nlisten_port=2\n").unwrap_err();
         assert_eq!(e.line, Some(2));
@@ -226,9 +266,9 @@ mod tests {
     fn addresses_octal_and_paths() {
         let v = apply("listen_address=127.0.0.1, ::1\nlocal_umask=022\nanon_root=/srv/ftp\npasv_address=[10.0.0.1]")
             .unwrap();
-        assert_eq!(v.addresses("listen_address").len(), 2);
-        assert_eq!(v.number("local_umask"), 0o22);
-        assert_eq!(v.address("pasv_address"), Some("10.0.0.1".parse().unwrap()));
+        assert!(matches!(v.get("listen_address"), Value::Addresses(a) if a.len() == 2));
+        assert_eq!(number(&v, "local_umask"), 0o22);
+        assert_eq!(v.get("pasv_address"), &Value::Address(Some("10.0.0.1".parse().unwrap())));
         assert!(apply("anon_root=relative/path").is_err());
         assert!(apply("local_umask=0999").is_err());
         assert!(apply("listen_address=localhost").is_err());
@@ -237,9 +277,9 @@ mod tests {
     #[test]
     fn override_uses_dash_o_as_file() {
         let mut v = Values::defaults(FTP_KEYS);
-        v.apply_override(FTP_KEYS, "listen_port=2121").unwrap();
-        assert_eq!(v.number("listen_port"), 2121);
-        let e = v.apply_override(FTP_KEYS, "listen_port").unwrap_err();
+        v.apply_override("listen_port=2121").unwrap();
+        assert_eq!(number(&v, "listen_port"), 2121);
+        let e = v.apply_override("listen_port").unwrap_err();
         assert_eq!(e.file, "-o");
     }
 }

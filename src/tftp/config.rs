@@ -1,51 +1,43 @@
-//! rtftpd's validated configuration, read by the same parser as rftpd's.
+//! rtftpd's configuration: every key written once, as a row of
+//! `config_table!`, read by the same parser as rftpd's.
 
-use crate::config::keys::TFTP_KEYS;
-use crate::config::{ConfigError, Source, load_values, log_level, secs};
+use crate::config::error::ConfigErrors;
+use crate::config::keys::{Kind, PORT, num};
+use crate::config::parse::Values;
+use crate::config::table::config_table;
+use crate::config::{Source, load_values};
 use std::net::IpAddr;
 use std::time::Duration;
 
-/// Field names are the key names.
-#[derive(Debug, Clone)]
-pub struct TftpConfig {
-    pub listen_address: Vec<IpAddr>,
-    pub listen_port: u16,
-    pub tftp_root: String,
-    pub write_enable: bool,
-    pub create_enable: bool,
-    pub overwrite_enable: bool,
-    pub max_upload: u64,
-    pub max_blksize: u16,
-    pub max_windowsize: u16,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub max_transfers: usize,
-    pub shutdown_grace: Duration,
-    pub log_file: String,
-    pub log_level: log::LevelFilter,
+config_table! {
+    /// Field names are the key names.
+    pub struct TftpConfig, keys TFTP_KEYS {
+        listen_address: Vec<IpAddr> = Kind::AddressList, "", "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).";
+        listen_port: u16 = PORT, "69", "UDP port for requests (0 = any free port, logged at start-up).";
+        tftp_root: String = Kind::Path, "/srv/tftp", "Directory served; every path is resolved inside it (../ and absolute paths stay in it).";
+        write_enable: bool = Kind::Bool, "NO", "Accept write requests (WRQ) at all.";
+        create_enable: bool = Kind::Bool, "NO", "With write_enable, let WRQ create files that do not exist.";
+        overwrite_enable: bool = Kind::Bool, "NO", "With write_enable, let WRQ replace existing files.";
+        max_upload: u64 = num(0, u64::MAX >> 1), "0", "Largest file a WRQ may write, in bytes (0 = no limit).";
+        max_blksize: u16 = num(8, 65464), "65464", "Largest block size granted (RFC 2348).";
+        max_windowsize: u16 = num(1, 1024), "64", "Largest window granted (RFC 7440); a window of blocks is kept in memory.";
+        timeout: Duration = num(1, 255), "1", "Seconds before a block is sent again, unless the client asks otherwise (RFC 2349).";
+        retries: u32 = num(1, 100), "5", "Timeouts in a row after which a transfer is given up.";
+        max_transfers: usize = num(1, 100_000), "100", "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".";
+        shutdown_grace: Duration = num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rtftpd exits.";
+        log_file: String = Kind::Path, "/var/log/rtftpd.log", "Log file; empty = standard error (also with -f or under systemd).";
+        log_level: log::LevelFilter = Kind::Text, "info", "Log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";
+    }
+    accepted {
+    }
 }
 
 impl TftpConfig {
-    pub fn load(source: &Source) -> Result<TftpConfig, ConfigError> {
-        let v = load_values(TFTP_KEYS, source)?;
-        let file = source.file.as_deref().unwrap_or("-o");
-        let log_level = log_level(&v).map_err(|m| ConfigError::new(file, None, Some("log_level"), m))?;
-        Ok(TftpConfig {
-            listen_address: v.addresses("listen_address").to_vec(),
-            listen_port: v.number("listen_port") as u16,
-            tftp_root: v.text("tftp_root").to_owned(),
-            write_enable: v.bool("write_enable"),
-            create_enable: v.bool("create_enable"),
-            overwrite_enable: v.bool("overwrite_enable"),
-            max_upload: v.number("max_upload"),
-            max_blksize: v.number("max_blksize") as u16,
-            max_windowsize: v.number("max_windowsize") as u16,
-            timeout: secs(&v, "timeout"),
-            retries: v.number("retries") as u32,
-            max_transfers: v.number("max_transfers") as usize,
-            shutdown_grace: secs(&v, "shutdown_grace"),
-            log_file: v.text("log_file").to_owned(),
-            log_level,
-        })
+    pub fn load(source: &Source) -> Result<TftpConfig, ConfigErrors> {
+        TftpConfig::from_values(&load_values(TFTP_KEYS, source)?)
+    }
+
+    pub fn from_values(v: &Values) -> Result<TftpConfig, ConfigErrors> {
+        TftpConfig::convert_all(v)
     }
 }
