@@ -7,27 +7,32 @@ use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+crate::text_error! {
+    /// Why an administrative subcommand failed, for the admin.
+    AdminError
+}
+
 /// Reads a password from standard input: twice, without echo, on a terminal;
 /// the first line otherwise.
-fn read_password() -> Result<String, String> {
+fn read_password() -> Result<String, AdminError> {
     let stdin = io::stdin();
     if !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        stdin.lock().read_line(&mut line).map_err(|e| AdminError(e.to_string()))?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
-    let ask = |prompt: &str| -> Result<String, String> {
+    let ask = |prompt: &str| -> Result<String, AdminError> {
         use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
         eprint!("{prompt}");
-        let saved = tcgetattr(&stdin).map_err(|e| e.to_string())?;
+        let saved = tcgetattr(&stdin).map_err(|e| AdminError(e.to_string()))?;
         let mut quiet = saved.clone();
         quiet.local_flags.remove(LocalFlags::ECHO);
-        tcsetattr(&stdin, SetArg::TCSANOW, &quiet).map_err(|e| e.to_string())?;
+        tcsetattr(&stdin, SetArg::TCSANOW, &quiet).map_err(|e| AdminError(e.to_string()))?;
         let mut line = String::new();
         let read = stdin.lock().read_line(&mut line);
         let _ = tcsetattr(&stdin, SetArg::TCSANOW, &saved);
         eprintln!();
-        read.map_err(|e| e.to_string())?;
+        read.map_err(|e| AdminError(e.to_string()))?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     };
     let first = ask("Password: ")?;
@@ -52,19 +57,19 @@ fn replace_file(path: &str, text: &str) -> io::Result<()> {
 }
 
 /// `rftpd passwd`: add or update one user.
-pub fn passwd(file: &str, home: Option<&str>, perm: Option<&str>, name: &str) -> Result<(), String> {
+pub fn passwd(file: &str, home: Option<&str>, perm: Option<&str>, name: &str) -> Result<(), AdminError> {
     let text = match fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("{file}: {e}")),
+        Err(e) => return Err(AdminError(format!("{file}: {e}"))),
     };
     let password = read_password()?;
     if password.is_empty() {
         return Err("empty password refused".into());
     }
-    let hash = hash::hash_sha512(&password).map_err(|e| e.to_string())?;
+    let hash = hash::hash_sha512(&password).map_err(|e| AdminError(e.to_string()))?;
     let new = users::upsert(&text, name, &hash, home, perm)?;
-    replace_file(file, &new).map_err(|e| format!("{file}: {e}"))?;
+    replace_file(file, &new).map_err(|e| AdminError(format!("{file}: {e}")))?;
     eprintln!("rftpd: user {name} saved in {file}");
     Ok(())
 }
@@ -84,9 +89,9 @@ pub struct Demo {
 
 /// Creates the demo tree under `dir` (a public directory, a user home and a
 /// users file with a fresh password) and returns the config overrides.
-pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, String> {
-    let root = std::path::absolute(Path::new(dir)).map_err(|e| e.to_string())?;
-    let err = |e: io::Error| format!("{}: {e}", root.display());
+pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, AdminError> {
+    let root = std::path::absolute(Path::new(dir)).map_err(|e| AdminError(e.to_string()))?;
+    let err = |e: io::Error| AdminError(format!("{}: {e}", root.display()));
     let public = root.join("pub");
     let home = root.join("home/demo");
     fs::create_dir_all(&public).map_err(err)?;

@@ -12,9 +12,34 @@ pub const DEFAULT_CONFIG: &str = "/etc/rftpd/rftpd.conf";
 pub const DEFAULT_TFTP_CONFIG: &str = "/etc/rftpd/rtftpd.conf";
 pub const DEFAULT_USERS: &str = "/etc/rftpd/rftpd.users";
 
+crate::text_error! {
+    /// A bad command line, with the usage text where it helps.
+    UsageError
+}
+
+/// What a daemon invocation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServeMode {
+    /// Listen (or take systemd's sockets) and serve until stopped.
+    Daemon,
+    /// Serve what inetd passed on standard input (`--inetd`).
+    Inetd,
+    /// Check the configuration and exit (`--check-config`).
+    CheckConfig,
+}
+
+/// Where the server log goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTo {
+    /// `log_file` (standard error when it is empty or under systemd).
+    Configured,
+    /// Standard error (`-f`).
+    Stderr,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invocation {
-    Serve { config: crate::config::Source, check_only: bool, inetd: bool, foreground: bool },
+    Serve { config: crate::config::Source, mode: ServeMode, log_to: LogTo },
     Passwd { file: String, home: Option<String>, perm: Option<String>, name: String },
     Demo { dir: String, overrides: Vec<String> },
     Version,
@@ -41,7 +66,7 @@ fn usage() -> String {
 }
 
 /// Parses rftpd's arguments (after the program name).
-pub fn parse(args: &[String]) -> Result<Invocation, String> {
+pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     match args.first().map(String::as_str) {
         Some("passwd") => parse_passwd(&args[1..]),
         Some("demo") => parse_demo(&args[1..]),
@@ -50,14 +75,14 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
 }
 
 /// Parses rtftpd's arguments: the daemon options alone.
-pub fn parse_tftp(args: &[String]) -> Result<Invocation, String> {
+pub fn parse_tftp(args: &[String]) -> Result<Invocation, UsageError> {
     let brief = "Usage: rtftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]";
     parse_daemon(args, DEFAULT_TFTP_CONFIG, &serve_options(DEFAULT_TFTP_CONFIG).usage(brief))
 }
 
 /// The options both daemons share.
-fn parse_daemon(args: &[String], default_config: &str, usage: &str) -> Result<Invocation, String> {
-    let m = serve_options(default_config).parse(args).map_err(|e| format!("{e}\n\n{usage}"))?;
+fn parse_daemon(args: &[String], default_config: &str, usage: &str) -> Result<Invocation, UsageError> {
+    let m = serve_options(default_config).parse(args).map_err(|e| UsageError(format!("{e}\n\n{usage}")))?;
     if m.opt_present("h") {
         return Ok(Invocation::Help(usage.to_owned()));
     }
@@ -65,30 +90,31 @@ fn parse_daemon(args: &[String], default_config: &str, usage: &str) -> Result<In
         return Ok(Invocation::Version);
     }
     if !m.free.is_empty() {
-        return Err(format!("unexpected argument '{}'\n\n{usage}", m.free[0]));
+        return Err(UsageError(format!("unexpected argument '{}'\n\n{usage}", m.free[0])));
     }
     let file = m.opt_str("c").unwrap_or_else(|| default_config.into());
     let file = (file != "/dev/null").then_some(file);
-    Ok(Invocation::Serve {
-        config: crate::config::Source { file, overrides: m.opt_strs("o") },
-        check_only: m.opt_present("check-config"),
-        inetd: m.opt_present("inetd"),
-        foreground: m.opt_present("f"),
-    })
+    let mode = match (m.opt_present("check-config"), m.opt_present("inetd")) {
+        (true, _) => ServeMode::CheckConfig,
+        (false, true) => ServeMode::Inetd,
+        (false, false) => ServeMode::Daemon,
+    };
+    let log_to = if m.opt_present("f") { LogTo::Stderr } else { LogTo::Configured };
+    Ok(Invocation::Serve { config: crate::config::Source { file, overrides: m.opt_strs("o") }, mode, log_to })
 }
 
-fn parse_passwd(args: &[String]) -> Result<Invocation, String> {
+fn parse_passwd(args: &[String]) -> Result<Invocation, UsageError> {
     let mut o = Options::new();
     o.optopt("f", "file", &format!("users file (default {DEFAULT_USERS})"), "FILE");
     o.optopt("d", "home", "home directory (required for a new user)", "HOME");
     o.optopt("p", "perm", "ro, rw, or a list such as rw,-delete", "PERM");
-    let m = o.parse(args).map_err(|e| e.to_string())?;
+    let m = o.parse(args).map_err(|e| UsageError(e.to_string()))?;
     let [name] = &m.free[..] else {
         return Err("usage: rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME".into());
     };
     let perm = m.opt_str("p");
     if let Some(p) = perm.as_deref() {
-        crate::auth::Permissions::parse(p).map_err(|e| format!("-p: {e}"))?;
+        crate::auth::Permissions::parse(p).map_err(|e| UsageError(format!("-p: {e}")))?;
     }
     Ok(Invocation::Passwd {
         file: m.opt_str("f").unwrap_or_else(|| DEFAULT_USERS.into()),
@@ -98,10 +124,10 @@ fn parse_passwd(args: &[String]) -> Result<Invocation, String> {
     })
 }
 
-fn parse_demo(args: &[String]) -> Result<Invocation, String> {
+fn parse_demo(args: &[String]) -> Result<Invocation, UsageError> {
     let mut o = Options::new();
     o.optmulti("o", "option", "set a config key", "KEY=VALUE");
-    let m = o.parse(args).map_err(|e| e.to_string())?;
+    let m = o.parse(args).map_err(|e| UsageError(e.to_string()))?;
     let dir = m.free.first().cloned().unwrap_or_else(|| "rftpd-demo".into());
     Ok(Invocation::Demo { dir, overrides: m.opt_strs("o") })
 }
@@ -117,11 +143,15 @@ mod tests {
     #[test]
     fn serve_flags() {
         let inv = parse(&args("-c /dev/null -o listen_port=2121 -o anonymous_enable=YES --check-config")).unwrap();
-        let Invocation::Serve { config, check_only, inetd, foreground } = inv else { panic!() };
-        assert!(!foreground);
+        let Invocation::Serve { config, mode, log_to } = inv else { panic!() };
+        assert_eq!(log_to, LogTo::Configured);
         assert_eq!(config.file, None);
         assert_eq!(config.overrides, vec!["listen_port=2121", "anonymous_enable=YES"]);
-        assert!(check_only && !inetd);
+        assert_eq!(mode, ServeMode::CheckConfig);
+        assert!(matches!(
+            parse(&args("--inetd -f")),
+            Ok(Invocation::Serve { mode: ServeMode::Inetd, log_to: LogTo::Stderr, .. })
+        ));
         assert!(parse(&args("--bogus")).is_err());
         assert_eq!(parse(&args("-V")).unwrap(), Invocation::Version);
     }

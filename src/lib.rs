@@ -37,6 +37,37 @@
 //!   [`ftp::helper`]
 #![deny(unsafe_code)]
 
+/// Declares an error type that carries one line of text for the log or the
+/// admin: Display, std::error::Error, and From a String or &str.
+macro_rules! text_error {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(pub String);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_owned())
+            }
+        }
+    };
+}
+pub(crate) use text_error;
+
 pub mod admin;
 pub mod ascii;
 pub mod auth;

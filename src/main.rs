@@ -1,7 +1,7 @@
 //! rftpd: command line → config → listeners → the master loop.
 //! Exit codes: 0 done, 1 runtime failure, 2 bad usage or config.
 
-use rftpd::cli::{self, Invocation};
+use rftpd::cli::{self, Invocation, LogTo, ServeMode};
 use rftpd::config::{Config, Source};
 use rftpd::ftp::sessions::Registry;
 use rftpd::ftp::{self, Server};
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let invocation = match cli::parse(&args) {
         Ok(i) => i,
-        Err(e) => return fail(2, &e),
+        Err(e) => return fail(2, &e.to_string()),
     };
     match invocation {
         Invocation::Help(text) => {
@@ -28,17 +28,17 @@ fn main() -> ExitCode {
         Invocation::Passwd { file, home, perm, name } => {
             match admin::passwd(&file, home.as_deref(), perm.as_deref(), &name) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(1, &e),
+                Err(e) => fail(1, &e.to_string()),
             }
         }
         Invocation::Demo { dir, overrides } => match admin::demo(&dir, &overrides) {
             Ok(demo) => {
                 eprintln!("{}", demo.banner);
-                serve(&Source { file: None, overrides: demo.overrides }, false, false, true)
+                serve(&Source { file: None, overrides: demo.overrides }, ServeMode::Daemon, LogTo::Stderr)
             }
-            Err(e) => fail(1, &e),
+            Err(e) => fail(1, &e.to_string()),
         },
-        Invocation::Serve { config, check_only, inetd, foreground } => serve(&config, check_only, inetd, foreground),
+        Invocation::Serve { config, mode, log_to } => serve(&config, mode, log_to),
     }
 }
 
@@ -47,26 +47,43 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> ExitCode {
-    let config = match Config::load(source) {
-        Ok(c) => Arc::new(c),
-        Err(e) => return fail(2, &e.to_string()),
-    };
-    let tls = match ftp::preflight(&config) {
-        Ok(tls) => tls,
-        Err(e) => return fail(2, &e),
-    };
-    if check_only {
+/// Why rftpd could not start or stopped: a bad configuration (exit 2) or a
+/// failure at run time (exit 1).
+enum Stop {
+    Config(String),
+    Runtime(String),
+}
+
+impl Stop {
+    fn exit(self) -> ExitCode {
+        match self {
+            Stop::Config(m) => fail(2, &m),
+            Stop::Runtime(m) => fail(1, &m),
+        }
+    }
+}
+
+fn runtime(e: impl std::fmt::Display) -> Stop {
+    Stop::Runtime(e.to_string())
+}
+
+fn serve(source: &Source, mode: ServeMode, log_to: LogTo) -> ExitCode {
+    match try_serve(source, mode, log_to) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(stop) => stop.exit(),
+    }
+}
+
+fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop> {
+    let config = Arc::new(Config::load(source).map_err(|e| Stop::Config(e.to_string()))?);
+    let tls = ftp::preflight(&config).map_err(Stop::Config)?;
+    if mode == ServeMode::CheckConfig {
         println!("rftpd: configuration OK");
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
-    let server_log = match rlog::start(&config.log_file, config.log_level, inetd, foreground) {
-        Ok(f) => f,
-        Err(e) => return fail(1, &e),
-    };
-    if let Err(e) = sys::fs::openat2_available() {
-        return fail(1, &format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later"));
-    }
+    let server_log = rlog::start(&config.log_file, config.log_level, mode, log_to).map_err(runtime)?;
+    sys::fs::openat2_available()
+        .map_err(|e| runtime(format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later")))?;
     match sys::raise_fd_limit() {
         Ok(n) if (n as usize) < config.max_clients + 64 => {
             log::warn!("open-file limit {n} is below what max_clients={} may need", config.max_clients)
@@ -77,44 +94,27 @@ fn serve(source: &Source, check_only: bool, inetd: bool, foreground: bool) -> Ex
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     daemon::log_panics();
-    let server = match Server::new(config.clone(), Arc::new(Registry::default()), tls) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return fail(1, &e),
-    };
-    if inetd {
-        if let Err(e) = drop_privileges(&config) {
-            return fail(1, &e);
-        }
-        return match sys::net::stdin_stream() {
-            Ok(stream) => {
-                ftp::serve(stream, 1, &server);
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(1, &format!("--inetd: standard input is not a TCP socket: {e}")),
-        };
+    let server = Arc::new(Server::new(config.clone(), Arc::new(Registry::default()), tls).map_err(runtime)?);
+    if mode == ServeMode::Inetd {
+        drop_privileges(&config).map_err(runtime)?;
+        let stream = sys::net::stdin_stream()
+            .map_err(|e| runtime(format!("--inetd: standard input is not a TCP socket: {e}")))?;
+        ftp::serve(stream, 1, &server);
+        return Ok(());
     }
     // systemd socket activation hands listeners over; otherwise bind our own.
-    let listeners = match sys::systemd::listen_fds() {
-        Ok(l) if !l.is_empty() => l,
-        Ok(_) => match ftp::bind_all(&config) {
-            Ok(l) => l,
-            Err(e) => return fail(1, &e.to_string()),
-        },
-        Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
+    let listeners = match sys::systemd::listen_fds().map_err(|e| runtime(format!("LISTEN_FDS: {e}")))? {
+        l if !l.is_empty() => l,
+        _ => ftp::bind_all(&config).map_err(runtime)?,
     };
-    if let Err(e) = drop_privileges(&config) {
-        return fail(1, &e);
-    }
-    match ftp::run(source.clone(), server, listeners, server_log) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(1, &e.to_string()),
-    }
+    drop_privileges(&config).map_err(runtime)?;
+    ftp::run(source.clone(), server, listeners, server_log).map_err(runtime)
 }
 
 /// Once the listeners and log files are open, and before any other thread
 /// exists: become nopriv_user (if set) and keep only the capabilities the
 /// configured logins need. A reload cannot add capabilities back.
-fn drop_privileges(config: &Config) -> Result<(), String> {
+fn drop_privileges(config: &Config) -> Result<(), sys::privs::PrivilegeError> {
     let keep = needed_capabilities(config);
     let what = match config.nopriv_user.as_str() {
         "" => sys::privs::keep_only(keep)?,

@@ -95,11 +95,6 @@ impl Permissions {
         }
         if any { Ok(p) } else { Err("missing permissions (ro, rw or a list of them)".into()) }
     }
-
-    /// Everything but downloading, off unless `write` (write_enable) is on.
-    pub fn gated(self, write: bool) -> Permissions {
-        if write { self } else { Permissions { download: self.download, ..Permissions::NONE } }
-    }
 }
 
 /// The account a session's file access runs as (when rftpd may switch).
@@ -152,6 +147,5 @@ mod tests {
         assert!(Permissions::parse("ro,upload,mkdir").unwrap().mkdir);
         assert!(Permissions::parse("admin").unwrap_err().contains("unknown permission 'admin'"));
         assert!(Permissions::parse("").is_err());
-        assert_eq!(Permissions::ALL.gated(false), Permissions::READ_ONLY);
     }
 }

@@ -23,13 +23,33 @@ pub enum AuthError {
     Refused(String),
 }
 
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthError::Denied => f.write_str("login denied"),
+            AuthError::UsersFile(m) => write!(f, "users file: {m}"),
+            AuthError::Refused(why) => write!(f, "login refused: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// Whether this process may run sessions as other accounts (root's
+/// CAP_SETUID and CAP_SETGID), or only as itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switching {
+    AsAccounts,
+    OwnAccountOnly,
+}
+
 /// Whether a USER name asks for an anonymous login.
 pub fn is_anonymous_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp")
 }
 
 /// Checks a USER/PASS pair: anonymous, then the virtual users file, then
-/// (with local_enable) the system's accounts. `can_switch` says whether
+/// (with local_enable) the system's accounts. `switching` says whether
 /// this process may run sessions as other accounts (started as root).
 pub fn authenticate(
     config: &Config,
@@ -37,7 +57,7 @@ pub fn authenticate(
     accounts: &system::AccountCache,
     name: &str,
     password: &str,
-    can_switch: bool,
+    switching: Switching,
 ) -> Result<Identity, AuthError> {
     if is_anonymous_name(name) {
         if !config.anonymous_enable {
@@ -62,7 +82,7 @@ pub fn authenticate(
             umask: config.anon_umask,
             world_readable_only: config.anon_world_readable_only,
             anon_password: Some(password.to_owned()),
-            run_as: mapped(accounts, &config.ftp_username, "ftp_username", can_switch)?,
+            run_as: mapped(accounts, &config.ftp_username, "ftp_username", switching)?,
             uploads_to: match config.chown_uploads {
                 true => Some(upload_owner(accounts, config)?),
                 false => None,
@@ -82,14 +102,14 @@ pub fn authenticate(
             umask: config.local_umask,
             world_readable_only: false,
             anon_password: None,
-            run_as: mapped(accounts, &config.guest_username, "guest_username", can_switch)?,
+            run_as: mapped(accounts, &config.guest_username, "guest_username", switching)?,
             uploads_to: None,
         });
     }
     if !config.local_enable {
         return Err(AuthError::Denied);
     }
-    if !can_switch {
+    if switching == Switching::OwnAccountOnly {
         return Err(AuthError::Refused("local_enable=YES needs rftpd started as root".into()));
     }
     let account =
@@ -114,7 +134,8 @@ pub fn authenticate(
 
 /// A user's permissions within what the server allows at all.
 fn allowed(config: &Config, perms: Permissions) -> Permissions {
-    let p = perms.gated(config.write_enable);
+    // Everything but downloading needs write_enable.
+    let p = if config.write_enable { perms } else { Permissions { download: perms.download, ..Permissions::NONE } };
     Permissions { download: p.download && config.download_enable, ..p }
 }
 
@@ -133,9 +154,9 @@ fn mapped(
     accounts: &system::AccountCache,
     account: &str,
     key: &str,
-    can_switch: bool,
+    switching: Switching,
 ) -> Result<Option<RunAs>, AuthError> {
-    if account.is_empty() || !can_switch {
+    if account.is_empty() || switching == Switching::OwnAccountOnly {
         return Ok(None);
     }
     match accounts.lookup(account) {

@@ -138,20 +138,22 @@ fn today() -> i64 {
     (secs / 86_400) as i64
 }
 
-/// Why a system login was refused, for the log (the client only sees 530).
-pub type Refusal = String;
+crate::text_error! {
+    /// Why a system login was refused, for the log (the client only sees 530).
+    LoginRefused
+}
 
 /// Checks `name`/`password` against the system's accounts: not listed in
 /// `ftpusers_file`, a shell in /etc/shells (`check_shell`), not uid 0, then
 /// the password and account state.
-pub fn verify(config: &Config, name: &str, password: &str) -> Result<Account, Refusal> {
+pub fn verify(config: &Config, name: &str, password: &str) -> Result<Account, LoginRefused> {
     let ftpusers = config.ftpusers_file.as_str();
     if !ftpusers.is_empty() {
         match read_small(ftpusers) {
-            Ok(text) if listed(&text, name) => return Err(format!("listed in {ftpusers}")),
+            Ok(text) if listed(&text, name) => return Err(format!("listed in {ftpusers}").into()),
             Ok(_) => {}
             Err(e) if e.contains("No such file") => {}
-            Err(e) => return Err(format!("cannot read ftpusers_file {e}")),
+            Err(e) => return Err(format!("cannot read ftpusers_file {e}").into()),
         }
     }
     let account = lookup(name)?.ok_or("no such account")?;
@@ -159,28 +161,28 @@ pub fn verify(config: &Config, name: &str, password: &str) -> Result<Account, Re
         return Err("uid 0 may not log in".into());
     }
     if config.check_shell && !shell_listed(&read_small(SHELLS)?, &account.shell) {
-        return Err(format!("shell {} is not in {SHELLS}", account.shell));
+        return Err(format!("shell {} is not in {SHELLS}", account.shell).into());
     }
     if !account.home.starts_with('/') {
-        return Err(format!("home '{}' is not an absolute path", account.home));
+        return Err(format!("home '{}' is not an absolute path", account.home).into());
     }
     check_password(config, &account, password)?;
     Ok(account)
 }
 
 #[cfg(feature = "pam")]
-fn check_password(config: &Config, account: &Account, password: &str) -> Result<(), Refusal> {
-    crate::sys::pam::authenticate(&config.pam_service_name, &account.name, password)
+fn check_password(config: &Config, account: &Account, password: &str) -> Result<(), LoginRefused> {
+    crate::sys::pam::authenticate(&config.pam_service_name, &account.name, password).map_err(|e| e.0.into())
 }
 
 #[cfg(not(feature = "pam"))]
-fn check_password(_config: &Config, account: &Account, password: &str) -> Result<(), Refusal> {
+fn check_password(_config: &Config, account: &Account, password: &str) -> Result<(), LoginRefused> {
     let name = account.name.as_str();
     let shadow = read_small(SHADOW)?;
     let hash = match shadow_hash(&shadow, name, today())? {
         Some(h) => h,
         None if account.passwd_hash != "x" => account.passwd_hash.as_str(),
-        None => return Err(format!("no entry in {SHADOW}")),
+        None => return Err(format!("no entry in {SHADOW}").into()),
     };
     if !super::hash::verify(password, hash) {
         return Err("wrong password".into());

@@ -30,6 +30,8 @@ impl std::fmt::Display for UsersError {
     }
 }
 
+impl std::error::Error for UsersError {}
+
 /// Whether `name` is acceptable as a user name.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')

@@ -1,7 +1,7 @@
 //! rtftpd: command line → config → request sockets → the TFTP server loop.
 //! Exit codes: 0 done, 1 runtime failure, 2 bad usage or config.
 
-use rftpd::cli::{self, Invocation};
+use rftpd::cli::{self, Invocation, ServeMode};
 use rftpd::log as rlog;
 use rftpd::tftp::config::TftpConfig;
 use rftpd::tftp::service::{self, Lifetime};
@@ -15,8 +15,8 @@ fn fail(code: u8, message: &str) -> ExitCode {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (source, check_only, inetd, foreground) = match cli::parse_tftp(&args) {
-        Ok(Invocation::Serve { config, check_only, inetd, foreground }) => (config, check_only, inetd, foreground),
+    let (source, mode, log_to) = match cli::parse_tftp(&args) {
+        Ok(Invocation::Serve { config, mode, log_to }) => (config, mode, log_to),
         Ok(Invocation::Help(text)) => {
             println!("{text}");
             return ExitCode::SUCCESS;
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(_) => return fail(2, "unexpected invocation"),
-        Err(e) => return fail(2, &e),
+        Err(e) => return fail(2, &e.to_string()),
     };
     let config = match TftpConfig::load(&source) {
         Ok(c) => Arc::new(c),
@@ -35,19 +35,20 @@ fn main() -> ExitCode {
     if !std::path::Path::new(&config.tftp_root).is_dir() {
         return fail(2, &format!("tftp_root: {} is not a directory", config.tftp_root));
     }
-    if check_only {
+    if mode == ServeMode::CheckConfig {
         println!("rtftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let log = match rlog::start(&config.log_file, config.log_level, inetd, foreground) {
+    let log = match rlog::start(&config.log_file, config.log_level, mode, log_to) {
         Ok(f) => f,
-        Err(e) => return fail(1, &e),
+        Err(e) => return fail(1, &e.to_string()),
     };
     if let Err(e) = rftpd::sys::fs::openat2_available() {
         return fail(1, &format!("openat2(2) is not available ({e}); rtftpd needs Linux 5.6 or later"));
     }
     // inetd (UDP wait): the bound socket is standard input. systemd socket
     // activation: LISTEN_FDS. Otherwise bind our own.
+    let inetd = mode == ServeMode::Inetd;
     let sockets = if inetd {
         match rftpd::sys::net::stdin_datagram() {
             Ok(s) => vec![s],

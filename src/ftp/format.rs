@@ -1,4 +1,4 @@
-//! Listing lines: the `ls -l` form clients parse (PROTOCOL.md), MLSx fact
+//! Listing lines: the `ls -l` form clients parse (as GNU ls and vsftpd print it), MLSx fact
 //! lines (RFC 3659 §7) and time-vals. Pure: stat values in, text out.
 
 use crate::sys::time::{MONTHS, civil_utc};
@@ -181,7 +181,7 @@ fn push_timeval(out: &mut String, secs: i64) {
 pub const FACTS: [&str; 6] = ["type", "size", "modify", "perm", "unique", "unix.mode"];
 
 /// Which facts a session asked for (`OPTS MLST`). By default every fact but
-/// `unix.mode`, as the FEAT line of PROTOCOL.md announces.
+/// `unix.mode`, as the FEAT line announces (prelogin/info.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FactSet(u8);
 

@@ -5,8 +5,9 @@
 pub mod file;
 pub mod xferlog;
 
+use crate::cli::{LogTo, ServeMode};
 use crate::sys::time::{civil_local, now};
-use std::io::Write;
+use std::io::{self, Write};
 
 /// Where the server log goes.
 pub enum Target {
@@ -19,14 +20,16 @@ pub enum Target {
 /// Where the log goes: standard error with -f, under systemd (which sets
 /// JOURNAL_STREAM) or with an empty `log_file`, else the file. In inetd mode
 /// standard error may be the client's socket: then nothing is logged there.
-pub fn choose(log_file: &str, inetd: bool, foreground: bool) -> Result<Target, String> {
-    let stderr = foreground || log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
+pub fn choose(log_file: &str, mode: ServeMode, log_to: LogTo) -> io::Result<Target> {
+    let stderr = log_to == LogTo::Stderr || log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
     if !stderr {
-        return file::LogFile::open(log_file).map(Target::File).map_err(|e| format!("log_file {log_file}: {e}"));
+        return file::LogFile::open(log_file)
+            .map(Target::File)
+            .map_err(|e| io::Error::new(e.kind(), format!("log_file {log_file}: {e}")));
     }
     let stderr_is_socket =
         nix::sys::stat::fstat(std::io::stderr()).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK);
-    Ok(if inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
+    Ok(if mode == ServeMode::Inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
 }
 
 /// Chooses the target ([`choose`]) and sets the logger up ([`init`]); returns
@@ -34,10 +37,10 @@ pub fn choose(log_file: &str, inetd: bool, foreground: bool) -> Result<Target, S
 pub fn start(
     log_file: &str,
     level: log::LevelFilter,
-    inetd: bool,
-    foreground: bool,
-) -> Result<Option<file::LogFile>, String> {
-    let target = choose(log_file, inetd, foreground)?;
+    mode: ServeMode,
+    log_to: LogTo,
+) -> io::Result<Option<file::LogFile>> {
+    let target = choose(log_file, mode, log_to)?;
     let reopenable = match &target {
         Target::File(f) => Some(f.clone()),
         _ => None,

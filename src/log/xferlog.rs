@@ -1,4 +1,4 @@
-//! The wu-ftpd xferlog line (PROTOCOL.md): 18 whitespace-separated fields
+//! The wu-ftpd xferlog line (xferlog(5) of wu-ftpd): 18 whitespace-separated fields
 //! that `xferstats` and admin scripts split on.
 
 use crate::sys::time::{MONTHS, WEEKDAYS};

@@ -8,7 +8,8 @@
 //! therefore takes on a session's identity with [`assume`] and gets its own
 //! back when the returned [`Assumed`] drops, or, for a
 //! [lingering](Assumed::lingering) one, at the next [`assume`] of another
-//! identity or [`unpark`]. See ../shared/APIS.md §2.
+//! identity or [`unpark`]. The per-thread behaviour is pinned by the tests
+//! at the end of this file.
 
 use std::cell::RefCell;
 use std::io;
@@ -169,7 +170,7 @@ fn thread_groups() -> io::Result<Vec<u32>> {
 /// `-1` only reads it. Set, then read back to confirm.
 fn set_thread_fsuid(uid: u32) -> io::Result<()> {
     // SAFETY: plain syscalls on integers; glibc's setfsuid/setfsgid are not
-    // broadcast to other threads (verified, APIS.md §2).
+    // broadcast to other threads (the tests below check it).
     let now = unsafe {
         libc::setfsuid(uid);
         libc::setfsuid(u32::MAX) as u32

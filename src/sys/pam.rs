@@ -89,10 +89,15 @@ unsafe extern "C" fn converse(
     PAM_SUCCESS
 }
 
+crate::text_error! {
+    /// PAM's refusal, in its own words, for the log.
+    PamError
+}
+
 /// Checks `user`'s password and account with the PAM service `service`
 /// (/etc/pam.d/`service`); the error is PAM's text, for the log.
-pub fn authenticate(service: &str, user: &str, password: &str) -> Result<(), String> {
-    let nul = |what: &str| format!("{what} contains a NUL byte");
+pub fn authenticate(service: &str, user: &str, password: &str) -> Result<(), PamError> {
+    let nul = |what: &str| PamError(format!("{what} contains a NUL byte"));
     let service_c = CString::new(service).map_err(|_| nul("pam_service_name"))?;
     let user_c = CString::new(user).map_err(|_| nul("the user name"))?;
     let password_c = CString::new(password).map_err(|_| nul("the password"))?;
@@ -105,7 +110,7 @@ pub fn authenticate(service: &str, user: &str, password: &str) -> Result<(), Str
     unsafe {
         let rc = pam_start(service_c.as_ptr(), user_c.as_ptr(), &conv, &mut handle);
         if rc != PAM_SUCCESS || handle.is_null() {
-            return Err(format!("pam_start({service}) failed: {rc}"));
+            return Err(format!("pam_start({service}) failed: {rc}").into());
         }
         pam_set_item(handle, PAM_TTY, tty.as_ptr().cast());
         let flags = PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK;
@@ -118,7 +123,7 @@ pub fn authenticate(service: &str, user: &str, password: &str) -> Result<(), Str
         } else {
             let text = pam_strerror(handle, rc);
             let text = if text.is_null() { String::new() } else { CStr::from_ptr(text).to_string_lossy().into_owned() };
-            Err(format!("PAM ({service}): {rc}: {text}"))
+            Err(format!("PAM ({service}): {rc}: {text}").into())
         };
         pam_end(handle, rc);
         result

@@ -11,39 +11,45 @@
 use super::creds::{CapSet, Caps, set_thread_caps, thread_caps};
 use nix::unistd::{Gid, Uid, User, setgid, setgroups, setuid};
 
+crate::text_error! {
+    /// Why privileges could not be given up (rftpd then refuses to run).
+    PrivilegeError
+}
+
 /// Switches to `name` when running as root, keeping `keep`; returns what
 /// happened, for the log.
-pub fn drop_to(name: &str, keep: CapSet) -> Result<String, String> {
+pub fn drop_to(name: &str, keep: CapSet) -> Result<String, PrivilegeError> {
     if !Uid::effective().is_root() {
         return Ok(format!("nopriv_user={name} ignored: not started as root"));
     }
     let user = User::from_name(name)
-        .map_err(|e| format!("nopriv_user: cannot look up '{name}': {e}"))?
-        .ok_or_else(|| format!("nopriv_user: no user '{name}'"))?;
+        .map_err(|e| PrivilegeError(format!("nopriv_user: cannot look up '{name}': {e}")))?
+        .ok_or_else(|| PrivilegeError(format!("nopriv_user: no user '{name}'")))?;
     if user.uid.is_root() {
-        return Err(format!("nopriv_user: '{name}' is root"));
+        return Err(PrivilegeError(format!("nopriv_user: '{name}' is root")));
     }
     let gid: Gid = user.gid;
     // With keepcaps, setuid away from root keeps the permitted set (and
     // clears the effective one); without it every capability goes.
-    nix::sys::prctl::set_keepcaps(!keep.is_empty()).map_err(|e| format!("nopriv_user: keepcaps: {e}"))?;
-    setgroups(&[gid]).map_err(|e| format!("nopriv_user: setgroups: {e}"))?;
-    setgid(gid).map_err(|e| format!("nopriv_user: setgid: {e}"))?;
-    setuid(user.uid).map_err(|e| format!("nopriv_user: setuid: {e}"))?;
+    nix::sys::prctl::set_keepcaps(!keep.is_empty())
+        .map_err(|e| PrivilegeError(format!("nopriv_user: keepcaps: {e}")))?;
+    setgroups(&[gid]).map_err(|e| PrivilegeError(format!("nopriv_user: setgroups: {e}")))?;
+    setgid(gid).map_err(|e| PrivilegeError(format!("nopriv_user: setgid: {e}")))?;
+    setuid(user.uid).map_err(|e| PrivilegeError(format!("nopriv_user: setuid: {e}")))?;
     let _ = nix::sys::prctl::set_keepcaps(false);
     if Uid::current().is_root() || Uid::effective().is_root() {
-        return Err("nopriv_user: still uid 0 after the switch".into());
+        return Err(PrivilegeError("nopriv_user: still uid 0 after the switch".into()));
     }
-    restrict(keep).map_err(|e| format!("nopriv_user: {e}"))?;
+    restrict(keep).map_err(|e| PrivilegeError(format!("nopriv_user: {e}")))?;
     if keep.is_empty() && setuid(Uid::from_raw(0)).is_ok() {
-        return Err("nopriv_user: root could be regained after the switch".into());
+        return Err(PrivilegeError("nopriv_user: root could be regained after the switch".into()));
     }
     Ok(format!("running as {name} (uid {}, gid {}), capabilities: {}", user.uid, gid, keep.describe()))
 }
 
 /// Stays root but keeps only `keep` of the capabilities; returns what
 /// happened, for the log.
-pub fn keep_only(keep: CapSet) -> Result<String, String> {
+pub fn keep_only(keep: CapSet) -> Result<String, PrivilegeError> {
     if !Uid::effective().is_root() {
         return Ok("not started as root: no privileges to drop".into());
     }
@@ -53,13 +59,14 @@ pub fn keep_only(keep: CapSet) -> Result<String, String> {
 
 /// Shrinks the permitted and effective sets to `keep` and sets
 /// no_new_privs; checks the result.
-fn restrict(keep: CapSet) -> Result<(), String> {
-    let had = thread_caps().map_err(|e| format!("capget: {e}"))?;
+fn restrict(keep: CapSet) -> Result<(), PrivilegeError> {
+    let had = thread_caps().map_err(|e| PrivilegeError(format!("capget: {e}")))?;
     let keep = keep.intersect(had.permitted);
-    set_thread_caps(Caps { effective: keep, permitted: keep }).map_err(|e| format!("capset: {e}"))?;
-    let now = thread_caps().map_err(|e| format!("capget: {e}"))?;
+    set_thread_caps(Caps { effective: keep, permitted: keep }).map_err(|e| PrivilegeError(format!("capset: {e}")))?;
+    let now = thread_caps().map_err(|e| PrivilegeError(format!("capget: {e}")))?;
     if now.permitted != keep || now.effective != keep {
-        return Err(format!("capabilities are {} after keeping {}", now.permitted.describe(), keep.describe()));
+        let (now, keep) = (now.permitted.describe(), keep.describe());
+        return Err(PrivilegeError(format!("capabilities are {now} after keeping {keep}")));
     }
-    nix::sys::prctl::set_no_new_privs().map_err(|e| format!("no_new_privs: {e}"))
+    nix::sys::prctl::set_no_new_privs().map_err(|e| PrivilegeError(format!("no_new_privs: {e}")))
 }

@@ -1,4 +1,4 @@
-//! LIST/NLST/MLSD/MLST/STAT formats (PROTOCOL.md), dot files, wildcards,
+//! LIST/NLST/MLSD/MLST/STAT formats (what clients parse), dot files, wildcards,
 //! and names that contain CR or LF.
 
 use crate::support::*;

@@ -20,17 +20,26 @@ use log::warn;
 use nix::sys::stat::FileStat;
 use std::collections::HashMap;
 
-/// `LIST -la dir` → (show dot files, "dir"). Leading words starting with `-`
+/// Whether a listing shows names starting with a dot (`ls -a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DotFiles {
+    Hidden,
+    Shown,
+}
+
+/// `LIST -la dir` → (dot files shown, "dir"). Leading words starting with `-`
 /// are ls options: `a` shows dot files, the rest are accepted and ignored.
-fn split_options(arg: Option<&str>) -> (bool, Option<&str>) {
+fn split_options(arg: Option<&str>) -> (DotFiles, Option<&str>) {
     let mut rest = arg.unwrap_or("").trim_start();
-    let mut all = false;
+    let mut dots = DotFiles::Hidden;
     while rest.starts_with('-') {
         let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-        all |= word.contains('a');
+        if word.contains('a') {
+            dots = DotFiles::Shown;
+        }
         rest = tail.trim_start();
     }
-    (all, (!rest.is_empty()).then_some(rest))
+    (dots, (!rest.is_empty()).then_some(rest))
 }
 
 fn has_wildcard(s: &str) -> bool {
@@ -38,16 +47,21 @@ fn has_wildcard(s: &str) -> bool {
 }
 
 /// Owner and group names, looked up once per listing.
-#[derive(Default)]
 struct Names {
+    /// hide_ids: every owner and group is `ftp`.
+    hidden: bool,
     users: HashMap<u32, String>,
     groups: HashMap<u32, String>,
 }
 
 impl Names {
+    fn new(hide_ids: bool) -> Names {
+        Names { hidden: hide_ids, users: HashMap::new(), groups: HashMap::new() }
+    }
+
     /// (owner, group) names; `ftp` for both when hidden.
-    fn of(&mut self, uid: u32, gid: u32, hide: bool) -> (&str, &str) {
-        if hide {
+    fn of(&mut self, uid: u32, gid: u32) -> (&str, &str) {
+        if self.hidden {
             return ("ftp", "ftp");
         }
         let user = |id: u32| nix::unistd::User::from_uid(id.into()).ok().flatten().map(|u| u.name);
@@ -69,7 +83,7 @@ enum Target {
 
 /// Resolves a LIST/NLST/STAT argument: a directory lists its entries, a file
 /// itself, a wildcard in the last component the matching entries.
-fn target(s: &LoggedIn, conn: &Conn<'_>, arg: Option<&str>, all: bool) -> Result<Target, FtpError> {
+fn target(s: &LoggedIn, conn: &Conn<'_>, arg: Option<&str>, dots: DotFiles) -> Result<Target, FtpError> {
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -97,7 +111,8 @@ fn target(s: &LoggedIn, conn: &Conn<'_>, arg: Option<&str>, all: bool) -> Result
     let mut entries = listing.entries;
     entries.retain(|e| {
         let name = e.name.as_encoded_bytes();
-        let visible = all || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
+        let visible =
+            dots == DotFiles::Shown || !name.starts_with(b".") || pattern.as_ref().is_some_and(|p| p.starts_with('.'));
         visible && shown(conn, e) && pattern.as_ref().is_none_or(|p| wildcard_match(p.as_bytes(), name))
     });
     Ok(Target::Dir { path: dir, entries })
@@ -113,7 +128,6 @@ fn shown(conn: &Conn<'_>, e: &Entry) -> bool {
 /// clock and the zone offset (looked up once per listing, not per entry).
 struct LsContext {
     names: Names,
-    hide_ids: bool,
     now: i64,
     offset: i64,
 }
@@ -122,12 +136,12 @@ impl LsContext {
     fn new(conn: &Conn<'_>) -> LsContext {
         let now = crate::sys::time::now();
         let offset = if conn.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
-        LsContext { names: Names::default(), hide_ids: conn.config.hide_ids, now, offset }
+        LsContext { names: Names::new(conn.config.hide_ids), now, offset }
     }
 
     /// Appends one line and its CRLF to `out`.
     fn line(&mut self, out: &mut String, stat: &FileStat, name: &str, link: Option<&str>) {
-        let (owner, group) = self.names.of(stat.st_uid, stat.st_gid, self.hide_ids);
+        let (owner, group) = self.names.of(stat.st_uid, stat.st_gid);
         let e = LsEntry {
             mode: stat.st_mode,
             nlink: stat.st_nlink,
@@ -180,8 +194,8 @@ fn fail(s: &mut LoggedIn, e: FtpError) -> Result<Response, FtpError> {
 }
 
 pub fn list(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
-    let (all, arg) = split_options(arg);
-    let t = match target(s, conn, arg, all) {
+    let (dots, arg) = split_options(arg);
+    let t = match target(s, conn, arg, dots) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
@@ -193,8 +207,8 @@ pub fn list(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Optio
 }
 
 pub fn nlst(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
-    let (all, arg) = split_options(arg);
-    let t = match target(s, conn, arg, all) {
+    let (dots, arg) = split_options(arg);
+    let t = match target(s, conn, arg, dots) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
@@ -325,8 +339,8 @@ pub fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> Ftp
 
 /// STAT with a path: an `ls -l` listing over the control connection.
 pub fn stat_path(s: &mut LoggedIn, conn: &Conn<'_>, arg: &str) -> FtpResult {
-    let (all, arg) = split_options(Some(arg));
-    let t = target(s, conn, arg, all)?;
+    let (dots, arg) = split_options(Some(arg));
+    let t = target(s, conn, arg, dots)?;
     let lines = ls_text(conn, &t).split_terminator("\r\n").map(str::to_owned).collect();
     Ok(Reply::multi(ReplyCode::FILE_STATUS, "Status follows:", lines, "End of status"))
 }
@@ -337,10 +351,10 @@ mod tests {
 
     #[test]
     fn ls_options_are_split_off() {
-        assert_eq!(split_options(Some("-la")), (true, None));
-        assert_eq!(split_options(Some("-l dir with space")), (false, Some("dir with space")));
-        assert_eq!(split_options(Some("-a -l x")), (true, Some("x")));
-        assert_eq!(split_options(None), (false, None));
+        assert_eq!(split_options(Some("-la")), (DotFiles::Shown, None));
+        assert_eq!(split_options(Some("-l dir with space")), (DotFiles::Hidden, Some("dir with space")));
+        assert_eq!(split_options(Some("-a -l x")), (DotFiles::Shown, Some("x")));
+        assert_eq!(split_options(None), (DotFiles::Hidden, None));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! max_login_fails on this connection).
 
 use super::{PreLogin, Stage, describe};
-use crate::auth::{self, AuthError, Identity};
+use crate::auth::{self, AuthError, Identity, Switching};
 use crate::ftp::error::FtpError;
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::{Conn, Response};
@@ -26,10 +26,10 @@ pub fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: Enter<'_
         creds::unpark();
     }
     // Whether this worker may run sessions as other accounts (root's capabilities).
-    let can_switch = creds::can_switch();
+    let switching = if creds::can_switch() { Switching::AsAccounts } else { Switching::OwnAccountOnly };
     let server = conn.server;
-    let result = auth::authenticate(conn.config, &server.users, &server.accounts, &user, password, can_switch)
-        .and_then(|id| {
+    let result =
+        auth::authenticate(conn.config, &server.users, &server.accounts, &user, password, switching).and_then(|id| {
             let (name, run_as, root) = (id.name.clone(), describe(&id), id.root.display().to_string());
             enter(id)
                 .map(|()| (name, run_as))
