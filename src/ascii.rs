@@ -4,7 +4,7 @@
 //! shows what follows it.
 
 /// Appends `input` to `out` with every LF written as CRLF.
-pub fn to_network(input: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn to_network(input: &[u8], out: &mut Vec<u8>) {
     out.reserve(input.len() + input.len() / 16);
     let mut rest = input;
     while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
@@ -16,25 +16,25 @@ pub fn to_network(input: &[u8], out: &mut Vec<u8>) {
 }
 
 /// How many bytes [`to_network`] makes of `input`.
-pub fn network_len(input: &[u8]) -> u64 {
+pub(crate) fn network_len(input: &[u8]) -> u64 {
     input.len() as u64 + input.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// CRLF → LF across chunk boundaries; a CR not followed by LF is kept.
 /// TFTP's netascii also turns CR NUL into CR ([`FromNetwork::netascii`]).
 #[derive(Debug, Default)]
-pub struct FromNetwork {
+pub(crate) struct FromNetwork {
     pending_cr: bool,
     cr_nul_is_cr: bool,
 }
 
 impl FromNetwork {
     /// The netascii decoder of RFC 1350 (Telnet NVT): CR LF → LF, CR NUL → CR.
-    pub fn netascii() -> Self {
+    pub(crate) fn netascii() -> Self {
         FromNetwork { pending_cr: false, cr_nul_is_cr: true }
     }
 
-    pub fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn convert(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() + 1);
         for &b in input {
             if self.pending_cr {
@@ -56,7 +56,7 @@ impl FromNetwork {
     }
 
     /// Call at end of data: a trailing lone CR is data.
-    pub fn finish(&mut self, out: &mut Vec<u8>) {
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
         if std::mem::take(&mut self.pending_cr) {
             out.push(b'\r');
         }

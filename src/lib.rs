@@ -69,8 +69,8 @@ macro_rules! text_error {
 pub(crate) use text_error;
 
 pub mod admin;
-pub mod ascii;
-pub mod auth;
+pub(crate) mod ascii;
+pub(crate) mod auth;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -6,7 +6,7 @@ use sha_crypt::{PasswordHasher, PasswordVerifier, ShaCrypt};
 use std::io::Read;
 
 /// Whether `password` matches `hash`. Locked (`!…`, `*…`) and empty hashes never match.
-pub fn verify(password: &str, hash: &str) -> bool {
+pub(crate) fn verify(password: &str, hash: &str) -> bool {
     if hash.is_empty() || hash.starts_with('!') || hash.starts_with('*') {
         return false;
     }
@@ -28,7 +28,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A new SHA-512 crypt hash (`$6$`, 5000 rounds, 16-character salt), as
 /// `openssl passwd -6` makes.
-pub fn hash_sha512(password: &str) -> std::io::Result<String> {
+pub(crate) fn hash_sha512(password: &str) -> std::io::Result<String> {
     let mut salt = [0u8; 12];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut salt)?;
     ShaCrypt::SHA512

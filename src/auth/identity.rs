@@ -5,7 +5,7 @@ use crate::sys::creds::FsIdentity;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountKind {
+pub(crate) enum AccountKind {
     /// `anonymous`/`ftp` (xferlog access mode `a`).
     Anonymous,
     /// A user from the virtual users file (xferlog access mode `g`, guest).
@@ -17,28 +17,29 @@ pub enum AccountKind {
 /// What a session may do, checked before the kernel checks the file
 /// permissions of the account it runs as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Permissions {
+pub(crate) struct Permissions {
     /// RETR.
-    pub download: bool,
+    pub(crate) download: bool,
     /// STOR/STOU of new files.
-    pub upload: bool,
+    pub(crate) upload: bool,
     /// STOR over an existing file, APPE, MFMT, SITE CHMOD.
-    pub overwrite: bool,
+    pub(crate) overwrite: bool,
     /// DELE.
-    pub delete: bool,
+    pub(crate) delete: bool,
     /// RNFR/RNTO.
-    pub rename: bool,
+    pub(crate) rename: bool,
     /// MKD.
-    pub mkdir: bool,
+    pub(crate) mkdir: bool,
     /// RMD.
-    pub rmdir: bool,
+    pub(crate) rmdir: bool,
 }
 
 impl Permissions {
     /// The names the users file uses, in order.
-    pub const NAMES: [&'static str; 7] = ["download", "upload", "overwrite", "delete", "rename", "mkdir", "rmdir"];
+    pub(crate) const NAMES: [&'static str; 7] =
+        ["download", "upload", "overwrite", "delete", "rename", "mkdir", "rmdir"];
 
-    pub const ALL: Permissions = Permissions {
+    pub(crate) const ALL: Permissions = Permissions {
         download: true,
         upload: true,
         overwrite: true,
@@ -47,8 +48,8 @@ impl Permissions {
         mkdir: true,
         rmdir: true,
     };
-    pub const READ_ONLY: Permissions = Permissions { download: true, ..Permissions::NONE };
-    pub const NONE: Permissions = Permissions {
+    pub(crate) const READ_ONLY: Permissions = Permissions { download: true, ..Permissions::NONE };
+    pub(crate) const NONE: Permissions = Permissions {
         download: false,
         upload: false,
         overwrite: false,
@@ -74,7 +75,7 @@ impl Permissions {
     /// Parses users-file flags: `ro` (download only) or `rw` (everything),
     /// then permission names to add and `-name` to take away, comma-separated:
     /// `rw,-delete,-rmdir`, `ro,upload`, `upload` (a drop box).
-    pub fn parse(flags: &str) -> Result<Permissions, String> {
+    pub(crate) fn parse(flags: &str) -> Result<Permissions, String> {
         let mut p = Permissions::NONE;
         let mut any = false;
         for flag in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
@@ -99,35 +100,35 @@ impl Permissions {
 
 /// The account a session's file access runs as (when rftpd may switch).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunAs {
+pub(crate) struct RunAs {
     /// The account name (for logs).
-    pub account: String,
-    pub id: FsIdentity,
+    pub(crate) account: String,
+    pub(crate) id: FsIdentity,
 }
 
 #[derive(Debug, Clone)]
-pub struct Identity {
-    pub name: String,
-    pub kind: AccountKind,
-    pub root: PathBuf,
+pub(crate) struct Identity {
+    pub(crate) name: String,
+    pub(crate) kind: AccountKind,
+    pub(crate) root: PathBuf,
     /// Where the session starts, inside the root ("/" unless a system user
     /// is not jailed in the home directory).
-    pub start: String,
-    pub perms: Permissions,
-    pub umask: u32,
+    pub(crate) start: String,
+    pub(crate) perms: Permissions,
+    pub(crate) umask: u32,
     /// Anonymous sessions may only download files everyone may read.
-    pub world_readable_only: bool,
+    pub(crate) world_readable_only: bool,
     /// For anonymous logins: the password given (xferlog logs it as the user).
-    pub anon_password: Option<String>,
+    pub(crate) anon_password: Option<String>,
     /// None: file access runs as the server's own account.
-    pub run_as: Option<RunAs>,
+    pub(crate) run_as: Option<RunAs>,
     /// chown_uploads: new uploads are given to this account (uid, gid) with this mode.
-    pub uploads_to: Option<(u32, u32, u32)>,
+    pub(crate) uploads_to: Option<(u32, u32, u32)>,
 }
 
 impl Identity {
     /// The user name xferlog records: the password for anonymous logins.
-    pub fn xferlog_name(&self) -> &str {
+    pub(crate) fn xferlog_name(&self) -> &str {
         self.anon_password.as_deref().filter(|p| !p.is_empty()).unwrap_or(&self.name)
     }
 }

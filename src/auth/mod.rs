@@ -2,18 +2,18 @@
 //! a session is and whose permissions it runs with; never touches the
 //! session's files.
 
-pub mod hash;
-pub mod identity;
-pub mod system;
-pub mod users;
+pub(crate) mod hash;
+pub(crate) mod identity;
+pub(crate) mod system;
+pub(crate) mod users;
 
 use crate::config::Config;
-pub use identity::{AccountKind, Identity, Permissions, RunAs};
+pub(crate) use identity::{AccountKind, Identity, Permissions, RunAs};
 use std::path::PathBuf;
 use users::UserFile;
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum AuthError {
+pub(crate) enum AuthError {
     /// Wrong password, unknown user, anonymous disabled: all look the same to the client.
     Denied,
     /// The users file could not be read (logged; the client sees a denial).
@@ -38,20 +38,20 @@ impl std::error::Error for AuthError {}
 /// Whether this process may run sessions as other accounts (root's
 /// CAP_SETUID and CAP_SETGID), or only as itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Switching {
+pub(crate) enum Switching {
     AsAccounts,
     OwnAccountOnly,
 }
 
 /// Whether a USER name asks for an anonymous login.
-pub fn is_anonymous_name(name: &str) -> bool {
+pub(crate) fn is_anonymous_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp")
 }
 
 /// Checks a USER/PASS pair: anonymous, then the virtual users file, then
 /// (with local_enable) the system's accounts. `switching` says whether
 /// this process may run sessions as other accounts (started as root).
-pub fn authenticate(
+pub(crate) fn authenticate(
     config: &Config,
     users: &UserFile,
     accounts: &system::AccountCache,

@@ -19,17 +19,17 @@ const MAX_ACCOUNT_FILE: u64 = 16 * 1024 * 1024;
 
 /// A system account as NSS describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub name: String,
-    pub home: String,
-    pub shell: String,
-    pub id: FsIdentity,
+pub(crate) struct Account {
+    pub(crate) name: String,
+    pub(crate) home: String,
+    pub(crate) shell: String,
+    pub(crate) id: FsIdentity,
     /// The password field of /etc/passwd (normally `x`: see /etc/shadow).
     passwd_hash: String,
 }
 
 /// Looks an account up by name; `Ok(None)` when there is none.
-pub fn lookup(name: &str) -> Result<Option<Account>, String> {
+pub(crate) fn lookup(name: &str) -> Result<Option<Account>, String> {
     let Some(user) = User::from_name(name).map_err(|e| format!("looking up '{name}': {e}"))? else {
         return Ok(None);
     };
@@ -54,13 +54,13 @@ type CachedAccount = (std::time::Instant, [Option<std::time::SystemTime>; 2], Op
 /// guest_username, chown_username): a lookup reads /etc/passwd and scans
 /// /etc/group, which would otherwise dominate the cost of a login.
 #[derive(Debug, Default)]
-pub struct AccountCache {
+pub(crate) struct AccountCache {
     entries: std::sync::Mutex<std::collections::HashMap<String, CachedAccount>>,
 }
 
 impl AccountCache {
     /// Like [`lookup`], served from the cache while it is fresh.
-    pub fn lookup(&self, name: &str) -> Result<Option<Account>, String> {
+    pub(crate) fn lookup(&self, name: &str) -> Result<Option<Account>, String> {
         let mtime = |p: &str| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         let stamp = [mtime("/etc/passwd"), mtime("/etc/group")];
         let now = std::time::Instant::now();
@@ -94,13 +94,13 @@ fn read_small(path: &str) -> Result<String, String> {
 }
 
 /// Whether `name` is listed in ftpusers-style text (one name per line, `#` comments).
-pub fn listed(text: &str, name: &str) -> bool {
+pub(crate) fn listed(text: &str, name: &str) -> bool {
     text.lines().map(str::trim).any(|l| !l.starts_with('#') && l == name)
 }
 
 /// Whether `shell` is listed in /etc/shells-style text. An empty shell
 /// means /bin/sh (passwd(5)).
-pub fn shell_listed(text: &str, shell: &str) -> bool {
+pub(crate) fn shell_listed(text: &str, shell: &str) -> bool {
     let shell = if shell.is_empty() { "/bin/sh" } else { shell };
     text.lines().map(str::trim).any(|l| !l.starts_with('#') && l == shell)
 }
@@ -108,7 +108,8 @@ pub fn shell_listed(text: &str, shell: &str) -> bool {
 /// Finds `name`'s hash in /etc/shadow text and checks the account may log
 /// in `today` (days since 1970-01-01): not locked, not expired, and no
 /// password change pending (FTP has no way to change it).
-pub fn shadow_hash<'a>(text: &'a str, name: &str, today: i64) -> Result<Option<&'a str>, &'static str> {
+#[cfg(any(not(feature = "pam"), test))]
+pub(crate) fn shadow_hash<'a>(text: &'a str, name: &str, today: i64) -> Result<Option<&'a str>, &'static str> {
     let Some(line) = text.lines().find(|l| l.split(':').next() == Some(name)) else {
         return Ok(None);
     };
@@ -146,7 +147,7 @@ crate::text_error! {
 /// Checks `name`/`password` against the system's accounts: not listed in
 /// `ftpusers_file`, a shell in /etc/shells (`check_shell`), not uid 0, then
 /// the password and account state.
-pub fn verify(config: &Config, name: &str, password: &str) -> Result<Account, LoginRefused> {
+pub(crate) fn verify(config: &Config, name: &str, password: &str) -> Result<Account, LoginRefused> {
     let ftpusers = config.ftpusers_file.as_str();
     if !ftpusers.is_empty() {
         match read_small(ftpusers) {

@@ -11,18 +11,18 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    pub name: String,
-    pub hash: String,
-    pub home: String,
-    pub perms: Permissions,
+pub(crate) struct User {
+    pub(crate) name: String,
+    pub(crate) hash: String,
+    pub(crate) home: String,
+    pub(crate) perms: Permissions,
     /// The flags as written, kept when `rftpd passwd` rewrites the line.
-    pub flags: String,
+    pub(crate) flags: String,
 }
 
 /// A users-file error naming the file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsersError(pub String);
+pub(crate) struct UsersError(pub(crate) String);
 
 impl std::fmt::Display for UsersError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,12 +33,12 @@ impl std::fmt::Display for UsersError {
 impl std::error::Error for UsersError {}
 
 /// Whether `name` is acceptable as a user name.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
 }
 
 /// Parses one line; `Ok(None)` for comments and blank lines.
-pub fn parse_line(line: &str) -> Result<Option<User>, String> {
+pub(crate) fn parse_line(line: &str) -> Result<Option<User>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
@@ -67,7 +67,7 @@ pub fn parse_line(line: &str) -> Result<Option<User>, String> {
 }
 
 /// Parses a whole file; the error names `file` and the line.
-pub fn parse(file: &str, text: &str) -> Result<Vec<User>, UsersError> {
+pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<User>, UsersError> {
     let mut users: Vec<User> = Vec::new();
     for (idx, line) in text.lines().enumerate() {
         let loc = |m: String| UsersError(format!("{file}:{}: {m}", idx + 1));
@@ -82,7 +82,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<User>, UsersError> {
 }
 
 /// Reads and parses a users file.
-pub fn load(path: &str) -> Result<Vec<User>, UsersError> {
+pub(crate) fn load(path: &str) -> Result<Vec<User>, UsersError> {
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_USERS_FILE_BYTES).read_to_string(&mut text))
@@ -94,19 +94,19 @@ type Cached = (Option<SystemTime>, Arc<Vec<User>>);
 
 /// The users file, re-read whenever its modification time changes.
 #[derive(Debug)]
-pub struct UserFile {
+pub(crate) struct UserFile {
     path: String,
     cache: Mutex<Option<Cached>>,
 }
 
 impl UserFile {
-    pub fn new(path: &str) -> UserFile {
+    pub(crate) fn new(path: &str) -> UserFile {
         UserFile { path: path.to_owned(), cache: Mutex::new(None) }
     }
 
     /// Finds a user, re-reading the file first if it changed. A file that
     /// does not exist holds no users (as --check-config treats it).
-    pub fn lookup(&self, name: &str) -> Result<Option<User>, UsersError> {
+    pub(crate) fn lookup(&self, name: &str) -> Result<Option<User>, UsersError> {
         if self.path.is_empty() {
             return Ok(None);
         }
@@ -158,7 +158,13 @@ mod tests {
 /// Adds or updates `name` in users-file text, keeping every other line
 /// (comments included) as it is. A new user needs `home`; an existing one
 /// keeps its home and permission unless new ones are given.
-pub fn upsert(text: &str, name: &str, hash: &str, home: Option<&str>, perm: Option<&str>) -> Result<String, String> {
+pub(crate) fn upsert(
+    text: &str,
+    name: &str,
+    hash: &str,
+    home: Option<&str>,
+    perm: Option<&str>,
+) -> Result<String, String> {
     if !valid_name(name) {
         return Err(format!("'{name}' is not a valid user name"));
     }

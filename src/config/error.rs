@@ -14,7 +14,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub fn new(file: &str, line: Option<usize>, key: Option<&str>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(file: &str, line: Option<usize>, key: Option<&str>, message: impl Into<String>) -> Self {
         ConfigError { file: file.to_owned(), line, key: key.map(str::to_owned), message: message.into() }
     }
 }
@@ -39,20 +39,16 @@ impl std::error::Error for ConfigError {}
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
 impl ConfigErrors {
-    pub fn push(&mut self, e: ConfigError) {
+    pub(crate) fn push(&mut self, e: ConfigError) {
         self.0.push(e);
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub fn first(&self) -> Option<&ConfigError> {
-        self.0.first()
-    }
-
     /// `Ok(())` when nothing was found.
-    pub fn into_result(self) -> Result<(), ConfigErrors> {
+    pub(crate) fn into_result(self) -> Result<(), ConfigErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
 }

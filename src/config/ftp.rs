@@ -13,7 +13,7 @@ use std::time::Duration;
 
 config_table! {
     /// Typed config; field names are the key names (`config.pasv_min_port` ↔ `pasv_min_port=`).
-    pub struct Config, keys FTP_KEYS {
+    pub(crate) struct Config, keys FTP_KEYS {
         listen_address: Vec<IpAddr> = Kind::AddressList, "", "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).";
         listen_port: u16 = PORT, "21", "Control connection port (0 = any free port, logged at start-up).";
         ftpd_banner: String = Kind::Text, "rftpd ready.", "Text of the 220 greeting.";
@@ -90,7 +90,8 @@ config_table! {
 
 impl Config {
     /// Every key at its default.
-    pub fn defaults() -> Config {
+    #[cfg(test)]
+    pub(crate) fn defaults() -> Config {
         Config::from_values(&Values::defaults(FTP_KEYS)).expect("defaults are consistent (tested)")
     }
 
@@ -101,7 +102,7 @@ impl Config {
     }
 
     /// The typed config from parsed values.
-    pub fn from_values(v: &Values) -> Result<Config, ConfigErrors> {
+    pub(crate) fn from_values(v: &Values) -> Result<Config, ConfigErrors> {
         let c = Config::convert_all(v)?;
         c.check_rules(v)?;
         Ok(c)
@@ -154,12 +155,12 @@ impl Config {
     }
 
     /// Whether TLS is offered at all (explicit or implicit).
-    pub fn tls_on(&self) -> bool {
+    pub(crate) fn tls_on(&self) -> bool {
         self.ssl_enable || self.implicit_ssl
     }
 
     /// Whether passive ports are confined to a range.
-    pub fn pasv_range(&self) -> Option<(u16, u16)> {
+    pub(crate) fn pasv_range(&self) -> Option<(u16, u16)> {
         (self.pasv_min_port != 0).then_some((self.pasv_min_port, self.pasv_max_port))
     }
 }
@@ -184,7 +185,7 @@ mod tests {
     fn pasv_range_rules() {
         assert!(load(&["pasv_min_port=5000"]).is_err());
         let e = load(&["pasv_min_port=6000", "pasv_max_port=5000"]).unwrap_err();
-        assert_eq!(e.first().unwrap().key.as_deref(), Some("pasv_min_port"));
+        assert_eq!(e.0[0].key.as_deref(), Some("pasv_min_port"));
         assert_eq!(load(&["pasv_min_port=5000", "pasv_max_port=5010"]).unwrap().pasv_range(), Some((5000, 5010)));
         assert!(load(&["pasv_address=::1"]).is_err());
     }

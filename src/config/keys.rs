@@ -59,7 +59,8 @@ pub const fn num(min: u64, max: u64) -> Kind {
 pub const PORT: Kind = num(0, 65535);
 pub const SECONDS: Kind = num(0, 86_400);
 
-pub const TFTP_SAMPLE_HEADER: &str = "\
+#[cfg(test)]
+pub(crate) const TFTP_SAMPLE_HEADER: &str = "\
 # /etc/rftpd/rtftpd.conf: rtftpd (TFTP server) configuration.
 #
 # The same syntax as rftpd.conf: one key=value per line, '#' starts a
@@ -71,15 +72,16 @@ pub const TFTP_SAMPLE_HEADER: &str = "\
 ";
 
 /// Looks a key up by name.
-pub fn find(keys: &'static [Key], name: &str) -> Option<&'static Key> {
+pub(crate) fn find(keys: &'static [Key], name: &str) -> Option<&'static Key> {
     keys.iter().find(|k| k.name == name)
 }
 
+#[cfg(test)]
 /// The sample config file: a header, then every key with its doc and its
 /// default, commented out; keys accepted for compatibility come last,
 /// each with why it changes nothing. `etc/rftpd.conf` is exactly this (a
 /// test checks).
-pub fn sample(keys: &[Key], header: &str) -> String {
+pub(crate) fn sample(keys: &[Key], header: &str) -> String {
     let mut out = String::from(header);
     let mut ignored = keys.iter().filter(|k| k.effect != Effect::Used).peekable();
     for k in keys.iter().filter(|k| k.effect == Effect::Used) {
@@ -94,13 +96,15 @@ pub fn sample(keys: &[Key], header: &str) -> String {
     out
 }
 
+#[cfg(test)]
 const COMPAT_HEADER: &str = "
 # ---------------------------------------------------------------------------
 # vsftpd keys rftpd accepts so that a vsftpd.conf works unchanged, but that
 # change nothing here; each says why. --check-config lists the ones set.
 ";
 
-pub const FTP_SAMPLE_HEADER: &str = "\
+#[cfg(test)]
+pub(crate) const FTP_SAMPLE_HEADER: &str = "\
 # /etc/rftpd/rftpd.conf: rftpd configuration.
 #
 # Syntax as vsftpd.conf: one key=value per line, '#' starts a comment,
@@ -112,6 +116,7 @@ pub const FTP_SAMPLE_HEADER: &str = "\
 # Override a key: rftpd -o key=value (repeatable)
 ";
 
+#[cfg(test)]
 /// How a kind is described in the man page.
 fn kind_text(kind: Kind) -> String {
     match kind {
@@ -125,15 +130,17 @@ fn kind_text(kind: Kind) -> String {
     }
 }
 
+#[cfg(test)]
 /// Escapes text for roff: backslashes, and a leading dot or quote.
 fn roff(text: &str) -> String {
     let t = text.replace('\\', "\\e").replace('-', "\\-");
     if t.starts_with('.') || t.starts_with('\'') { format!("\\&{t}") } else { t }
 }
 
+#[cfg(test)]
 /// The KEYS section of a man page: every key with its type, default and
 /// meaning; keys accepted for compatibility under their own heading.
-pub fn man_keys(keys: &[Key]) -> String {
+pub(crate) fn man_keys(keys: &[Key]) -> String {
     let mut out = String::new();
     let entry = |k: &Key| {
         let default = if k.default.is_empty() { "empty".to_string() } else { format!("\\fB{}\\fR", roff(k.default)) };
@@ -152,7 +159,8 @@ pub fn man_keys(keys: &[Key]) -> String {
     out
 }
 
-pub const FTP_MAN_HEAD: &str = r#".TH RFTPD.CONF 5 "2026" "rftpd" "File formats"
+#[cfg(test)]
+pub(crate) const FTP_MAN_HEAD: &str = r#".TH RFTPD.CONF 5 "2026" "rftpd" "File formats"
 .SH NAME
 rftpd.conf \- configuration file of the rftpd FTP server
 .SH SYNOPSIS
@@ -169,7 +177,8 @@ errors is refused and the old configuration stays.
 .SH KEYS
 "#;
 
-pub const FTP_MAN_TAIL: &str = r#".SH FILES
+#[cfg(test)]
+pub(crate) const FTP_MAN_TAIL: &str = r#".SH FILES
 .TP
 .B /etc/rftpd/rftpd.conf
 this file
@@ -182,7 +191,8 @@ virtual users, see \fBrftpd.users\fR(5)
 .BR vsftpd.conf (5)
 "#;
 
-pub const TFTP_MAN_HEAD: &str = r#".TH RTFTPD 8 "2026" "rftpd" "System administration"
+#[cfg(test)]
+pub(crate) const TFTP_MAN_HEAD: &str = r#".TH RTFTPD 8 "2026" "rftpd" "System administration"
 .SH NAME
 rtftpd \- TFTP server sharing rftpd's jail, configuration syntax and logs
 .SH SYNOPSIS
@@ -212,7 +222,8 @@ seconds; a second signal exits at once.
 The syntax of \fBrftpd.conf\fR(5): one \fIkey\fB=\fIvalue\fR per line.
 "#;
 
-pub const TFTP_MAN_TAIL: &str = r#".SH SEE ALSO
+#[cfg(test)]
+pub(crate) const TFTP_MAN_TAIL: &str = r#".SH SEE ALSO
 .BR rftpd (8),
 .BR rftpd.conf (5),
 .BR in.tftpd (8)

@@ -7,7 +7,7 @@ pub mod ftp;
 pub mod keys;
 pub mod parse;
 pub mod patterns;
-pub mod table;
+pub(crate) mod table;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use ftp::Config;

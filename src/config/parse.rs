@@ -33,7 +33,7 @@ pub struct Values {
     source: String,
     /// Keys set that rftpd accepts for compatibility and ignores, as notes
     /// for `--check-config` (not errors).
-    pub notes: Vec<ConfigError>,
+    pub(crate) notes: Vec<ConfigError>,
 }
 
 impl Values {
@@ -50,23 +50,18 @@ impl Values {
     }
 
     /// Names the config file in errors about keys left at their default.
-    pub fn set_source(&mut self, file: &str) {
+    pub(crate) fn set_source(&mut self, file: &str) {
         self.source = file.to_owned();
     }
 
     /// The value of a key of this table. Every name asked for comes from the
     /// same table the values were made from (see `config_table!`).
-    pub fn get(&self, name: &str) -> &Value {
+    pub(crate) fn get(&self, name: &str) -> &Value {
         &self.map.get(name).unwrap_or_else(|| panic!("config key {name} is not in the keys table")).0
     }
 
-    /// Whether the key was set (in a file or with -o) rather than left at its default.
-    pub fn is_set(&self, name: &str) -> bool {
-        self.map.get(name).is_some_and(|(_, o)| *o != Origin::Default)
-    }
-
     /// An error about `key`, placed where its value was set.
-    pub fn error(&self, key: &str, message: String) -> ConfigError {
+    pub(crate) fn error(&self, key: &str, message: String) -> ConfigError {
         match self.map.get(key).map(|(_, o)| o) {
             Some(Origin::Line { file, line }) => ConfigError::new(file, Some(*line), Some(key), message),
             Some(Origin::Override) => ConfigError::new("-o", None, Some(key), message),
@@ -153,7 +148,7 @@ fn split_line(raw: &str) -> Result<Option<(&str, &str)>, String> {
 }
 
 /// Checks a raw value against its key's kind.
-pub fn check_value(key: &Key, raw: &str) -> Result<Value, String> {
+pub(crate) fn check_value(key: &Key, raw: &str) -> Result<Value, String> {
     match key.kind {
         Kind::Bool => match raw.to_ascii_uppercase().as_str() {
             "YES" | "TRUE" | "1" => Ok(Value::Bool(true)),

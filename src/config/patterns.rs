@@ -7,7 +7,7 @@
 pub struct NamePatterns(Vec<String>);
 
 impl NamePatterns {
-    pub fn parse(text: &str) -> Result<NamePatterns, String> {
+    pub(crate) fn parse(text: &str) -> Result<NamePatterns, String> {
         let text = text.trim();
         let inner = match (text.strip_prefix('{'), text.ends_with('}')) {
             (Some(rest), true) => &rest[..rest.len() - 1],
@@ -21,24 +21,24 @@ impl NamePatterns {
         Ok(NamePatterns(globs))
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Whether `name` (one path component) matches any pattern.
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         self.0.iter().any(|g| glob_match(g.as_bytes(), name.as_bytes()))
     }
 
     /// Whether any component of a `/`-separated path matches.
-    pub fn matches_path(&self, path: &str) -> bool {
+    pub(crate) fn matches_path(&self, path: &str) -> bool {
         !self.is_empty() && path.split('/').filter(|c| !c.is_empty()).any(|c| self.matches(c))
     }
 }
 
 /// `*` and `?` wildcards. Greedy with one backtrack point: O(pattern × name)
 /// however many stars a client sends, never exponential.
-pub fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
+pub(crate) fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
     let (mut p, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {

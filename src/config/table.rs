@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 /// A field type a parsed [`Value`] converts into.
-pub trait FromValue: Sized {
+pub(crate) trait FromValue: Sized {
     fn from_value(v: &Value) -> Result<Self, String>;
 }
 
@@ -92,7 +92,7 @@ impl FromValue for log::LevelFilter {
 
 /// Converts one key's value, recording a failure (with where the value was
 /// set) in `errors`.
-pub fn convert<T: FromValue>(values: &Values, name: &'static str, errors: &mut ConfigErrors) -> Option<T> {
+pub(crate) fn convert<T: FromValue>(values: &Values, name: &'static str, errors: &mut ConfigErrors) -> Option<T> {
     match T::from_value(values.get(name)) {
         Ok(v) => Some(v),
         Err(message) => {
@@ -103,7 +103,7 @@ pub fn convert<T: FromValue>(values: &Values, name: &'static str, errors: &mut C
 }
 
 /// An error about `key` at the place its value came from.
-pub fn at(values: &Values, key: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn at(values: &Values, key: &'static str, message: impl Into<String>) -> ConfigError {
     values.error(key, message.into())
 }
 
@@ -126,7 +126,7 @@ pub fn at(values: &Values, key: &'static str, message: impl Into<String>) -> Con
 macro_rules! config_table {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident, keys $table:ident {
+        pub(crate) struct $name:ident, keys $table:ident {
             $( $field:ident : $ty:ty = $kind:expr, $default:literal, $doc:literal; )*
         }
         accepted {

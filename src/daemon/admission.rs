@@ -26,13 +26,13 @@ struct Record {
 
 /// Why the master turns a connection away before any worker sees it.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     Banned,
     TooFast,
 }
 
 #[derive(Debug, Default)]
-pub struct Abuse {
+pub(crate) struct Abuse {
     records: Mutex<HashMap<IpAddr, Record>>,
 }
 
@@ -62,7 +62,7 @@ impl Abuse {
 
     /// A new connection from `ip`: refused while banned, or beyond
     /// `per_minute` connections in the current minute (0 = no limit).
-    pub fn connect(&self, ip: IpAddr, per_minute: u32, now: Instant) -> Result<(), Refusal> {
+    pub(crate) fn connect(&self, ip: IpAddr, per_minute: u32, now: Instant) -> Result<(), Refusal> {
         self.with(ip, now, |r| {
             if r.banned_until.is_some_and(|b| b > now) {
                 return Err(Refusal::Banned);
@@ -77,7 +77,7 @@ impl Abuse {
 
     /// A failed login from `ip`; true when it is now banned (the
     /// `ban_after`-th failure in a row, 0 = never).
-    pub fn login_failed(&self, ip: IpAddr, ban_after: u32, ban_for: Duration, now: Instant) -> bool {
+    pub(crate) fn login_failed(&self, ip: IpAddr, ban_after: u32, ban_for: Duration, now: Instant) -> bool {
         self.with(ip, now, |r| {
             r.failures += 1;
             if ban_after > 0 && r.failures >= ban_after {
@@ -90,25 +90,25 @@ impl Abuse {
     }
 
     /// A successful login clears the failure count.
-    pub fn login_ok(&self, ip: IpAddr, now: Instant) {
+    pub(crate) fn login_ok(&self, ip: IpAddr, now: Instant) {
         self.with(ip, now, |r| r.failures = 0);
     }
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct PerIp {
+pub(crate) struct PerIp {
     counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 #[derive(Debug)]
-pub struct Slot {
+pub(crate) struct Slot {
     ip: IpAddr,
     counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 impl PerIp {
     /// Takes a slot for `ip` unless it already has `max` (0 = no limit).
-    pub fn acquire(&self, ip: IpAddr, max: usize) -> Option<Slot> {
+    pub(crate) fn acquire(&self, ip: IpAddr, max: usize) -> Option<Slot> {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let n = counts.entry(ip).or_insert(0);
         if max > 0 && *n >= max {

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 /// Binds `bind` on each address at `port`, or on one dual-stack `[::]`
 /// (IPv4 `0.0.0.0` where IPv6 is missing) when none is given; errors name
 /// the address, after `label` ("udp " for rtftpd).
-pub fn bind_each<T>(
+pub(crate) fn bind_each<T>(
     addresses: &[IpAddr],
     port: u16,
     label: &str,

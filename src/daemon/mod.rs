@@ -3,11 +3,11 @@
 //! turns signals into reload, log reopening and a graceful drain, and
 //! knows no protocol. A server plugs in by implementing [`Master`].
 
-pub mod admission;
-pub mod listen;
-pub mod notify;
+pub(crate) mod admission;
+pub(crate) mod listen;
+pub(crate) mod notify;
 pub(crate) mod pool;
-pub mod signals;
+pub(crate) mod signals;
 
 use crate::sys::net;
 use log::{info, warn};
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// What a server plugs into the master loop. Every method runs on the
 /// master thread and must not wait on a client.
-pub trait Master {
+pub(crate) trait Master {
     /// What the master polls: a listening TCP socket, a UDP request socket.
     type Listener: AsFd;
 
@@ -59,7 +59,7 @@ pub trait Master {
 
 /// Runs the master loop until SIGTERM/SIGINT (then drains) or until an
 /// idle master asks to stop.
-pub fn run<M: Master>(master: &mut M, listeners: Vec<M::Listener>) -> io::Result<()> {
+pub(crate) fn run<M: Master>(master: &mut M, listeners: Vec<M::Listener>) -> io::Result<()> {
     let (events, mut wake) = signals::start()?;
     master.started(&listeners)?;
     loop {

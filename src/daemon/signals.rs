@@ -14,7 +14,7 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// SIGHUP: re-read the config and reopen log files.
     Reload,
     /// SIGUSR1: reopen log files.
@@ -24,7 +24,7 @@ pub enum Event {
 }
 
 /// Starts the signal thread; returns the events and the socket to poll.
-pub fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
+pub(crate) fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
     let mut signals = Signals::new([SIGHUP, SIGUSR1, SIGTERM, SIGINT])?;
     let (tx, rx) = unbounded();
     let (wake_rx, mut wake_tx) = UnixStream::pair()?;
@@ -47,7 +47,7 @@ pub fn start() -> io::Result<(Receiver<Event>, UnixStream)> {
 /// The drain after SIGTERM (rftpd's sessions, rtftpd's transfers): waits
 /// up to `grace` for `active()` to reach 0, checking every 50 ms; a second
 /// SIGTERM/SIGINT ends the wait at once. `what` names the things waited for.
-pub fn wait_drained(
+pub(crate) fn wait_drained(
     events: &Receiver<Event>,
     wake: &mut UnixStream,
     grace: Duration,

@@ -105,7 +105,7 @@ pub enum ParseError {
 
 impl Command {
     /// The verb, for logs.
-    pub fn verb(&self) -> &'static str {
+    pub(crate) fn verb(&self) -> &'static str {
         use Command::*;
         match self {
             User(_) => "USER",
@@ -322,7 +322,7 @@ fn parse_mfmt(arg: &str) -> Result<Command, ParseError> {
 }
 
 /// An RFC 3659 time-val `YYYYMMDDHHMMSS[.sss]` (UTC) → seconds since the epoch.
-pub fn parse_timeval(s: &str) -> Option<i64> {
+pub(crate) fn parse_timeval(s: &str) -> Option<i64> {
     let s = s.split('.').next()?;
     if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;

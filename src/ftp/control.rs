@@ -106,7 +106,7 @@ impl LineAssembler {
 /// A control connection with its read buffer and, after AUTH TLS (or from
 /// the start with implicit FTPS), its TLS layer. The session reads lines and
 /// writes replies the same way either way.
-pub struct Control {
+pub(crate) struct Control {
     /// Shared with the session registry, which shuts its read side down on
     /// SIGTERM (an `Arc`, not a dup: one descriptor per session).
     stream: Arc<TcpStream>,
@@ -123,23 +123,23 @@ pub struct Control {
 }
 
 /// The TLS state of a control connection (RFC 4217).
-pub struct ControlTls {
+pub(crate) struct ControlTls {
     conn: ServerConnection,
     /// This session's server config for data connections: they resume its
     /// sessions (same ticket key and cache) and are sent no tickets of
     /// their own: a client that never reads an upload's data connection
     /// would close it with the tickets unread, and the kernel would turn
     /// that close into a reset that can lose the upload's last bytes.
-    pub data_config: Arc<SessionConfig>,
+    pub(crate) data_config: Arc<SessionConfig>,
     /// PBSZ has been given (PROT needs it first).
-    pub pbsz: bool,
+    pub(crate) pbsz: bool,
     /// PROT P: data connections are TLS too.
-    pub private: bool,
+    pub(crate) private: bool,
 }
 
 impl ControlTls {
     /// Protocol version and cipher suite, for the log.
-    pub fn describe(&self) -> (String, String) {
+    pub(crate) fn describe(&self) -> (String, String) {
         let version = self.conn.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default();
         let suite = self.conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default();
         (version, suite)
@@ -148,7 +148,7 @@ impl ControlTls {
 
 impl Control {
     /// `idle` is the read timeout the stream already has.
-    pub fn new(stream: Arc<TcpStream>, idle: Duration) -> Control {
+    pub(crate) fn new(stream: Arc<TcpStream>, idle: Duration) -> Control {
         Control {
             stream,
             tls: None,
@@ -161,16 +161,12 @@ impl Control {
         }
     }
 
-    pub fn stream(&self) -> &TcpStream {
-        &self.stream
-    }
-
-    pub fn fd(&self) -> BorrowedFd<'_> {
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.stream.as_fd()
     }
 
     /// Sets (or with `None` lifts) the login deadline.
-    pub fn set_deadline(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+    pub(crate) fn set_deadline(&mut self, deadline: Option<Instant>) -> io::Result<()> {
         self.deadline = deadline;
         if deadline.is_none() {
             self.stream.set_read_timeout(Some(self.idle))?;
@@ -179,22 +175,22 @@ impl Control {
     }
 
     /// Whether the login deadline has passed.
-    pub fn deadline_passed(&self) -> bool {
+    pub(crate) fn deadline_passed(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
-    pub fn tls(&self) -> Option<&ControlTls> {
+    pub(crate) fn tls(&self) -> Option<&ControlTls> {
         self.tls.as_deref()
     }
 
-    pub fn tls_mut(&mut self) -> Option<&mut ControlTls> {
+    pub(crate) fn tls_mut(&mut self) -> Option<&mut ControlTls> {
         self.tls.as_deref_mut()
     }
 
     /// Runs the TLS handshake on this connection (after `234`, or at once for
     /// implicit FTPS). Anything the client sent before the handshake is
     /// thrown away, so plaintext cannot be injected into the TLS session.
-    pub fn start_tls(&mut self, config: Arc<SessionConfig>) -> io::Result<()> {
+    pub(crate) fn start_tls(&mut self, config: Arc<SessionConfig>) -> io::Result<()> {
         self.start = 0;
         self.end = 0;
         self.lines = LineAssembler::default();
@@ -210,7 +206,7 @@ impl Control {
 
     /// Whether bytes already read are waiting (a poll on the socket would not
     /// see them). With TLS, plaintext rustls has decrypted counts too.
-    pub fn has_buffered(&mut self) -> bool {
+    pub(crate) fn has_buffered(&mut self) -> bool {
         if self.start < self.end {
             return true;
         }
@@ -229,7 +225,7 @@ impl Control {
 
     /// Reads the next line, blocking under the stream's read timeout.
     /// `Ok(None)` means the client closed the connection.
-    pub fn read_line(&mut self) -> io::Result<Option<Line>> {
+    pub(crate) fn read_line(&mut self) -> io::Result<Option<Line>> {
         loop {
             if self.start < self.end {
                 let (line, used) = self.lines.feed(&self.buf[self.start..self.end]);
@@ -282,7 +278,7 @@ impl Control {
         }
     }
 
-    pub fn reply(&mut self, reply: &Reply) -> io::Result<()> {
+    pub(crate) fn reply(&mut self, reply: &Reply) -> io::Result<()> {
         let bytes = reply.to_bytes();
         match &mut self.tls {
             None => (&*self.stream).write_all(&bytes),

@@ -17,20 +17,20 @@ use std::time::{Duration, Instant};
 
 /// A data connection the client asked for and the next transfer will use.
 #[derive(Debug)]
-pub enum Pending {
+pub(crate) enum Pending {
     Passive(PassiveListener),
     Active(SocketAddr),
 }
 
 #[derive(Debug)]
-pub struct PassiveListener {
+pub(crate) struct PassiveListener {
     listener: TcpListener,
-    pub port: u16,
+    pub(crate) port: u16,
 }
 
 /// Who may connect to a passive port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeerCheck {
+pub(crate) enum PeerCheck {
     /// Only the control connection's client (theft protection, RFC 2577 §5).
     ControlPeerOnly,
     /// Anyone (pasv_promiscuous).
@@ -38,13 +38,13 @@ pub enum PeerCheck {
 }
 
 impl PeerCheck {
-    pub fn from_promiscuous(promiscuous: bool) -> PeerCheck {
+    pub(crate) fn from_promiscuous(promiscuous: bool) -> PeerCheck {
         if promiscuous { PeerCheck::AnyAddress } else { PeerCheck::ControlPeerOnly }
     }
 }
 
 #[derive(Debug)]
-pub enum DataError {
+pub(crate) enum DataError {
     /// Nobody (acceptable) connected in time.
     Timeout,
     /// Only connections from other addresses came (→ 425 Security: Bad IP connecting.).
@@ -65,7 +65,7 @@ fn start_offset(span: u32) -> u32 {
 
 /// Listens for a passive data connection on `local_ip`, on a free port of
 /// `range` (inclusive) or any port when `None`.
-pub fn open_passive(local_ip: IpAddr, range: Option<(u16, u16)>) -> io::Result<PassiveListener> {
+pub(crate) fn open_passive(local_ip: IpAddr, range: Option<(u16, u16)>) -> io::Result<PassiveListener> {
     let listen = |port: u16| -> io::Result<PassiveListener> {
         let listener = net::listen(SocketAddr::new(local_ip, port), 1)?;
         let port = listener.local_addr()?.port();
@@ -91,7 +91,7 @@ impl PassiveListener {
     /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
     /// addresses are dropped and logged and the wait goes on, unless `check`
     /// lets anyone in (pasv_promiscuous).
-    pub fn accept(self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
+    pub(crate) fn accept(self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
         let deadline = Instant::now() + timeout;
         let mut refused = false;
         loop {
@@ -118,7 +118,7 @@ impl PassiveListener {
 /// Connects to the client for an active-mode transfer, from `source_port`
 /// of `local_ip` (port 20 with connect_from_port_20) when given and the
 /// privilege allows, else from any port.
-pub fn connect_active(
+pub(crate) fn connect_active(
     local_ip: IpAddr,
     target: SocketAddr,
     source_port: Option<u16>,

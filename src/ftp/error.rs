@@ -7,7 +7,7 @@ use std::{fmt, io};
 
 /// Which way a transfer was moving data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// RETR, and LIST/NLST/MLSD.
     Download,
     /// STOR, STOU, APPE.
@@ -15,7 +15,7 @@ pub enum Direction {
 }
 
 #[derive(Debug)]
-pub enum FtpError {
+pub(crate) enum FtpError {
     // ---- Files and permissions ----
     /// A file-system error, mapped by kind: NotFound, PermissionDenied,
     /// AlreadyExists, NotADirectory, IsADirectory, DirectoryNotEmpty and
@@ -120,7 +120,7 @@ pub enum FtpError {
 
 /// Which login the TLS requirement concerns, for its reply text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnonymousLogin {
+pub(crate) enum AnonymousLogin {
     Anonymous,
     NotAnonymous,
 }
@@ -140,7 +140,7 @@ impl From<ParseError> for FtpError {
 impl FtpError {
     /// The reply the client sees; `what` names the failed operation (vsftpd
     /// style: "Failed to change directory") where the text starts with it.
-    pub fn reply(&self, what: &str) -> Reply {
+    pub(crate) fn reply(&self, what: &str) -> Reply {
         use FtpError::*;
         use ReplyCode as C;
         let (code, text): (ReplyCode, String) = match self {
@@ -255,7 +255,7 @@ impl std::error::Error for FtpError {
     }
 }
 
-pub type FtpResult = Result<Reply, FtpError>;
+pub(crate) type FtpResult = Result<Reply, FtpError>;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ const SIX_MONTHS: i64 = 15_778_476;
 
 /// `drwxr-xr-x`-style mode string (with setuid/setgid/sticky letters).
 #[cfg(test)] // listings use the push_* forms; tests read single lines
-pub fn mode_string(mode: u32) -> String {
+pub(crate) fn mode_string(mode: u32) -> String {
     let mut s = String::with_capacity(10);
     push_mode(&mut s, mode);
     s
@@ -85,7 +85,7 @@ fn push_left(out: &mut String, text: &str, width: usize) {
 /// `Mmm dd HH:MM` for the last six months, else `Mmm dd  YYYY`.
 /// `offset` shifts UTC to the displayed zone (0 for UTC).
 #[cfg(test)] // listings use the push_* forms; tests read single lines
-pub fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
+pub(crate) fn ls_date(mtime: i64, now: i64, offset: i64) -> String {
     let mut s = String::with_capacity(12);
     push_ls_date(&mut s, mtime, now, offset);
     s
@@ -111,27 +111,27 @@ fn push_ls_date(out: &mut String, mtime: i64, now: i64, offset: i64) {
 
 /// What one `ls -l` line shows.
 #[derive(Debug, Clone)]
-pub struct LsEntry<'a> {
-    pub mode: u32,
-    pub nlink: u64,
-    pub owner: &'a str,
-    pub group: &'a str,
-    pub size: u64,
-    pub mtime: i64,
-    pub name: &'a str,
-    pub link_target: Option<&'a str>,
+pub(crate) struct LsEntry<'a> {
+    pub(crate) mode: u32,
+    pub(crate) nlink: u64,
+    pub(crate) owner: &'a str,
+    pub(crate) group: &'a str,
+    pub(crate) size: u64,
+    pub(crate) mtime: i64,
+    pub(crate) name: &'a str,
+    pub(crate) link_target: Option<&'a str>,
 }
 
 /// One `ls -l` line without line end; CR/LF in names never appear raw.
 #[cfg(test)] // listings use the push_* forms; tests read single lines
-pub fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
+pub(crate) fn ls_line(e: &LsEntry<'_>, now: i64, offset: i64) -> String {
     let mut line = String::with_capacity(64 + e.name.len());
     push_ls_line(&mut line, e, now, offset);
     line
 }
 
 /// [`ls_line`] appended to `out`: a listing is built in one buffer.
-pub fn push_ls_line(out: &mut String, e: &LsEntry<'_>, now: i64, offset: i64) {
+pub(crate) fn push_ls_line(out: &mut String, e: &LsEntry<'_>, now: i64, offset: i64) {
     push_mode(out, e.mode);
     out.push(' ');
     push_number(out, e.nlink, 4);
@@ -152,12 +152,12 @@ pub fn push_ls_line(out: &mut String, e: &LsEntry<'_>, now: i64, offset: i64) {
 }
 
 /// A name with CR and LF replaced, so it cannot break a listing line.
-pub fn clean(name: &str) -> String {
+pub(crate) fn clean(name: &str) -> String {
     name.replace(['\r', '\n'], "?")
 }
 
 /// [`clean`] appended to `out`.
-pub fn push_clean(out: &mut String, name: &str) {
+pub(crate) fn push_clean(out: &mut String, name: &str) {
     if name.contains(['\r', '\n']) {
         out.push_str(&clean(name));
     } else {
@@ -166,7 +166,7 @@ pub fn push_clean(out: &mut String, name: &str) {
 }
 
 /// RFC 3659 time-val `YYYYMMDDHHMMSS`, UTC.
-pub fn timeval(secs: i64) -> String {
+pub(crate) fn timeval(secs: i64) -> String {
     let mut s = String::with_capacity(14);
     push_timeval(&mut s, secs);
     s
@@ -178,12 +178,12 @@ fn push_timeval(out: &mut String, secs: i64) {
 }
 
 /// The MLSx facts rftpd offers, in FEAT order.
-pub const FACTS: [&str; 6] = ["type", "size", "modify", "perm", "unique", "unix.mode"];
+pub(crate) const FACTS: [&str; 6] = ["type", "size", "modify", "perm", "unique", "unix.mode"];
 
 /// Which facts a session asked for (`OPTS MLST`). By default every fact but
 /// `unix.mode`, as the FEAT line announces (prelogin/info.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FactSet(u8);
+pub(crate) struct FactSet(u8);
 
 impl Default for FactSet {
     fn default() -> Self {
@@ -193,7 +193,7 @@ impl Default for FactSet {
 
 impl FactSet {
     /// From `OPTS MLST type;size;` — unknown facts are ignored (RFC 3659 §7.9).
-    pub fn parse(list: &str) -> FactSet {
+    pub(crate) fn parse(list: &str) -> FactSet {
         let mut bits = 0;
         for want in list.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             if let Some(i) = FACTS.iter().position(|f| f.eq_ignore_ascii_case(want)) {
@@ -203,45 +203,45 @@ impl FactSet {
         FactSet(bits)
     }
 
-    pub fn has(&self, fact: &str) -> bool {
+    pub(crate) fn has(&self, fact: &str) -> bool {
         FACTS.iter().position(|f| *f == fact).is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
     /// `type;size;` — the selected facts, as OPTS MLST answers.
-    pub fn selected(&self) -> String {
+    pub(crate) fn selected(&self) -> String {
         FACTS.iter().filter(|f| self.has(f)).map(|f| format!("{f};")).collect()
     }
 
     /// The FEAT line: every fact, selected ones starred.
-    pub fn feat(&self) -> String {
+    pub(crate) fn feat(&self) -> String {
         FACTS.iter().map(|f| if self.has(f) { format!("{f}*;") } else { format!("{f};") }).collect()
     }
 }
 
 /// What one MLSx entry shows.
 #[derive(Debug, Clone)]
-pub struct MlsxEntry<'a> {
+pub(crate) struct MlsxEntry<'a> {
     /// `file`, `dir`, `cdir`, `pdir`, or `OS.unix=…`.
-    pub kind: &'a str,
-    pub size: u64,
-    pub mtime: i64,
-    pub perm: &'a str,
-    pub dev: u64,
-    pub ino: u64,
-    pub mode: u32,
-    pub name: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) size: u64,
+    pub(crate) mtime: i64,
+    pub(crate) perm: &'a str,
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+    pub(crate) mode: u32,
+    pub(crate) name: &'a str,
 }
 
 /// `fact=value;…; name` (RFC 3659 §7.2) without line end.
 #[cfg(test)] // listings use the push_* forms; tests read single lines
-pub fn mlsx_line(e: &MlsxEntry<'_>, facts: FactSet) -> String {
+pub(crate) fn mlsx_line(e: &MlsxEntry<'_>, facts: FactSet) -> String {
     let mut s = String::with_capacity(96 + e.name.len());
     push_mlsx_line(&mut s, e, facts);
     s
 }
 
 /// [`mlsx_line`] appended to `out`.
-pub fn push_mlsx_line(out: &mut String, e: &MlsxEntry<'_>, facts: FactSet) {
+pub(crate) fn push_mlsx_line(out: &mut String, e: &MlsxEntry<'_>, facts: FactSet) {
     if facts.has("type") {
         let _ = write!(out, "type={};", e.kind);
     }

@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What a transfer moves.
-pub enum Payload {
+pub(crate) enum Payload {
     /// RETR: a file from `offset`; TYPE I uses sendfile(2), TYPE A converts LF → CRLF.
     File { file: File, offset: u64, kind: TransferType },
     /// LIST/NLST/MLSD: a listing already in wire form.
@@ -27,7 +27,7 @@ pub enum Payload {
 }
 
 /// Where received data goes.
-pub enum Sink {
+pub(crate) enum Sink {
     /// A temporary file renamed over the target only on success.
     Upload(Upload),
     /// A file written in place (APPE, STOR after REST, STOU's new file).
@@ -35,7 +35,7 @@ pub enum Sink {
 }
 
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Complete,
     Aborted,
     /// The data connection failed (→ 426).
@@ -51,9 +51,9 @@ pub enum Outcome {
 
 /// TLS for a data connection (PROT P): the control session's server config,
 /// so only a client holding that session's tickets can resume.
-pub struct DataTls {
-    pub config: Arc<SessionConfig>,
-    pub require_reuse: bool,
+pub(crate) struct DataTls {
+    pub(crate) config: Arc<SessionConfig>,
+    pub(crate) require_reuse: bool,
 }
 
 /// A data connection, plain or TLS: the copy loops read and write it the same
@@ -125,17 +125,17 @@ impl Write for DataStream {
 }
 
 #[derive(Debug)]
-pub struct TransferReport {
+pub(crate) struct TransferReport {
     /// Bytes moved over the data connection.
-    pub bytes: u64,
-    pub elapsed: Duration,
-    pub outcome: Outcome,
+    pub(crate) bytes: u64,
+    pub(crate) elapsed: Duration,
+    pub(crate) outcome: Outcome,
     /// The data connection was TLS (PROT P): xferlog says `ftps`.
-    pub tls: bool,
+    pub(crate) tls: bool,
 }
 
 /// A transfer running in its helper thread.
-pub struct Running {
+pub(crate) struct Running {
     handle: JoinHandle<TransferReport>,
     abort: Arc<AtomicBool>,
     progress: Arc<AtomicU64>,
@@ -144,13 +144,13 @@ pub struct Running {
     /// Read end of a pipe whose write end the helper holds: it reads as
     /// hang-up once the helper is gone, so the session can poll for it.
     done: OwnedFd,
-    pub started: Instant,
+    pub(crate) started: Instant,
 }
 
 impl Running {
     /// Starts the helper thread for `payload` over `data` (TLS first, under
     /// PROT P), moving at most `max_rate` bytes per second (0 = no limit).
-    pub fn start(
+    pub(crate) fn start(
         name: String,
         data: TcpStream,
         tls: Option<DataTls>,
@@ -171,24 +171,24 @@ impl Running {
         Ok(Running { handle, abort, progress, data: data_clone, done, started })
     }
 
-    pub fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+    pub(crate) fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.done.as_fd()
     }
 
     /// Bytes moved so far.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.progress.load(Ordering::Relaxed)
     }
 
     /// Stops the transfer: flags it and cuts the data connection so a blocked
     /// read, write or sendfile returns at once.
-    pub fn abort(&self) {
+    pub(crate) fn abort(&self) {
         self.abort.store(true, Ordering::SeqCst);
         let _ = self.data.shutdown(Shutdown::Both);
     }
 
     /// Waits for the helper and returns its report.
-    pub fn wait(self) -> TransferReport {
+    pub(crate) fn wait(self) -> TransferReport {
         let started = self.started;
         self.handle.join().unwrap_or_else(|_| TransferReport {
             bytes: 0,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// One accepted control connection on its way to a worker, with the
 /// server (config) in force when it was accepted.
-pub struct Job {
+pub(crate) struct Job {
     stream: TcpStream,
     sid: u64,
     /// Its place under max_per_ip, released when the session ends.
@@ -27,7 +27,7 @@ pub struct Job {
     server: Arc<Server>,
 }
 
-pub struct FtpMaster {
+pub(crate) struct FtpMaster {
     source: Source,
     server: Arc<Server>,
     pool: Pool<Job>,
@@ -38,7 +38,7 @@ pub struct FtpMaster {
 }
 
 impl FtpMaster {
-    pub fn new(source: Source, server: Arc<Server>, log: Option<LogFile>) -> FtpMaster {
+    pub(crate) fn new(source: Source, server: Arc<Server>, log: Option<LogFile>) -> FtpMaster {
         let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server));
         let describe: fn(&Job) -> String = |job| {
             let client = job.stream.peer_addr().map(|a| a.ip().to_canonical().to_string()).unwrap_or_default();

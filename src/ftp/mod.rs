@@ -12,18 +12,18 @@
 
 pub mod command;
 pub mod control;
-pub mod data;
-pub mod error;
-pub mod format;
-pub mod helper;
-pub mod master;
-pub mod postlogin;
-pub mod prelogin;
-pub mod reply;
-pub mod server;
-pub mod session;
+pub(crate) mod data;
+pub(crate) mod error;
+pub(crate) mod format;
+pub(crate) mod helper;
+pub(crate) mod master;
+pub(crate) mod postlogin;
+pub(crate) mod prelogin;
+pub(crate) mod reply;
+pub(crate) mod server;
+pub(crate) mod session;
 pub mod sessions;
-pub mod state;
+pub(crate) mod state;
 
 use crate::config::Source;
 use crate::log::file::LogFile;

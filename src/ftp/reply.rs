@@ -7,92 +7,88 @@ use std::fmt;
 /// extensions; names after vsftpd's ftpcodes.h). Two names may share a
 /// number where the RFCs give one number two uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ReplyCode(u16);
+pub(crate) struct ReplyCode(u16);
 
 impl ReplyCode {
     /// 150: the data connection is being opened for a transfer or listing.
-    pub const OPENING_DATA: ReplyCode = ReplyCode(150);
+    pub(crate) const OPENING_DATA: ReplyCode = ReplyCode(150);
     /// 200: command okay.
-    pub const OK: ReplyCode = ReplyCode(200);
+    pub(crate) const OK: ReplyCode = ReplyCode(200);
     /// 202: command superfluous here (ALLO, ACCT).
-    pub const SUPERFLUOUS: ReplyCode = ReplyCode(202);
+    pub(crate) const SUPERFLUOUS: ReplyCode = ReplyCode(202);
     /// 211: system status, FEAT, STAT.
-    pub const SYSTEM_STATUS: ReplyCode = ReplyCode(211);
+    pub(crate) const SYSTEM_STATUS: ReplyCode = ReplyCode(211);
     /// 213: file status (SIZE, MDTM, MFMT, STAT with a path).
-    pub const FILE_STATUS: ReplyCode = ReplyCode(213);
+    pub(crate) const FILE_STATUS: ReplyCode = ReplyCode(213);
     /// 214: help.
-    pub const HELP: ReplyCode = ReplyCode(214);
+    pub(crate) const HELP: ReplyCode = ReplyCode(214);
     /// 215: system type (SYST).
-    pub const SYSTEM_TYPE: ReplyCode = ReplyCode(215);
+    pub(crate) const SYSTEM_TYPE: ReplyCode = ReplyCode(215);
     /// 220: service ready (greeting, REIN).
-    pub const SERVICE_READY: ReplyCode = ReplyCode(220);
+    pub(crate) const SERVICE_READY: ReplyCode = ReplyCode(220);
     /// 221: closing the control connection (QUIT).
-    pub const GOODBYE: ReplyCode = ReplyCode(221);
+    pub(crate) const GOODBYE: ReplyCode = ReplyCode(221);
     /// 225: ABOR with no transfer running.
-    pub const NO_TRANSFER: ReplyCode = ReplyCode(225);
+    pub(crate) const NO_TRANSFER: ReplyCode = ReplyCode(225);
     /// 226: transfer complete, data connection closed (also a successful ABOR).
-    pub const TRANSFER_COMPLETE: ReplyCode = ReplyCode(226);
+    pub(crate) const TRANSFER_COMPLETE: ReplyCode = ReplyCode(226);
     /// 227: entering passive mode (PASV).
-    pub const PASSIVE: ReplyCode = ReplyCode(227);
+    pub(crate) const PASSIVE: ReplyCode = ReplyCode(227);
     /// 229: entering extended passive mode (EPSV, RFC 2428).
-    pub const EXTENDED_PASSIVE: ReplyCode = ReplyCode(229);
+    pub(crate) const EXTENDED_PASSIVE: ReplyCode = ReplyCode(229);
     /// 230: user logged in.
-    pub const LOGGED_IN: ReplyCode = ReplyCode(230);
+    pub(crate) const LOGGED_IN: ReplyCode = ReplyCode(230);
     /// 234: AUTH accepted, the TLS handshake follows (RFC 4217).
-    pub const AUTH_OK: ReplyCode = ReplyCode(234);
+    pub(crate) const AUTH_OK: ReplyCode = ReplyCode(234);
     /// 250: requested file action completed.
-    pub const FILE_ACTION_OK: ReplyCode = ReplyCode(250);
+    pub(crate) const FILE_ACTION_OK: ReplyCode = ReplyCode(250);
     /// 257: path created (MKD) or named (PWD).
-    pub const PATH: ReplyCode = ReplyCode(257);
+    pub(crate) const PATH: ReplyCode = ReplyCode(257);
     /// 331: user name okay, need password.
-    pub const NEED_PASSWORD: ReplyCode = ReplyCode(331);
+    pub(crate) const NEED_PASSWORD: ReplyCode = ReplyCode(331);
     /// 350: pending further information (REST, RNFR).
-    pub const PENDING: ReplyCode = ReplyCode(350);
+    pub(crate) const PENDING: ReplyCode = ReplyCode(350);
     /// 421: service not available, closing the control connection.
-    pub const SERVICE_UNAVAILABLE: ReplyCode = ReplyCode(421);
+    pub(crate) const SERVICE_UNAVAILABLE: ReplyCode = ReplyCode(421);
     /// 425: cannot open the data connection.
-    pub const CANT_OPEN_DATA: ReplyCode = ReplyCode(425);
+    pub(crate) const CANT_OPEN_DATA: ReplyCode = ReplyCode(425);
     /// 426: connection closed, transfer aborted.
-    pub const TRANSFER_ABORTED: ReplyCode = ReplyCode(426);
+    pub(crate) const TRANSFER_ABORTED: ReplyCode = ReplyCode(426);
     /// 451: aborted, local error in processing.
-    pub const LOCAL_ERROR: ReplyCode = ReplyCode(451);
+    pub(crate) const LOCAL_ERROR: ReplyCode = ReplyCode(451);
     /// 452: insufficient storage space.
-    pub const INSUFFICIENT_STORAGE: ReplyCode = ReplyCode(452);
+    pub(crate) const INSUFFICIENT_STORAGE: ReplyCode = ReplyCode(452);
     /// 500: syntax error, command unrecognised (also vsftpd's refusals of a mode).
-    pub const UNRECOGNISED: ReplyCode = ReplyCode(500);
+    pub(crate) const UNRECOGNISED: ReplyCode = ReplyCode(500);
     /// 501: syntax error in parameters or arguments.
-    pub const BAD_ARGUMENTS: ReplyCode = ReplyCode(501);
+    pub(crate) const BAD_ARGUMENTS: ReplyCode = ReplyCode(501);
     /// 502: command not implemented.
-    pub const NOT_IMPLEMENTED: ReplyCode = ReplyCode(502);
+    pub(crate) const NOT_IMPLEMENTED: ReplyCode = ReplyCode(502);
     /// 503: bad sequence of commands.
-    pub const BAD_SEQUENCE: ReplyCode = ReplyCode(503);
+    pub(crate) const BAD_SEQUENCE: ReplyCode = ReplyCode(503);
     /// 504: command not implemented for that parameter.
-    pub const NOT_FOR_PARAMETER: ReplyCode = ReplyCode(504);
+    pub(crate) const NOT_FOR_PARAMETER: ReplyCode = ReplyCode(504);
     /// 522: network protocol not supported (RFC 2428 §2).
-    pub const PROTOCOL_NOT_SUPPORTED: ReplyCode = ReplyCode(522);
+    pub(crate) const PROTOCOL_NOT_SUPPORTED: ReplyCode = ReplyCode(522);
     /// 522: the data connection must be (or failed to be) protected by TLS (vsftpd's FTP_NEEDENCRYPT).
-    pub const NEED_ENCRYPTION: ReplyCode = ReplyCode(522);
+    pub(crate) const NEED_ENCRYPTION: ReplyCode = ReplyCode(522);
     /// 530: not logged in.
-    pub const NOT_LOGGED_IN: ReplyCode = ReplyCode(530);
+    pub(crate) const NOT_LOGGED_IN: ReplyCode = ReplyCode(530);
     /// 534: request denied for policy reasons (RFC 2228).
-    pub const POLICY_DENIED: ReplyCode = ReplyCode(534);
+    pub(crate) const POLICY_DENIED: ReplyCode = ReplyCode(534);
     /// 536: protection level not supported by the mechanism (RFC 2228).
-    pub const PROT_NOT_SUPPORTED: ReplyCode = ReplyCode(536);
+    pub(crate) const PROT_NOT_SUPPORTED: ReplyCode = ReplyCode(536);
     /// 550: file unavailable (not found, no access, refused).
-    pub const FILE_UNAVAILABLE: ReplyCode = ReplyCode(550);
+    pub(crate) const FILE_UNAVAILABLE: ReplyCode = ReplyCode(550);
     /// 552: exceeded storage allocation.
-    pub const EXCEEDED_STORAGE: ReplyCode = ReplyCode(552);
+    pub(crate) const EXCEEDED_STORAGE: ReplyCode = ReplyCode(552);
     /// 553: file name not allowed.
-    pub const BAD_FILE_NAME: ReplyCode = ReplyCode(553);
+    pub(crate) const BAD_FILE_NAME: ReplyCode = ReplyCode(553);
     /// 554: invalid REST parameter (RFC 3659 §5.4).
-    pub const BAD_RESTART: ReplyCode = ReplyCode(554);
-
-    pub const fn as_u16(self) -> u16 {
-        self.0
-    }
+    pub(crate) const BAD_RESTART: ReplyCode = ReplyCode(554);
 
     /// A positive completion or preliminary reply (1xx–3xx).
-    pub const fn is_positive(self) -> bool {
+    pub(crate) const fn is_positive(self) -> bool {
         self.0 < 400
     }
 }
@@ -104,31 +100,36 @@ impl fmt::Display for ReplyCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub code: ReplyCode,
+pub(crate) struct Reply {
+    pub(crate) code: ReplyCode,
     /// First line, middle lines (sent as they are, so they should start with a
     /// space), last line. A single-line reply has only `lines[0]`.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
 }
 
 /// Makes text safe to put on the control connection: CR and LF never appear
 /// raw (a name with them could forge a reply line).
-pub fn sanitize(text: &str) -> String {
+pub(crate) fn sanitize(text: &str) -> String {
     text.replace(['\r', '\n'], "?")
 }
 
 /// Quotes a path for a 257 reply, doubling inner quotes (RFC 959 appendix II).
-pub fn quote_path(path: &str) -> String {
+pub(crate) fn quote_path(path: &str) -> String {
     format!("\"{}\"", sanitize(path).replace('"', "\"\""))
 }
 
 impl Reply {
-    pub fn new(code: ReplyCode, text: impl Into<String>) -> Reply {
+    pub(crate) fn new(code: ReplyCode, text: impl Into<String>) -> Reply {
         Reply { code, lines: vec![text.into()] }
     }
 
     /// `code-first`, the middle lines, then `code last`.
-    pub fn multi(code: ReplyCode, first: impl Into<String>, middle: Vec<String>, last: impl Into<String>) -> Reply {
+    pub(crate) fn multi(
+        code: ReplyCode,
+        first: impl Into<String>,
+        middle: Vec<String>,
+        last: impl Into<String>,
+    ) -> Reply {
         let mut lines = Vec::with_capacity(middle.len() + 2);
         lines.push(first.into());
         lines.extend(middle);
@@ -137,7 +138,7 @@ impl Reply {
     }
 
     /// The wire form.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.lines.iter().map(|l| l.len() + 8).sum());
         let last = self.lines.len() - 1;
         for (i, line) in self.lines.iter().enumerate() {
@@ -159,12 +160,12 @@ impl Reply {
     }
 
     /// Whether the reply is a positive completion or preliminary (1xx–3xx).
-    pub fn is_ok(&self) -> bool {
+    pub(crate) fn is_ok(&self) -> bool {
         self.code.is_positive()
     }
 
     /// `550 Permission denied.`: code and first line, for logs.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!("{} {}", self.code, self.lines[0])
     }
 }

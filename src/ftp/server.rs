@@ -18,17 +18,17 @@ use std::sync::Arc;
 const BACKLOG: i32 = 512;
 
 pub struct Server {
-    pub config: Arc<Config>,
-    pub users: UserFile,
+    pub(crate) config: Arc<Config>,
+    pub(crate) users: UserFile,
     /// ftp_username, guest_username and chown_username, looked up once in a while.
-    pub accounts: AccountCache,
-    pub xferlog: Option<LogFile>,
+    pub(crate) accounts: AccountCache,
+    pub(crate) xferlog: Option<LogFile>,
     /// Outlives config reloads: the session registry and the draining flag.
-    pub registry: Arc<Registry>,
+    pub(crate) registry: Arc<Registry>,
     /// Root directory fds shared between sessions with the same root.
-    pub roots: Roots,
+    pub(crate) roots: Roots,
     /// The certificate and TLS settings, when ssl_enable or implicit_ssl is on.
-    pub tls: Option<Tls>,
+    pub(crate) tls: Option<Tls>,
 }
 
 impl Server {

@@ -12,24 +12,24 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Registry {
     /// Bans and connection rates: they outlive reloads too.
-    pub abuse: crate::daemon::admission::Abuse,
+    pub(crate) abuse: crate::daemon::admission::Abuse,
     draining: AtomicBool,
     sessions: Mutex<HashMap<u64, Arc<TcpStream>>>,
 }
 
 /// A session's entry in the registry, removed on drop.
-pub struct Registration {
+pub(crate) struct Registration {
     sid: u64,
     registry: Arc<Registry>,
 }
 
 impl Registry {
-    pub fn draining(&self) -> bool {
+    pub(crate) fn draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
     }
 
     /// Adds a session; `None` if the server is already draining.
-    pub fn register(self: &Arc<Self>, sid: u64, control: &Arc<TcpStream>) -> Option<Registration> {
+    pub(crate) fn register(self: &Arc<Self>, sid: u64, control: &Arc<TcpStream>) -> Option<Registration> {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         if self.draining() {
             return None;
@@ -39,7 +39,7 @@ impl Registry {
     }
 
     /// Starts draining: every session's next read sees end of input.
-    pub fn drain(&self) {
+    pub(crate) fn drain(&self) {
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         self.draining.store(true, Ordering::SeqCst);
         for stream in sessions.values() {
@@ -47,7 +47,7 @@ impl Registry {
         }
     }
 
-    pub fn active(&self) -> usize {
+    pub(crate) fn active(&self) -> usize {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }

@@ -10,25 +10,25 @@ use crate::config::Config;
 use std::net::SocketAddr;
 
 /// The fixed facts of one control connection, handed to every command.
-pub struct Conn<'a> {
-    pub config: &'a Config,
-    pub server: &'a Server,
+pub(crate) struct Conn<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) server: &'a Server,
     /// The client, IPv4-mapped addresses made plain IPv4.
-    pub peer: SocketAddr,
+    pub(crate) peer: SocketAddr,
     /// Our end of the control connection, likewise canonical.
-    pub local: SocketAddr,
-    pub sid: u64,
+    pub(crate) local: SocketAddr,
+    pub(crate) sid: u64,
 }
 
 /// What the client chose with OPTS; it holds across REIN and login.
 #[derive(Debug, Default)]
-pub struct ClientOptions {
+pub(crate) struct ClientOptions {
     /// OPTS MLST: the facts MLSD and MLST show.
-    pub facts: FactSet,
+    pub(crate) facts: FactSet,
 }
 
 /// What the session loop does after a command.
-pub enum Response {
+pub(crate) enum Response {
     Reply(Reply),
     /// A transfer started; its reply comes when it ends.
     Started,

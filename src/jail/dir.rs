@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 /// Reads `dir` (opened for reading): `.` and `..` skipped, at most `limit`
 /// entries, sorted by name (bytewise, as `ls` in the C locale). Names that
 /// vanish before their `lstat` are left out.
-pub fn read(dir: OwnedFd, limit: usize) -> io::Result<Listing> {
+pub(crate) fn read(dir: OwnedFd, limit: usize) -> io::Result<Listing> {
     let fd = dir.try_clone()?;
     let (names, truncated) = names(dir, limit)?;
     let order = sorted(&names);

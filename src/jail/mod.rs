@@ -18,7 +18,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-pub use vpath::{Name, VirtualPath};
+pub(crate) use vpath::Name;
+pub use vpath::VirtualPath;
 
 /// A session's root directory.
 #[derive(Debug)]
@@ -30,30 +31,30 @@ pub struct Jail {
 
 /// What a directory listing returns for one entry.
 #[derive(Debug)]
-pub struct Entry {
-    pub name: OsString,
+pub(crate) struct Entry {
+    pub(crate) name: OsString,
     /// `lstat` of the entry (a symlink is seen as a symlink).
-    pub stat: FileStat,
+    pub(crate) stat: FileStat,
     /// For symlinks: the link text.
-    pub link_target: Option<OsString>,
+    pub(crate) link_target: Option<OsString>,
 }
 
 /// A directory read in full (up to a limit).
 #[derive(Debug)]
-pub struct Listing {
-    pub entries: Vec<Entry>,
-    pub truncated: bool,
+pub(crate) struct Listing {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) truncated: bool,
 }
 
-pub fn is_dir(st: &FileStat) -> bool {
+pub(crate) fn is_dir(st: &FileStat) -> bool {
     file_type(st) == SFlag::S_IFDIR
 }
 
-pub fn is_regular(st: &FileStat) -> bool {
+pub(crate) fn is_regular(st: &FileStat) -> bool {
     file_type(st) == SFlag::S_IFREG
 }
 
-pub fn is_symlink(st: &FileStat) -> bool {
+pub(crate) fn is_symlink(st: &FileStat) -> bool {
     file_type(st) == SFlag::S_IFLNK
 }
 
@@ -77,7 +78,7 @@ fn open_root(root_path: &Path) -> io::Result<OwnedFd> {
 /// opens the path afresh and shares only when it is the same directory
 /// (device and inode) as the held fd, so a replaced root is picked up.
 #[derive(Debug, Default)]
-pub struct Roots {
+pub(crate) struct Roots {
     held: Mutex<HashMap<PathBuf, Weak<OwnedFd>>>,
 }
 
@@ -108,7 +109,7 @@ impl Jail {
     }
 
     /// Where a virtual path lies on the host, for logs only (xferlog).
-    pub fn host_path(&self, p: &VirtualPath) -> PathBuf {
+    pub(crate) fn host_path(&self, p: &VirtualPath) -> PathBuf {
         self.root_path.join(p.relative())
     }
 
@@ -123,17 +124,17 @@ impl Jail {
     }
 
     /// Succeeds when `p` is a directory (following symlinks inside the root).
-    pub fn check_dir(&self, p: &VirtualPath) -> io::Result<()> {
+    pub(crate) fn check_dir(&self, p: &VirtualPath) -> io::Result<()> {
         self.resolve(p, OFlag::O_PATH | OFlag::O_DIRECTORY, 0).map(drop)
     }
 
     /// `stat` following symlinks inside the root.
-    pub fn stat(&self, p: &VirtualPath) -> io::Result<FileStat> {
+    pub(crate) fn stat(&self, p: &VirtualPath) -> io::Result<FileStat> {
         sysfs::fstat(self.resolve(p, OFlag::O_PATH, 0)?.as_fd())
     }
 
     /// `lstat`: the final component is not followed.
-    pub fn lstat(&self, p: &VirtualPath) -> io::Result<FileStat> {
+    pub(crate) fn lstat(&self, p: &VirtualPath) -> io::Result<FileStat> {
         match p.split_last() {
             None => self.stat(p),
             Some(_) => {
@@ -158,46 +159,46 @@ impl Jail {
         Ok(File::from(fd))
     }
 
-    pub fn mkdir(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
+    pub(crate) fn mkdir(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
         let (dir, name) = self.parent_of(p)?;
         sysfs::mkdir_at(dir.as_fd(), name.as_cstr(), mode)
     }
 
-    pub fn rmdir(&self, p: &VirtualPath) -> io::Result<()> {
+    pub(crate) fn rmdir(&self, p: &VirtualPath) -> io::Result<()> {
         let (dir, name) = self.parent_of(p)?;
         sysfs::rmdir_at(dir.as_fd(), name.as_cstr())
     }
 
     /// Removes a file or symlink (the link itself, never its target).
-    pub fn remove_file(&self, p: &VirtualPath) -> io::Result<()> {
+    pub(crate) fn remove_file(&self, p: &VirtualPath) -> io::Result<()> {
         let (dir, name) = self.parent_of(p)?;
         sysfs::unlink_at(dir.as_fd(), name.as_cstr())
     }
 
     /// Renames within the root, replacing `to` atomically if it is a file.
-    pub fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> io::Result<()> {
+    pub(crate) fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> io::Result<()> {
         let (from_dir, from_name) = self.parent_of(from)?;
         let (to_dir, to_name) = self.parent_of(to)?;
         sysfs::rename_at(from_dir.as_fd(), from_name.as_cstr(), to_dir.as_fd(), to_name.as_cstr())
     }
 
-    pub fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
+    pub(crate) fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
         sysfs::chmod_fd(self.resolve(p, OFlag::O_PATH, 0)?.as_fd(), mode)
     }
 
-    pub fn set_mtime(&self, p: &VirtualPath, secs: i64) -> io::Result<()> {
+    pub(crate) fn set_mtime(&self, p: &VirtualPath, secs: i64) -> io::Result<()> {
         sysfs::set_mtime_fd(self.resolve(p, OFlag::O_PATH, 0)?.as_fd(), secs)
     }
 
     /// The text of a symlink (for `LIST` lines).
-    pub fn read_link(&self, p: &VirtualPath) -> io::Result<OsString> {
+    pub(crate) fn read_link(&self, p: &VirtualPath) -> io::Result<OsString> {
         let (dir, name) = self.parent_of(p)?;
         sysfs::readlink_at(dir.as_fd(), name.as_cstr())
     }
 
     /// Reads a directory: one `lstat` per entry on the directory fd, `.` and
     /// `..` skipped, at most `limit` entries, sorted by name (see [`dir`]).
-    pub fn read_dir(&self, p: &VirtualPath, limit: usize) -> io::Result<Listing> {
+    pub(crate) fn read_dir(&self, p: &VirtualPath, limit: usize) -> io::Result<Listing> {
         dir::read(self.resolve(p, OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)?, limit)
     }
 
@@ -205,7 +206,7 @@ impl Jail {
     /// temporary name in the same directory, renamed over `p` by
     /// [`Upload::commit`]; dropped uncommitted, the temporary file is removed
     /// and whatever `p` was stays untouched.
-    pub fn create_upload(&self, p: &VirtualPath, mode: u32) -> io::Result<Upload> {
+    pub(crate) fn create_upload(&self, p: &VirtualPath, mode: u32) -> io::Result<Upload> {
         let (dir, target) = self.parent_of(p)?;
         let old = sysfs::lstat_at(dir.as_fd(), target.as_cstr()).ok();
         if old.as_ref().is_some_and(is_dir) {
@@ -230,7 +231,7 @@ impl Jail {
 
     /// Opens an existing regular file for writing from `offset` on (STOR after
     /// REST), cutting it there. An offset past the end is refused.
-    pub fn open_resume(&self, p: &VirtualPath, offset: u64) -> io::Result<File> {
+    pub(crate) fn open_resume(&self, p: &VirtualPath, offset: u64) -> io::Result<File> {
         let fd = self.resolve(p, OFlag::O_WRONLY | OFlag::O_NONBLOCK, 0)?;
         let st = sysfs::fstat(fd.as_fd())?;
         if !is_regular(&st) {
@@ -247,7 +248,7 @@ impl Jail {
     }
 
     /// Opens (creating if needed) a regular file for appending (APPE).
-    pub fn open_append(&self, p: &VirtualPath, mode: u32) -> io::Result<File> {
+    pub(crate) fn open_append(&self, p: &VirtualPath, mode: u32) -> io::Result<File> {
         let flags = OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CREAT | OFlag::O_NONBLOCK;
         let fd = self.resolve(p, flags, mode)?;
         if !is_regular(&sysfs::fstat(fd.as_fd())?) {
@@ -259,7 +260,7 @@ impl Jail {
 
     /// Creates a new file whose name does not exist yet: `p`, then `p.1`,
     /// `p.2`, … (STOU). Returns the file and the name chosen.
-    pub fn create_unique(&self, p: &VirtualPath, mode: u32, tries: u32) -> io::Result<(File, VirtualPath)> {
+    pub(crate) fn create_unique(&self, p: &VirtualPath, mode: u32, tries: u32) -> io::Result<(File, VirtualPath)> {
         let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
         for i in 0..tries {
             let candidate = if i == 0 { p.clone() } else { VirtualPath::root().resolve(&format!("{p}.{i}"))? };
@@ -275,7 +276,7 @@ impl Jail {
 
 /// An upload in progress under a temporary name; see [`Jail::create_upload`].
 #[derive(Debug)]
-pub struct Upload {
+pub(crate) struct Upload {
     dir: OwnedFd,
     temp: Name,
     target: Name,
@@ -284,12 +285,12 @@ pub struct Upload {
 }
 
 impl Upload {
-    pub fn file(&mut self) -> &mut File {
+    pub(crate) fn file(&mut self) -> &mut File {
         self.file.as_mut().expect("file is present until commit")
     }
 
     /// Closes the data and renames it over the target in one atomic step.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub(crate) fn commit(mut self) -> io::Result<()> {
         drop(self.file.take());
         sysfs::rename_at(self.dir.as_fd(), self.temp.as_cstr(), self.dir.as_fd(), self.target.as_cstr())?;
         self.committed = true;

@@ -13,7 +13,7 @@ pub struct VirtualPath(String);
 /// One path component fit for a single-name `*at()` call: not empty, not
 /// `.` or `..`, no `/`, no NUL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Name(CString);
+pub(crate) struct Name(CString);
 
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())
@@ -63,17 +63,17 @@ impl VirtualPath {
         &self.0
     }
 
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0 == "/"
     }
 
     /// The path relative to the root, as handed to `openat2` ("" for the root).
-    pub fn relative(&self) -> &str {
+    pub(crate) fn relative(&self) -> &str {
         &self.0[1..]
     }
 
     /// The parent directory and the final name; `None` for the root.
-    pub fn split_last(&self) -> Option<(VirtualPath, Name)> {
+    pub(crate) fn split_last(&self) -> Option<(VirtualPath, Name)> {
         if self.is_root() {
             return None;
         }
@@ -84,12 +84,12 @@ impl VirtualPath {
     }
 
     /// This directory joined with one name.
-    pub fn join(&self, name: &str) -> VirtualPath {
+    pub(crate) fn join(&self, name: &str) -> VirtualPath {
         if self.is_root() { VirtualPath(format!("/{name}")) } else { VirtualPath(format!("{}/{name}", self.0)) }
     }
 
     /// The final component ("" for the root).
-    pub fn file_name(&self) -> &str {
+    pub(crate) fn file_name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or("")
     }
 }
@@ -101,14 +101,14 @@ impl fmt::Display for VirtualPath {
 }
 
 impl Name {
-    pub fn new(s: &str) -> io::Result<Name> {
+    pub(crate) fn new(s: &str) -> io::Result<Name> {
         if s.is_empty() || s == "." || s == ".." || s.contains('/') {
             return Err(invalid("not a single file name"));
         }
         CString::new(s).map(Name).map_err(|_| invalid("name contains NUL"))
     }
 
-    pub fn as_cstr(&self) -> &std::ffi::CStr {
+    pub(crate) fn as_cstr(&self) -> &std::ffi::CStr {
         &self.0
     }
 

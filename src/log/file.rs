@@ -17,19 +17,19 @@ fn open(path: &str) -> io::Result<File> {
 }
 
 impl LogFile {
-    pub fn open(path: &str) -> io::Result<LogFile> {
+    pub(crate) fn open(path: &str) -> io::Result<LogFile> {
         Ok(LogFile { path: path.to_owned(), file: Arc::new(Mutex::new(open(path)?)) })
     }
 
     /// Opens the path again and swaps the handle (SIGHUP after a rotation).
-    pub fn reopen(&self) -> io::Result<()> {
+    pub(crate) fn reopen(&self) -> io::Result<()> {
         let new = open(&self.path)?;
         *self.file.lock().unwrap_or_else(|e| e.into_inner()) = new;
         Ok(())
     }
 
     /// Appends one line (a newline is added) in a single write.
-    pub fn write_line(&self, line: &str) -> io::Result<()> {
+    pub(crate) fn write_line(&self, line: &str) -> io::Result<()> {
         let mut buf = Vec::with_capacity(line.len() + 1);
         buf.extend_from_slice(line.as_bytes());
         buf.push(b'\n');

@@ -3,14 +3,14 @@
 //! `RUST_LOG` says otherwise (`debug` shows the protocol with log_ftp_protocol).
 
 pub mod file;
-pub mod xferlog;
+pub(crate) mod xferlog;
 
 use crate::cli::{LogTo, ServeMode};
 use crate::sys::time::{civil_local, now};
 use std::io::{self, Write};
 
 /// Where the server log goes.
-pub enum Target {
+pub(crate) enum Target {
     /// Nowhere (inetd mode whose standard error is the client's socket).
     Off,
     Stderr,
@@ -20,7 +20,7 @@ pub enum Target {
 /// Where the log goes: standard error with -f, under systemd (which sets
 /// JOURNAL_STREAM) or with an empty `log_file`, else the file. In inetd mode
 /// standard error may be the client's socket: then nothing is logged there.
-pub fn choose(log_file: &str, mode: ServeMode, log_to: LogTo) -> io::Result<Target> {
+pub(crate) fn choose(log_file: &str, mode: ServeMode, log_to: LogTo) -> io::Result<Target> {
     let stderr = log_to == LogTo::Stderr || log_file.is_empty() || std::env::var_os("JOURNAL_STREAM").is_some();
     if !stderr {
         return file::LogFile::open(log_file)
@@ -50,7 +50,7 @@ pub fn start(
 }
 
 /// Sets the global logger up once; later calls are ignored.
-pub fn init(target: Target, level: log::LevelFilter) {
+pub(crate) fn init(target: Target, level: log::LevelFilter) {
     let mut builder = env_logger::Builder::new();
     // rustls reports every client's quirks (an IP address as SNI, …) at warn
     // and its handshake steps at debug: only its errors belong in our log.

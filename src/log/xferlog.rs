@@ -4,40 +4,40 @@
 use crate::sys::time::{MONTHS, WEEKDAYS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Outgoing,
     Incoming,
 }
 
 /// What was really sent: text converted to CRLF, or bytes untouched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataType {
+pub(crate) enum DataType {
     Ascii,
     Binary,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessMode {
+pub(crate) enum AccessMode {
     Anonymous,
     Real,
     Guest,
 }
 
 #[derive(Debug, Clone)]
-pub struct XferRecord<'a> {
+pub(crate) struct XferRecord<'a> {
     /// When the transfer ended, seconds since the epoch.
-    pub end: i64,
-    pub seconds: u64,
-    pub remote: std::net::IpAddr,
-    pub bytes: u64,
-    pub host_path: &'a str,
-    pub data_type: DataType,
-    pub direction: Direction,
-    pub access: AccessMode,
-    pub user: &'a str,
-    pub complete: bool,
+    pub(crate) end: i64,
+    pub(crate) seconds: u64,
+    pub(crate) remote: std::net::IpAddr,
+    pub(crate) bytes: u64,
+    pub(crate) host_path: &'a str,
+    pub(crate) data_type: DataType,
+    pub(crate) direction: Direction,
+    pub(crate) access: AccessMode,
+    pub(crate) user: &'a str,
+    pub(crate) complete: bool,
     /// Over TLS: the service name is `ftps`.
-    pub tls: bool,
+    pub(crate) tls: bool,
 }
 
 /// Replaces whitespace and control characters so one field stays one token.
@@ -47,7 +47,7 @@ fn token(s: &str) -> String {
 }
 
 /// The line, in the local time zone; `offset` is its UTC offset in seconds.
-pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
+pub(crate) fn format(r: &XferRecord<'_>, offset: i64) -> String {
     let c = crate::sys::time::civil_utc(r.end + offset);
     format!(
         "{} {} {:2} {:02}:{:02}:{:02} {} {} {} {} {} {} _ {} {} {} {} 0 * {}",
@@ -76,7 +76,7 @@ pub fn format(r: &XferRecord<'_>, offset: i64) -> String {
 }
 
 /// The line in the server's local time.
-pub fn format_local(r: &XferRecord<'_>) -> String {
+pub(crate) fn format_local(r: &XferRecord<'_>) -> String {
     format(r, crate::sys::time::local_offset(r.end))
 }
 

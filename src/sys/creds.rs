@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 
 /// A set of capabilities (bit `n` is capability number `n`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CapSet(pub u64);
+pub struct CapSet(pub(crate) u64);
 
 impl CapSet {
     pub const CHOWN: CapSet = CapSet(1 << 0);
@@ -87,9 +87,9 @@ impl CapSet {
 
 /// A thread's effective and permitted capabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caps {
-    pub effective: CapSet,
-    pub permitted: CapSet,
+pub(crate) struct Caps {
+    pub(crate) effective: CapSet,
+    pub(crate) permitted: CapSet,
 }
 
 #[repr(C)]
@@ -114,7 +114,7 @@ fn words(set: CapSet) -> (u32, u32) {
 }
 
 /// The calling thread's capabilities.
-pub fn thread_caps() -> io::Result<Caps> {
+pub(crate) fn thread_caps() -> io::Result<Caps> {
     let mut header = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let mut data = [CapData::default(); 2];
     // SAFETY: capget(2) with version 3 writes two CapData records into
@@ -132,7 +132,7 @@ pub fn thread_caps() -> io::Result<Caps> {
 
 /// Sets the calling thread's capabilities (inheritable: none). Raising
 /// `effective` works only within `permitted`; `permitted` can only shrink.
-pub fn set_thread_caps(caps: Caps) -> io::Result<()> {
+pub(crate) fn set_thread_caps(caps: Caps) -> io::Result<()> {
     let mut header = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let (e0, e1) = words(caps.effective);
     let (p0, p1) = words(caps.permitted);
@@ -195,11 +195,11 @@ fn thread_fs_ids() -> (u32, u32) {
 
 /// The identity file access is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FsIdentity {
-    pub uid: u32,
-    pub gid: u32,
+pub(crate) struct FsIdentity {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
     /// Supplementary groups.
-    pub groups: Vec<u32>,
+    pub(crate) groups: Vec<u32>,
 }
 
 impl FsIdentity {
@@ -210,7 +210,7 @@ impl FsIdentity {
 }
 
 /// Whether this thread may take on other identities (CAP_SETUID and CAP_SETGID).
-pub fn can_switch() -> bool {
+pub(crate) fn can_switch() -> bool {
     thread_caps().is_ok_and(|c| c.effective.contains(CapSet::SETUID.union(CapSet::SETGID)))
 }
 
@@ -218,7 +218,7 @@ pub fn can_switch() -> bool {
 /// and the thread holds no file-system capability. Not `Send`: it must be
 /// dropped by the thread that made it.
 #[derive(Debug)]
-pub struct Assumed {
+pub(crate) struct Assumed {
     held: Option<Held>,
     /// Dropped, it stays on the thread for the next [`assume`] (see [`Assumed::lingering`]).
     linger: bool,
@@ -243,7 +243,7 @@ thread_local! {
 /// capabilities leave its effective set first, so nothing overrides the
 /// user's permissions; then groups, fsgid and fsuid change. Threads spawned
 /// while it lasts inherit the identity.
-pub fn assume(id: &FsIdentity) -> io::Result<Assumed> {
+pub(crate) fn assume(id: &FsIdentity) -> io::Result<Assumed> {
     if let Some(held) = take_parked() {
         if held.id == *id && held.in_force() {
             return Ok(Assumed { held: Some(held), linger: false, _thread_bound: PhantomData });
@@ -269,7 +269,7 @@ pub fn assume(id: &FsIdentity) -> io::Result<Assumed> {
 /// Gives the calling thread its own credentials back if a session left its
 /// identity on it. Call before reading what only the daemon itself may read
 /// (the users file, /etc/shadow, PAM).
-pub fn unpark() {
+pub(crate) fn unpark() {
     if let Some(held) = take_parked() {
         held.restore_or_abort();
     }
@@ -287,7 +287,7 @@ impl Assumed {
     /// would pay per login. Meanwhile the thread has less than its own
     /// rights (no file-system capability); [`unpark`], or an `assume` of
     /// another identity, gives them back first.
-    pub fn lingering(mut self) -> Assumed {
+    pub(crate) fn lingering(mut self) -> Assumed {
         self.linger = true;
         self
     }
@@ -344,7 +344,7 @@ impl Drop for Assumed {
 /// Gives an open file to `uid`/`gid` and sets its mode (vsftpd's
 /// chown_uploads): raises CAP_CHOWN in this thread's effective set for the
 /// two calls, which works only where the daemon kept it.
-pub fn give_away(file: std::os::fd::BorrowedFd<'_>, uid: u32, gid: u32, mode: u32) -> io::Result<()> {
+pub(crate) fn give_away(file: std::os::fd::BorrowedFd<'_>, uid: u32, gid: u32, mode: u32) -> io::Result<()> {
     use nix::sys::stat::{Mode, fchmod};
     use nix::unistd::{Gid, Uid, fchown};
     let caps = thread_caps()?;

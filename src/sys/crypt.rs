@@ -14,7 +14,7 @@ const CRYPT_DATA_SIZE: usize = 32_768;
 
 /// Hashes `password` with the salt and parameters of `setting` (a full hash
 /// works as setting). Returns `None` when libxcrypt rejects the setting.
-pub fn crypt(password: &str, setting: &str) -> Option<String> {
+pub(crate) fn crypt(password: &str, setting: &str) -> Option<String> {
     let phrase = CString::new(password).ok()?;
     let setting = CString::new(setting).ok()?;
     let mut data = vec![0u8; CRYPT_DATA_SIZE];

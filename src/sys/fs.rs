@@ -14,7 +14,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 /// Opens `path` relative to `root` as if `root` were `/`: `..`, absolute paths
 /// and symlinks can never leave it, and magic links (`/proc/self/fd/…`) are refused.
 /// An empty path means the root itself (passed to the kernel as `.`).
-pub fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: OFlag, mode: u32) -> io::Result<OwnedFd> {
+pub(crate) fn open_in_root(root: BorrowedFd<'_>, path: &str, flags: OFlag, mode: u32) -> io::Result<OwnedFd> {
     let path = if path.is_empty() { "." } else { path };
     // openat2 refuses (EINVAL) any flag beside O_DIRECTORY/O_NOFOLLOW/O_CLOEXEC with O_PATH.
     let extra = if flags.contains(OFlag::O_PATH) { OFlag::O_CLOEXEC } else { OFlag::O_CLOEXEC | OFlag::O_NOCTTY };
@@ -40,33 +40,33 @@ pub fn openat2_available() -> io::Result<()> {
 }
 
 /// `fstat` of an open fd (works on `O_PATH` fds).
-pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<FileStat> {
+pub(crate) fn fstat(fd: BorrowedFd<'_>) -> io::Result<FileStat> {
     nix::sys::stat::fstat(fd).map_err(io_err)
 }
 
 /// `lstat` of one name inside a directory fd (never follows the final symlink).
-pub fn lstat_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<FileStat> {
+pub(crate) fn lstat_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<FileStat> {
     nix::sys::stat::fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).map_err(io_err)
 }
 
-pub fn mkdir_at(dir: BorrowedFd<'_>, name: &CStr, mode: u32) -> io::Result<()> {
+pub(crate) fn mkdir_at(dir: BorrowedFd<'_>, name: &CStr, mode: u32) -> io::Result<()> {
     nix::sys::stat::mkdirat(dir, name, Mode::from_bits_truncate(mode)).map_err(io_err)
 }
 
-pub fn unlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
+pub(crate) fn unlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
     nix::unistd::unlinkat(dir, name, nix::unistd::UnlinkatFlags::NoRemoveDir).map_err(io_err)
 }
 
-pub fn rmdir_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
+pub(crate) fn rmdir_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
     nix::unistd::unlinkat(dir, name, nix::unistd::UnlinkatFlags::RemoveDir).map_err(io_err)
 }
 
 /// Atomically replaces `to` with `from` (both single names in their directory fds).
-pub fn rename_at(from_dir: BorrowedFd<'_>, from: &CStr, to_dir: BorrowedFd<'_>, to: &CStr) -> io::Result<()> {
+pub(crate) fn rename_at(from_dir: BorrowedFd<'_>, from: &CStr, to_dir: BorrowedFd<'_>, to: &CStr) -> io::Result<()> {
     nix::fcntl::renameat(from_dir, from, to_dir, to).map_err(io_err)
 }
 
-pub fn readlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<std::ffi::OsString> {
+pub(crate) fn readlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<std::ffi::OsString> {
     nix::fcntl::readlinkat(dir, name).map_err(io_err)
 }
 
@@ -78,7 +78,7 @@ fn proc_fd_path(fd: BorrowedFd<'_>) -> String {
 }
 
 /// chmod of the inode an (`O_PATH`) fd refers to.
-pub fn chmod_fd(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
+pub(crate) fn chmod_fd(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
     nix::sys::stat::fchmodat(
         nix::fcntl::AT_FDCWD,
         proc_fd_path(fd).as_str(),
@@ -89,7 +89,7 @@ pub fn chmod_fd(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
 }
 
 /// Sets the modification time (seconds since the epoch) of the inode an fd refers to.
-pub fn set_mtime_fd(fd: BorrowedFd<'_>, secs: i64) -> io::Result<()> {
+pub(crate) fn set_mtime_fd(fd: BorrowedFd<'_>, secs: i64) -> io::Result<()> {
     use nix::sys::time::TimeSpec;
     let omit = TimeSpec::UTIME_OMIT;
     let mtime = TimeSpec::new(secs, 0);
@@ -105,7 +105,7 @@ pub fn set_mtime_fd(fd: BorrowedFd<'_>, secs: i64) -> io::Result<()> {
 
 /// Clears `O_NONBLOCK` on an fd opened with it (used to open files without
 /// blocking on FIFOs, then read them normally).
-pub fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+pub(crate) fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     use nix::fcntl::{FcntlArg, fcntl};
     let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).map_err(io_err)?);
     fcntl(fd, FcntlArg::F_SETFL(flags - OFlag::O_NONBLOCK)).map_err(io_err)?;
@@ -113,7 +113,12 @@ pub fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
 }
 
 /// One sendfile(2) call from `file` at `offset` into `sock`; returns bytes sent (0 at EOF).
-pub fn sendfile(sock: BorrowedFd<'_>, file: BorrowedFd<'_>, offset: &mut i64, count: usize) -> io::Result<usize> {
+pub(crate) fn sendfile(
+    sock: BorrowedFd<'_>,
+    file: BorrowedFd<'_>,
+    offset: &mut i64,
+    count: usize,
+) -> io::Result<usize> {
     loop {
         match nix::sys::sendfile::sendfile(sock, file, Some(offset), count) {
             Err(Errno::EINTR) => continue,

@@ -11,19 +11,19 @@
 //! Each `unsafe` block carries a `SAFETY:` note.
 
 pub mod creds;
-pub mod crypt;
+pub(crate) mod crypt;
 pub mod fs;
 pub mod net;
 #[cfg(feature = "pam")]
-pub mod pam;
+pub(crate) mod pam;
 pub mod privs;
 pub mod systemd;
-pub mod time;
+pub(crate) mod time;
 
 use std::io;
 
 /// Turns a nix error into an `io::Error` with the same errno.
-pub fn io_err(e: nix::Error) -> io::Error {
+pub(crate) fn io_err(e: nix::Error) -> io::Error {
     io::Error::from_raw_os_error(e as i32)
 }
 

@@ -23,7 +23,7 @@ fn new_tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
 /// A listening socket on `addr` with SO_REUSEADDR. `[::]` is bound dual-stack
 /// (IPV6_V6ONLY off) so one socket serves IPv4 and IPv6; other IPv6 addresses
 /// are bound v6-only so they can sit beside IPv4 listeners on the same port.
-pub fn listen(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+pub(crate) fn listen(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     let fd = new_tcp_socket(&addr)?;
     if let IpAddr::V6(ip) = addr.ip() {
         socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED)).map_err(io_err)?;
@@ -37,7 +37,7 @@ pub fn listen(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
 
 /// Connects to `to` from `from`, waiting at most `timeout`. `from` with port 0
 /// lets the kernel pick the source port.
-pub fn connect_from(from: SocketAddr, to: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+pub(crate) fn connect_from(from: SocketAddr, to: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
     let fd = new_tcp_socket(&to)?;
     socket::bind(fd.as_raw_fd(), &SockaddrStorage::from(from)).map_err(io_err)?;
     let stream = TcpStream::from(fd);
@@ -65,7 +65,7 @@ fn wait_writable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
 
 /// poll(2) with EINTR retried against the same deadline; `None` waits forever.
 /// Returns the number of ready fds (0 on timeout).
-pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> io::Result<usize> {
+pub(crate) fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> io::Result<usize> {
     let deadline = timeout.map(|t| Instant::now() + t);
     loop {
         let wait = match deadline {
@@ -85,14 +85,14 @@ pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> io::Result<usi
 
 /// Whether a poll entry reported readiness (data, hang-up or error all count:
 /// the next read will tell which).
-pub fn is_ready(fd: &PollFd<'_>) -> bool {
+pub(crate) fn is_ready(fd: &PollFd<'_>) -> bool {
     fd.revents().is_some_and(|r| !r.is_empty())
 }
 
 /// Options for a control connection: urgent data inline (so Telnet `IAC IP
 /// IAC DM` before ABOR arrives in the byte stream, RFC 959 §4.1.3) and no
 /// Nagle delay on replies.
-pub fn tune_control(stream: &TcpStream) -> io::Result<()> {
+pub(crate) fn tune_control(stream: &TcpStream) -> io::Result<()> {
     socket::setsockopt(stream, sockopt::OobInline, &true).map_err(io_err)?;
     stream.set_nodelay(true)
 }
@@ -120,7 +120,7 @@ pub fn stdin_stream() -> io::Result<TcpStream> {
 }
 
 /// A UDP socket bound to `addr`; `[::]` is dual-stack, other IPv6 addresses v6-only.
-pub fn udp_bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
+pub(crate) fn udp_bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
     let fd = socket::socket(family(&addr), SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).map_err(io_err)?;
     if let IpAddr::V6(ip) = addr.ip() {
         socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED)).map_err(io_err)?;

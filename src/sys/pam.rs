@@ -96,7 +96,7 @@ crate::text_error! {
 
 /// Checks `user`'s password and account with the PAM service `service`
 /// (/etc/pam.d/`service`); the error is PAM's text, for the log.
-pub fn authenticate(service: &str, user: &str, password: &str) -> Result<(), PamError> {
+pub(crate) fn authenticate(service: &str, user: &str, password: &str) -> Result<(), PamError> {
     let nul = |what: &str| PamError(format!("{what} contains a NUL byte"));
     let service_c = CString::new(service).map_err(|_| nul("pam_service_name"))?;
     let user_c = CString::new(user).map_err(|_| nul("the user name"))?;

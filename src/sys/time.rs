@@ -5,18 +5,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A broken-down time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Civil {
-    pub year: i64,
-    pub month: u32, // 1..=12
-    pub day: u32,   // 1..=31
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-    pub weekday: u32, // 0 = Sunday
+pub(crate) struct Civil {
+    pub(crate) year: i64,
+    pub(crate) month: u32, // 1..=12
+    pub(crate) day: u32,   // 1..=31
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
+    pub(crate) weekday: u32, // 0 = Sunday
 }
 
 /// Seconds since the epoch → UTC calendar time (Howard Hinnant's civil_from_days).
-pub fn civil_utc(secs: i64) -> Civil {
+pub(crate) fn civil_utc(secs: i64) -> Civil {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let z = days + 719_468;
@@ -40,7 +40,7 @@ pub fn civil_utc(secs: i64) -> Civil {
 }
 
 /// UTC calendar time → seconds since the epoch (days_from_civil), or `None` when out of range.
-pub fn unix_from_utc(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
+pub(crate) fn unix_from_utc(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -70,7 +70,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 }
 
 /// The local zone's offset from UTC at `secs`, in seconds (honours `TZ`).
-pub fn local_offset(secs: i64) -> i64 {
+pub(crate) fn local_offset(secs: i64) -> i64 {
     let t: libc::time_t = secs as libc::time_t;
     // SAFETY: `tm` is plain old data that localtime_r fully initialises on
     // success; both pointers are valid for the duration of the call.
@@ -84,17 +84,18 @@ pub fn local_offset(secs: i64) -> i64 {
 }
 
 /// Local calendar time at `secs`.
-pub fn civil_local(secs: i64) -> Civil {
+pub(crate) fn civil_local(secs: i64) -> Civil {
     civil_utc(secs + local_offset(secs))
 }
 
 /// Now, in seconds since the epoch.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-pub const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-pub const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+pub(crate) const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+pub(crate) const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 #[cfg(test)]
 mod tests {

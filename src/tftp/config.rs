@@ -11,7 +11,7 @@ use std::time::Duration;
 
 config_table! {
     /// Field names are the key names.
-    pub struct TftpConfig, keys TFTP_KEYS {
+    pub(crate) struct TftpConfig, keys TFTP_KEYS {
         listen_address: Vec<IpAddr> = Kind::AddressList, "", "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).";
         listen_port: u16 = PORT, "69", "UDP port for requests (0 = any free port, logged at start-up).";
         tftp_root: String = Kind::Path, "/srv/tftp", "Directory served; every path is resolved inside it (../ and absolute paths stay in it).";
@@ -37,7 +37,7 @@ impl TftpConfig {
         TftpConfig::from_values(&load_values(TFTP_KEYS, source)?)
     }
 
-    pub fn from_values(v: &Values) -> Result<TftpConfig, ConfigErrors> {
+    pub(crate) fn from_values(v: &Values) -> Result<TftpConfig, ConfigErrors> {
         TftpConfig::convert_all(v)
     }
 }

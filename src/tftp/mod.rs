@@ -14,8 +14,8 @@
 //! `packet` and `options` and `netascii` are pure; `window` moves blocks.
 
 pub mod config;
-pub mod netascii;
-pub mod options;
-pub mod packet;
+pub(crate) mod netascii;
+pub(crate) mod options;
+pub(crate) mod packet;
 pub mod service;
-pub mod window;
+pub(crate) mod window;

@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 
 /// Reads a file and yields its netascii form.
-pub struct Encoder<R> {
+pub(crate) struct Encoder<R> {
     inner: R,
     raw: Vec<u8>,
     pending: Vec<u8>,
@@ -13,13 +13,13 @@ pub struct Encoder<R> {
 }
 
 impl<R: Read> Encoder<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         Encoder { inner, raw: vec![0; 16 * 1024], pending: Vec::new(), pos: 0 }
     }
 }
 
 /// Appends the netascii form of `input` to `out`.
-pub fn encode(input: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn encode(input: &[u8], out: &mut Vec<u8>) {
     for &b in input {
         match b {
             b'\n' => out.extend_from_slice(b"\r\n"),

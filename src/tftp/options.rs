@@ -7,31 +7,35 @@ use std::time::Duration;
 
 /// What the server grants at most, from the config.
 #[derive(Debug, Clone, Copy)]
-pub struct Ceilings {
-    pub max_blksize: u16,
-    pub max_windowsize: u16,
-    pub timeout: Duration,
+pub(crate) struct Ceilings {
+    pub(crate) max_blksize: u16,
+    pub(crate) max_windowsize: u16,
+    pub(crate) timeout: Duration,
     /// Largest upload accepted (0 = no limit).
-    pub max_upload: u64,
+    pub(crate) max_upload: u64,
 }
 
 /// What a transfer runs with, and the options to confirm in an OACK.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Negotiated {
-    pub blksize: usize,
-    pub timeout: Duration,
-    pub windowsize: u16,
+pub(crate) struct Negotiated {
+    pub(crate) blksize: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) windowsize: u16,
     /// For WRQ: the size the client announced.
-    pub tsize: Option<u64>,
+    pub(crate) tsize: Option<u64>,
     /// Options to echo in an OACK; empty means answer with DATA 1 / ACK 0 as in RFC 1350.
-    pub accepted: Vec<(String, String)>,
+    pub(crate) accepted: Vec<(String, String)>,
 }
 
-pub const DEFAULT_BLKSIZE: usize = 512;
+pub(crate) const DEFAULT_BLKSIZE: usize = 512;
 
 /// Negotiates a request's options. `file_size` is the size of the file a RRQ
 /// reads. An announced WRQ size above `max_upload` is refused (ERROR 3).
-pub fn negotiate(req: &Request, file_size: Option<u64>, limits: &Ceilings) -> Result<Negotiated, (ErrorCode, String)> {
+pub(crate) fn negotiate(
+    req: &Request,
+    file_size: Option<u64>,
+    limits: &Ceilings,
+) -> Result<Negotiated, (ErrorCode, String)> {
     let mut n = Negotiated {
         blksize: DEFAULT_BLKSIZE,
         timeout: limits.timeout,

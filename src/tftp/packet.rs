@@ -1,17 +1,19 @@
 //! TFTP packets (RFC 1350 §5, OACK from RFC 2347) as values: parse bytes,
 //! build bytes. Pure: no sockets, so it is unit-tested and fuzzed alone.
 
-pub const RRQ: u16 = 1;
-pub const WRQ: u16 = 2;
-pub const DATA: u16 = 3;
-pub const ACK: u16 = 4;
-pub const ERROR: u16 = 5;
-pub const OACK: u16 = 6;
+pub(crate) const RRQ: u16 = 1;
+pub(crate) const WRQ: u16 = 2;
+pub(crate) const DATA: u16 = 3;
+pub(crate) const ACK: u16 = 4;
+pub(crate) const ERROR: u16 = 5;
+pub(crate) const OACK: u16 = 6;
 
-/// RFC 1350 error codes (8 from RFC 2347).
+/// RFC 1350 error codes (8 from RFC 2347). All are named, as the RFC
+/// does; rtftpd has no use for 7 and 8 (they are what clients send).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u16)]
-pub enum ErrorCode {
+#[allow(dead_code)]
+pub(crate) enum ErrorCode {
     NotDefined = 0,
     FileNotFound = 1,
     AccessViolation = 2,
@@ -24,23 +26,23 @@ pub enum ErrorCode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Octet,
     Netascii,
 }
 
 /// A read or write request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub write: bool,
-    pub filename: String,
-    pub mode: Mode,
+pub(crate) struct Request {
+    pub(crate) write: bool,
+    pub(crate) filename: String,
+    pub(crate) mode: Mode,
     /// Options in the order sent, names lower-cased (RFC 2347: case-insensitive).
-    pub options: Vec<(String, String)>,
+    pub(crate) options: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Packet<'a> {
+pub(crate) enum Packet<'a> {
     Request(Request),
     Data { block: u16, data: &'a [u8] },
     Ack { block: u16 },
@@ -50,7 +52,7 @@ pub enum Packet<'a> {
 
 /// Why a packet was rejected; each becomes an ERROR 4 (or 0) reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PacketError {
+pub(crate) enum PacketError {
     TooShort,
     BadOpcode(u16),
     /// A string field without its NUL terminator.
@@ -62,7 +64,7 @@ pub enum PacketError {
 }
 
 impl PacketError {
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             PacketError::TooShort => "packet too short".into(),
             PacketError::BadOpcode(op) => format!("unknown opcode {op}"),
@@ -94,7 +96,7 @@ fn options(fields: &[&[u8]]) -> Result<Vec<(String, String)>, PacketError> {
     fields.chunks_exact(2).map(|kv| Ok((text(kv[0])?.to_ascii_lowercase(), text(kv[1])?))).collect()
 }
 
-pub fn parse(buf: &[u8]) -> Result<Packet<'_>, PacketError> {
+pub(crate) fn parse(buf: &[u8]) -> Result<Packet<'_>, PacketError> {
     if buf.len() < 4 {
         return Err(PacketError::TooShort);
     }
@@ -134,20 +136,20 @@ pub fn parse(buf: &[u8]) -> Result<Packet<'_>, PacketError> {
 }
 
 /// DATA header + payload into `out` (cleared first).
-pub fn data(block: u16, payload: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn data(block: u16, payload: &[u8], out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&DATA.to_be_bytes());
     out.extend_from_slice(&block.to_be_bytes());
     out.extend_from_slice(payload);
 }
 
-pub fn ack(block: u16) -> [u8; 4] {
+pub(crate) fn ack(block: u16) -> [u8; 4] {
     let [a, b] = ACK.to_be_bytes();
     let [c, d] = block.to_be_bytes();
     [a, b, c, d]
 }
 
-pub fn error(code: ErrorCode, message: &str) -> Vec<u8> {
+pub(crate) fn error(code: ErrorCode, message: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(5 + message.len());
     out.extend_from_slice(&ERROR.to_be_bytes());
     out.extend_from_slice(&(code as u16).to_be_bytes());
@@ -156,7 +158,7 @@ pub fn error(code: ErrorCode, message: &str) -> Vec<u8> {
     out
 }
 
-pub fn oack(options: &[(String, String)]) -> Vec<u8> {
+pub(crate) fn oack(options: &[(String, String)]) -> Vec<u8> {
     let mut out = OACK.to_be_bytes().to_vec();
     for (k, v) in options {
         out.extend_from_slice(k.as_bytes());

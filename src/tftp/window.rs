@@ -11,17 +11,17 @@ use std::time::{Duration, Instant};
 
 /// How a transfer runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Params {
-    pub blksize: usize,
-    pub timeout: Duration,
-    pub windowsize: u16,
-    pub retries: u32,
+pub(crate) struct Params {
+    pub(crate) blksize: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) windowsize: u16,
+    pub(crate) retries: u32,
     /// Largest upload accepted (0 = no limit).
-    pub max_upload: u64,
+    pub(crate) max_upload: u64,
 }
 
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The peer did not answer after every retry.
     Timeout,
     /// The peer sent an ERROR packet (code, message); 8 = option refused.
@@ -37,9 +37,9 @@ pub enum Failure {
 }
 
 /// A socket talking to one peer; packets from anyone else get ERROR 5.
-pub struct Peer<'a> {
-    pub sock: &'a UdpSocket,
-    pub addr: SocketAddr,
+pub(crate) struct Peer<'a> {
+    pub(crate) sock: &'a UdpSocket,
+    pub(crate) addr: SocketAddr,
     buf: Vec<u8>,
     /// The receive timeout last set on the socket, so the common case (one
     /// packet per wait) costs no setsockopt per block.
@@ -53,15 +53,15 @@ enum Got<'b> {
 }
 
 impl<'a> Peer<'a> {
-    pub fn new(sock: &'a UdpSocket, addr: SocketAddr, blksize: usize) -> Self {
+    pub(crate) fn new(sock: &'a UdpSocket, addr: SocketAddr, blksize: usize) -> Self {
         Peer { sock, addr, buf: vec![0; blksize + 4 + 1], read_timeout: None }
     }
 
-    pub fn send(&self, bytes: &[u8]) -> Result<(), Failure> {
+    pub(crate) fn send(&self, bytes: &[u8]) -> Result<(), Failure> {
         self.sock.send_to(bytes, self.addr).map(drop).map_err(Failure::Network)
     }
 
-    pub fn send_error(&self, code: ErrorCode, message: &str) {
+    pub(crate) fn send_error(&self, code: ErrorCode, message: &str) {
         let _ = self.sock.send_to(&packet::error(code, message), self.addr);
     }
 
@@ -107,7 +107,7 @@ impl<'a> Peer<'a> {
     }
 
     /// Sends `first` (OACK) and waits for ACK 0; resent on timeout.
-    pub fn oack_handshake(&mut self, oack: &[u8], params: &Params) -> Result<(), Failure> {
+    pub(crate) fn oack_handshake(&mut self, oack: &[u8], params: &Params) -> Result<(), Failure> {
         self.send(oack)?;
         let mut tries = 0;
         loop {
@@ -147,7 +147,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// RRQ: sends `source` in windows of `windowsize` blocks (RFC 7440). Returns
 /// the bytes of payload sent. The window is kept in memory for retransmission.
-pub fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Result<u64, Failure> {
+pub(crate) fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Result<u64, Failure> {
     let mut window: VecDeque<Vec<u8>> = VecDeque::with_capacity(params.windowsize as usize);
     let mut base: u64 = 1; // block number of window[0]
     let mut produced_last = false;
@@ -202,14 +202,14 @@ pub fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Res
 /// What `receive` got: the payload bytes, and the last block, whose ACK the
 /// caller sends with [`finish_upload`] once the data is safely in place.
 #[derive(Debug, Clone, Copy)]
-pub struct Received {
-    pub bytes: u64,
-    pub last_block: u16,
+pub(crate) struct Received {
+    pub(crate) bytes: u64,
+    pub(crate) last_block: u16,
 }
 
 /// WRQ: receives blocks in order into `sink` (after `first` — ACK 0 or an
 /// OACK — was sent), ACKing each window except the last block.
-pub fn receive(
+pub(crate) fn receive(
     peer: &mut Peer<'_>,
     first: &[u8],
     sink: &mut impl FnMut(&[u8]) -> io::Result<()>,
@@ -273,7 +273,7 @@ pub fn receive(
 /// Sends the final ACK of an upload (after the caller put the file in place:
 /// an acknowledged upload is on disk), then answers a repeated final DATA —
 /// our ACK was lost — for one timeout period.
-pub fn finish_upload(peer: &mut Peer<'_>, received: Received, params: &Params) -> Result<(), Failure> {
+pub(crate) fn finish_upload(peer: &mut Peer<'_>, received: Received, params: &Params) -> Result<(), Failure> {
     let ack = packet::ack(received.last_block);
     peer.send(&ack)?;
     let last_block = received.last_block;
@@ -289,6 +289,6 @@ pub fn finish_upload(peer: &mut Peer<'_>, received: Received, params: &Params) -
 }
 
 /// A `Write` as a sink closure.
-pub fn write_sink<W: Write>(w: &mut W) -> impl FnMut(&[u8]) -> io::Result<()> + '_ {
+pub(crate) fn write_sink<W: Write>(w: &mut W) -> impl FnMut(&[u8]) -> io::Result<()> + '_ {
     move |data| w.write_all(data)
 }

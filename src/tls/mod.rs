@@ -10,8 +10,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io;
 use std::sync::Arc;
 
-pub use rustls::ServerConnection;
-pub use rustls::server::ServerConfig as SessionConfig;
+pub(crate) use rustls::ServerConnection;
+pub(crate) use rustls::server::ServerConfig as SessionConfig;
 
 /// Sessions remembered per control connection for TLS 1.2 resumption.
 const SESSION_CACHE: usize = 16;
@@ -24,7 +24,7 @@ pub struct Tls {
 impl Tls {
     /// The TLS set-up the config asks for; `None` when TLS is off. Errors
     /// name the key and the file.
-    pub fn load(config: &Config) -> Result<Option<Tls>, String> {
+    pub(crate) fn load(config: &Config) -> Result<Option<Tls>, String> {
         if !config.tls_on() {
             return Ok(None);
         }
@@ -60,7 +60,7 @@ impl Tls {
     /// A server config for one control session: its own ticket key (TLS 1.3
     /// tickets are decrypted, not consumed, so a client may offer one
     /// ticket on many data connections) and its own TLS 1.2 session cache.
-    pub fn for_session(&self) -> io::Result<Arc<ServerConfig>> {
+    pub(crate) fn for_session(&self) -> io::Result<Arc<ServerConfig>> {
         let mut c = (*self.base).clone();
         c.ticketer = rustls::crypto::ring::Ticketer::new().map_err(io::Error::other)?;
         c.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
@@ -71,7 +71,7 @@ impl Tls {
 /// Runs a server handshake to its end over a blocking stream; `before_step`
 /// runs before each blocking step (the control connection arms its login
 /// deadline there).
-pub fn handshake(
+pub(crate) fn handshake(
     conn: &mut ServerConnection,
     io: &mut (impl io::Read + io::Write),
     mut before_step: impl FnMut() -> io::Result<()>,
@@ -85,7 +85,7 @@ pub fn handshake(
 }
 
 /// Writes out every TLS record rustls has queued.
-pub fn flush(conn: &mut ServerConnection, io: &mut impl io::Write) -> io::Result<()> {
+pub(crate) fn flush(conn: &mut ServerConnection, io: &mut impl io::Write) -> io::Result<()> {
     while conn.wants_write() {
         conn.write_tls(io)?;
     }
@@ -93,6 +93,6 @@ pub fn flush(conn: &mut ServerConnection, io: &mut impl io::Write) -> io::Result
 }
 
 /// Whether this connection resumed an earlier session of the same config.
-pub fn resumed(conn: &ServerConnection) -> bool {
+pub(crate) fn resumed(conn: &ServerConnection) -> bool {
     conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
 }

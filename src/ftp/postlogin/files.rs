@@ -11,21 +11,21 @@ use crate::jail::{VirtualPath, is_dir, is_regular};
 use crate::limits::MAX_ASCII_SIZE_SCAN;
 use std::io::Read;
 
-pub fn mkd(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn mkd(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.mkdir)?;
     let path = s.path(text)?;
     s.jail.mkdir(&path, 0o777 & !s.umask)?;
     Ok(Reply::new(ReplyCode::PATH, format!("{} created", quote_path(path.as_str()))))
 }
 
-pub fn rmd(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn rmd(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.rmdir)?;
     let path = s.path(text)?;
     s.jail.rmdir(&path)?;
     Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Remove directory operation successful."))
 }
 
-pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.delete)?;
     let path = s.path(text)?;
     if is_dir(&s.jail.lstat(&path)?) {
@@ -35,7 +35,7 @@ pub fn dele(s: &mut LoggedIn, text: &str) -> FtpResult {
     Ok(Reply::new(ReplyCode::FILE_ACTION_OK, "Delete operation successful."))
 }
 
-pub fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
     require(s.identity.perms.rename)?;
     let path = s.path(text)?;
     s.jail.lstat(&path)?;
@@ -43,7 +43,7 @@ pub fn rnfr(s: &mut LoggedIn, text: &str) -> FtpResult {
     Ok(Reply::new(ReplyCode::PENDING, "Ready for RNTO."))
 }
 
-pub fn rnto(s: &mut LoggedIn, from: Option<VirtualPath>, text: &str) -> FtpResult {
+pub(crate) fn rnto(s: &mut LoggedIn, from: Option<VirtualPath>, text: &str) -> FtpResult {
     let from = from.ok_or(FtpError::RnfrRequired)?;
     require(s.identity.perms.rename)?;
     let to = s.path(text)?;
@@ -54,7 +54,7 @@ pub fn rnto(s: &mut LoggedIn, from: Option<VirtualPath>, text: &str) -> FtpResul
 /// SIZE (RFC 3659 §4): the bytes a RETR in the current TYPE would send. In
 /// TYPE A that means reading the file to count line ends, so files above
 /// [`MAX_ASCII_SIZE_SCAN`] get 550 instead of a wrong number.
-pub fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
@@ -79,7 +79,7 @@ pub fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
     Ok(Reply::new(ReplyCode::FILE_STATUS, total.to_string()))
 }
 
-pub fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {
@@ -88,7 +88,7 @@ pub fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
     Ok(Reply::new(ReplyCode::FILE_STATUS, timeval(st.st_mtime)))
 }
 
-pub fn mfmt(s: &mut LoggedIn, secs: i64, text: &str) -> FtpResult {
+pub(crate) fn mfmt(s: &mut LoggedIn, secs: i64, text: &str) -> FtpResult {
     require(s.identity.perms.overwrite)?;
     let path = s.path(text)?;
     s.jail.set_mtime(&path, secs)?;

@@ -193,7 +193,12 @@ fn fail(s: &mut LoggedIn, e: FtpError) -> Result<Response, FtpError> {
     Err(e)
 }
 
-pub fn list(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
+pub(crate) fn list(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    arg: Option<&str>,
+) -> Result<Response, FtpError> {
     let (dots, arg) = split_options(arg);
     let t = match target(s, conn, arg, dots) {
         Ok(t) => t,
@@ -206,7 +211,12 @@ pub fn list(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Optio
     send_listing(s, conn, control, "LIST", path, text)
 }
 
-pub fn nlst(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, arg: Option<&str>) -> Result<Response, FtpError> {
+pub(crate) fn nlst(
+    s: &mut LoggedIn,
+    conn: &Conn<'_>,
+    control: &mut Control,
+    arg: Option<&str>,
+) -> Result<Response, FtpError> {
     let (dots, arg) = split_options(arg);
     let t = match target(s, conn, arg, dots) {
         Ok(t) => t,
@@ -290,7 +300,7 @@ fn mlsx(
     format::push_mlsx_line(out, &e, facts)
 }
 
-pub fn mlsd(
+pub(crate) fn mlsd(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -325,7 +335,7 @@ pub fn mlsd(
     send_listing(s, conn, control, "MLSD", path, text)
 }
 
-pub fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> FtpResult {
+pub(crate) fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> FtpResult {
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -338,7 +348,7 @@ pub fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> Ftp
 }
 
 /// STAT with a path: an `ls -l` listing over the control connection.
-pub fn stat_path(s: &mut LoggedIn, conn: &Conn<'_>, arg: &str) -> FtpResult {
+pub(crate) fn stat_path(s: &mut LoggedIn, conn: &Conn<'_>, arg: &str) -> FtpResult {
     let (dots, arg) = split_options(Some(arg));
     let t = target(s, conn, arg, dots)?;
     let lines = ls_text(conn, &t).split_terminator("\r\n").map(str::to_owned).collect();

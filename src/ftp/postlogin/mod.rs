@@ -3,13 +3,13 @@
 //! returning a reply or an [`FtpError`] (turned into a reply in one place,
 //! [`FtpError::reply`]).
 
-pub mod files;
-pub mod listing;
-pub mod navigate;
-pub mod params;
-pub mod site;
-pub mod status;
-pub mod transfer;
+pub(crate) mod files;
+pub(crate) mod listing;
+pub(crate) mod navigate;
+pub(crate) mod params;
+pub(crate) mod site;
+pub(crate) mod status;
+pub(crate) mod transfer;
 
 use super::command::{Command, TransferType};
 use super::control::Control;
@@ -25,31 +25,31 @@ use crate::sys::creds::{self, Assumed};
 use log::info;
 
 /// What `dispatch` asks of the session beyond a response.
-pub enum Dispatch {
+pub(crate) enum Dispatch {
     Respond(Response),
     /// REIN: back to the login phase.
     Reinitialize(Response),
 }
 
 /// A logged-in session's state.
-pub struct LoggedIn {
-    pub identity: Identity,
-    pub jail: Jail,
+pub(crate) struct LoggedIn {
+    pub(crate) identity: Identity,
+    pub(crate) jail: Jail,
     /// deny_file: names no command may touch.
-    pub deny: NamePatterns,
-    pub cwd: VirtualPath,
-    pub transfer_type: TransferType,
+    pub(crate) deny: NamePatterns,
+    pub(crate) cwd: VirtualPath,
+    pub(crate) transfer_type: TransferType,
     /// Set by RNFR; any other command cancels it (taken at dispatch).
-    pub rename_from: Option<VirtualPath>,
+    pub(crate) rename_from: Option<VirtualPath>,
     /// Set by REST; used by the next transfer.
-    pub restart: u64,
+    pub(crate) restart: u64,
     /// Set by PASV/EPSV/PORT/EPRT; used by the next transfer.
-    pub data: Option<Pending>,
+    pub(crate) data: Option<Pending>,
     /// After `EPSV ALL` only EPSV may set up data connections (RFC 2428 §4).
-    pub epsv_all: bool,
+    pub(crate) epsv_all: bool,
     /// SITE UMASK can change it for this session.
-    pub umask: u32,
-    pub running: Option<(super::helper::Running, transfer::TransferInfo)>,
+    pub(crate) umask: u32,
+    pub(crate) running: Option<(super::helper::Running, transfer::TransferInfo)>,
     /// While the session lasts, this worker thread (and the transfer threads
     /// it starts) reads and writes files as `identity.run_as`; dropped last,
     /// it stays on the worker until a login needs another identity.
@@ -59,7 +59,7 @@ pub struct LoggedIn {
 impl LoggedIn {
     /// Takes on the identity's account, then opens its root as that account
     /// (so a root the account may not enter is a failed login).
-    pub fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
+    pub(crate) fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
         // Left on the worker after the session: the next login as the same
         // account (typically anonymous after anonymous) then switches nothing.
         // A session with no account of its own runs with the worker's rights.
@@ -90,7 +90,7 @@ impl LoggedIn {
 
     /// Resolves client text against the current directory (no I/O); a path
     /// with a deny_file name in it is refused like a missing permission.
-    pub fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
+    pub(crate) fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
         let path = self.cwd.resolve(text)?;
         require(!self.deny.matches_path(path.as_str()))?;
         Ok(path)
@@ -112,7 +112,7 @@ fn keeps_restart(cmd: &Command) -> bool {
 }
 
 /// Runs one command of a logged-in session.
-pub fn dispatch(
+pub(crate) fn dispatch(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -240,6 +240,6 @@ fn failure_text(cmd: &Command) -> &'static str {
 }
 
 /// Fails unless the session's write policy allows it.
-pub fn require(allowed: bool) -> Result<(), FtpError> {
+pub(crate) fn require(allowed: bool) -> Result<(), FtpError> {
     if allowed { Ok(()) } else { Err(FtpError::NotPermitted) }
 }

@@ -4,11 +4,11 @@ use super::LoggedIn;
 use crate::ftp::error::FtpResult;
 use crate::ftp::reply::{Reply, ReplyCode, quote_path};
 
-pub fn pwd(s: &LoggedIn) -> Reply {
+pub(crate) fn pwd(s: &LoggedIn) -> Reply {
     Reply::new(ReplyCode::PATH, format!("{} is the current directory", quote_path(s.cwd.as_str())))
 }
 
-pub fn cwd(s: &mut LoggedIn, text: &str) -> FtpResult {
+pub(crate) fn cwd(s: &mut LoggedIn, text: &str) -> FtpResult {
     let target = s.path(text)?;
     s.jail.check_dir(&target)?;
     s.cwd = target;

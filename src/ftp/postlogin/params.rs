@@ -10,7 +10,7 @@ use crate::ftp::state::Conn;
 use log::warn;
 use std::net::{IpAddr, SocketAddr};
 
-pub fn type_(s: &mut LoggedIn, t: TransferType) -> Reply {
+pub(crate) fn type_(s: &mut LoggedIn, t: TransferType) -> Reply {
     s.transfer_type = t;
     match t {
         TransferType::Ascii => Reply::new(ReplyCode::OK, "Switching to ASCII mode."),
@@ -48,12 +48,12 @@ fn set_active(s: &mut LoggedIn, conn: &Conn<'_>, target: SocketAddr, ok: &str) -
     Ok(Reply::new(ReplyCode::OK, ok))
 }
 
-pub fn port(s: &mut LoggedIn, conn: &Conn<'_>, target: SocketAddr) -> FtpResult {
+pub(crate) fn port(s: &mut LoggedIn, conn: &Conn<'_>, target: SocketAddr) -> FtpResult {
     active_allowed(s, conn)?;
     set_active(s, conn, target, "PORT command successful. Consider using PASV.")
 }
 
-pub fn eprt(s: &mut LoggedIn, conn: &Conn<'_>, arg: EprtArg) -> FtpResult {
+pub(crate) fn eprt(s: &mut LoggedIn, conn: &Conn<'_>, arg: EprtArg) -> FtpResult {
     active_allowed(s, conn)?;
     match arg {
         EprtArg::UnsupportedProtocol => Err(FtpError::NetworkProtocol(protocol_number(conn.peer.ip()))),
@@ -77,7 +77,7 @@ fn listen(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<u16, FtpError> {
     }
 }
 
-pub fn pasv(s: &mut LoggedIn, conn: &Conn<'_>) -> FtpResult {
+pub(crate) fn pasv(s: &mut LoggedIn, conn: &Conn<'_>) -> FtpResult {
     if s.epsv_all {
         return Err(FtpError::AfterEpsvAll);
     }
@@ -95,7 +95,7 @@ pub fn pasv(s: &mut LoggedIn, conn: &Conn<'_>) -> FtpResult {
     Ok(Reply::new(ReplyCode::PASSIVE, text))
 }
 
-pub fn epsv(s: &mut LoggedIn, conn: &Conn<'_>, arg: EpsvArg) -> FtpResult {
+pub(crate) fn epsv(s: &mut LoggedIn, conn: &Conn<'_>, arg: EpsvArg) -> FtpResult {
     if !conn.config.pasv_enable {
         return Err(FtpError::PassiveDisabled);
     }

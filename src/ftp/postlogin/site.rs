@@ -4,7 +4,7 @@ use super::{LoggedIn, require};
 use crate::ftp::error::{FtpError, FtpResult};
 use crate::ftp::reply::{Reply, ReplyCode};
 
-pub fn site(s: &mut LoggedIn, arg: &str) -> FtpResult {
+pub(crate) fn site(s: &mut LoggedIn, arg: &str) -> FtpResult {
     let (sub, rest) = arg.split_once(' ').unwrap_or((arg, ""));
     match sub.to_ascii_uppercase().as_str() {
         "HELP" => Ok(Reply::new(ReplyCode::HELP, "CHMOD UMASK HELP")),

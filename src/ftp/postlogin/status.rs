@@ -6,7 +6,7 @@ use crate::ftp::data::Pending;
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::Conn;
 
-pub fn status(s: &LoggedIn, conn: &Conn<'_>) -> Reply {
+pub(crate) fn status(s: &LoggedIn, conn: &Conn<'_>) -> Reply {
     let mut lines = vec![
         format!("     Connected to {}", conn.peer.ip()),
         format!("     Logged in as {}", s.identity.name),

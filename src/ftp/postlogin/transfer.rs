@@ -21,7 +21,7 @@ use std::os::unix::fs::PermissionsExt;
 
 /// What a transfer moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Download,
     Upload,
     Listing,
@@ -29,11 +29,11 @@ pub enum Kind {
 
 /// What the session remembers about a running transfer, for its final reply and logs.
 #[derive(Debug, Clone)]
-pub struct TransferInfo {
-    pub verb: &'static str,
-    pub path: VirtualPath,
-    pub kind: Kind,
-    pub transfer_type: TransferType,
+pub(crate) struct TransferInfo {
+    pub(crate) verb: &'static str,
+    pub(crate) path: VirtualPath,
+    pub(crate) kind: Kind,
+    pub(crate) transfer_type: TransferType,
 }
 
 impl TransferInfo {
@@ -91,7 +91,7 @@ fn data_protection(conn: &Conn<'_>, control: &Control, kind: AccountKind) -> Res
 }
 
 /// Opens the data connection, answers 150 and hands the payload to a helper thread.
-pub fn start(
+pub(crate) fn start(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -118,7 +118,7 @@ pub fn start(
     Ok(Response::Started)
 }
 
-pub fn retr(
+pub(crate) fn retr(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -182,7 +182,7 @@ fn receive(
 
 /// STOR replaces a file only once the upload completes (temporary name, then
 /// rename). After REST it continues the existing file in place instead.
-pub fn stor(
+pub(crate) fn stor(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -208,7 +208,7 @@ pub fn stor(
     receive(s, conn, control, "STOR", path, sink, "Ok to send data.".into())
 }
 
-pub fn appe(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, text: &str) -> Result<Response, FtpError> {
+pub(crate) fn appe(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, text: &str) -> Result<Response, FtpError> {
     let path = s.path(text)?;
     require_write(s, &path)?;
     let file = s.jail.open_append(&path, file_mode(s, conn))?;
@@ -217,7 +217,7 @@ pub fn appe(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, text: &str
 
 /// STOU (RFC 959, reply form of RFC 1123 §4.1.2.9): a new file named after the
 /// argument (or "file"), with `.1`, `.2`, … added until the name is free.
-pub fn stou(
+pub(crate) fn stou(
     s: &mut LoggedIn,
     conn: &Conn<'_>,
     control: &mut Control,
@@ -264,7 +264,7 @@ fn result_text(outcome: &Outcome) -> String {
 }
 
 /// Joins the running transfer (if any): logs it, writes xferlog, returns its reply.
-pub fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
+pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
     let (running, info) = s.running.take()?;
     let report = running.wait();
     info!(
@@ -326,7 +326,7 @@ fn write_xferlog(s: &LoggedIn, conn: &Conn<'_>, info: &TransferInfo, report: &Tr
 }
 
 /// ABOR, STAT and NOOP while a transfer runs (RFC 959 §4.1.3).
-pub fn during(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, cmd: &Command) -> Response {
+pub(crate) fn during(s: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, cmd: &Command) -> Response {
     match cmd {
         Command::Abor => {
             if let Some((running, _)) = &s.running {

@@ -7,17 +7,17 @@ use crate::ftp::format::FactSet;
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::ClientOptions;
 
-pub fn noop() -> Reply {
+pub(crate) fn noop() -> Reply {
     Reply::new(ReplyCode::OK, "NOOP ok.")
 }
 
-pub fn syst() -> Reply {
+pub(crate) fn syst() -> Reply {
     Reply::new(ReplyCode::SYSTEM_TYPE, "UNIX Type: L8")
 }
 
 /// FEAT (RFC 2389 §3.2: one feature per line, each starting with a space);
 /// with TLS configured also AUTH TLS, PBSZ and PROT (RFC 4217 §6).
-pub fn feat(options: &ClientOptions, config: &Config) -> Reply {
+pub(crate) fn feat(options: &ClientOptions, config: &Config) -> Reply {
     let tls = config.tls_on();
     let lines = [
         tls.then(|| "AUTH TLS".to_string()),
@@ -42,7 +42,7 @@ pub fn feat(options: &ClientOptions, config: &Config) -> Reply {
     )
 }
 
-pub fn help() -> Reply {
+pub(crate) fn help() -> Reply {
     let commands = [
         "ABOR ACCT ALLO APPE AUTH CCC  CDUP CWD  DELE EPRT EPSV FEAT HELP LIST",
         "MDTM MFMT MKD  MLSD MLST MODE NLST NOOP OPTS PASS PASV PBSZ PORT PROT",
@@ -58,7 +58,7 @@ pub fn help() -> Reply {
 }
 
 /// OPTS UTF8 (RFC 2640) and OPTS MLST (RFC 3659 §7.9).
-pub fn opts(options: &mut ClientOptions, arg: &str) -> Result<Reply, FtpError> {
+pub(crate) fn opts(options: &mut ClientOptions, arg: &str) -> Result<Reply, FtpError> {
     let (name, value) = arg.split_once(' ').unwrap_or((arg, ""));
     match name.to_ascii_uppercase().as_str() {
         "UTF8" if value.eq_ignore_ascii_case("ON") || value.is_empty() => {

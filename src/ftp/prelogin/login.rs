@@ -12,9 +12,9 @@ use log::{info, warn};
 use std::time::Instant;
 
 /// Opens the session for a logged-in identity (its root directory).
-pub type Enter<'a> = &'a mut dyn FnMut(Identity) -> std::io::Result<()>;
+pub(crate) type Enter<'a> = &'a mut dyn FnMut(Identity) -> std::io::Result<()>;
 
-pub fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: Enter<'_>) -> Response {
+pub(crate) fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: Enter<'_>) -> Response {
     let Stage::AwaitingPass { user } = std::mem::replace(&mut pre.stage, Stage::AwaitingUser) else {
         return Response::Reply(FtpError::UserFirst.reply(""));
     };

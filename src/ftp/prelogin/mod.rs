@@ -7,9 +7,9 @@
 //!
 //! [`Identity`]: crate::auth::Identity
 
-pub mod info;
+pub(crate) mod info;
 mod login;
-pub mod security;
+pub(crate) mod security;
 
 use super::command::Command;
 use super::control::Control;
@@ -17,21 +17,21 @@ use super::error::FtpError;
 use super::reply::{Reply, ReplyCode};
 use super::state::{ClientOptions, Conn, Response};
 use crate::auth::Identity;
-pub use login::Enter;
+pub(crate) use login::Enter;
 
 /// Where a not-yet-logged-in session is in the login sequence.
 #[derive(Debug)]
-pub enum Stage {
+pub(crate) enum Stage {
     AwaitingUser,
     AwaitingPass { user: String },
 }
 
 /// The pre-login state of a session.
 #[derive(Debug)]
-pub struct PreLogin {
-    pub stage: Stage,
+pub(crate) struct PreLogin {
+    pub(crate) stage: Stage,
     /// Failed logins on this connection (max_login_fails).
-    pub failed_logins: u32,
+    pub(crate) failed_logins: u32,
 }
 
 impl Default for PreLogin {
@@ -42,7 +42,7 @@ impl Default for PreLogin {
 
 /// Answers one command before login. `enter` is called with the identity of
 /// a successful login; it opens the session's root.
-pub fn handle(
+pub(crate) fn handle(
     pre: &mut PreLogin,
     conn: &Conn<'_>,
     control: &Control,

@@ -12,13 +12,13 @@ use std::io;
 
 /// Whether the session has logged in (AUTH is refused after USER).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     BeforeLogin,
     LoggedIn,
 }
 
 /// AUTH TLS: `234` in plaintext, then the handshake on the same socket.
-pub fn auth(conn: &Conn<'_>, control: &mut Control, mechanism: &str, phase: Phase) -> Response {
+pub(crate) fn auth(conn: &Conn<'_>, control: &mut Control, mechanism: &str, phase: Phase) -> Response {
     if let Err(e) = check_auth(conn.config, control, mechanism, phase) {
         return Response::Reply(e.reply(""));
     }
@@ -49,7 +49,7 @@ fn check_auth(config: &Config, control: &Control, mechanism: &str, phase: Phase)
 }
 
 /// The TLS handshake on the control connection (after 234, or at once for implicit FTPS).
-pub fn start_tls(conn: &Conn<'_>, control: &mut Control) -> io::Result<()> {
+pub(crate) fn start_tls(conn: &Conn<'_>, control: &mut Control) -> io::Result<()> {
     let tls = conn.server.tls.as_ref().ok_or_else(|| io::Error::other("TLS is not configured"))?;
     control.start_tls(tls.for_session()?)?;
     let (version, suite) = control.tls().map(|t| t.describe()).unwrap_or_default();
@@ -58,7 +58,7 @@ pub fn start_tls(conn: &Conn<'_>, control: &mut Control) -> io::Result<()> {
 }
 
 /// PBSZ, PROT and CCC.
-pub fn protection(control: &mut Control, cmd: &Command) -> Reply {
+pub(crate) fn protection(control: &mut Control, cmd: &Command) -> Reply {
     set_protection(control, cmd).unwrap_or_else(|e| e.reply(""))
 }
 
@@ -86,7 +86,7 @@ fn set_protection(control: &mut Control, cmd: &Command) -> Result<Reply, FtpErro
 }
 
 /// Refuses a USER that must come over TLS and did not.
-pub fn login_allowed(config: &Config, control: &Control, user: &str) -> Result<(), FtpError> {
+pub(crate) fn login_allowed(config: &Config, control: &Control, user: &str) -> Result<(), FtpError> {
     if !config.ssl_enable || control.tls().is_some() {
         return Ok(());
     }
