@@ -134,8 +134,7 @@ fn bandwidth_limits_hold_both_ways() {
 /// once its listeners are bound, with no capabilities left.
 #[test]
 fn nopriv_user_drops_root_after_binding() {
-    if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("skipped: needs root to start as root");
+    if !root_or_skip() {
         return;
     }
     let nobody = nix::unistd::User::from_name("nobody").unwrap().expect("a 'nobody' user");

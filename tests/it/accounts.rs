@@ -46,14 +46,6 @@ impl Drop for SystemUser {
     }
 }
 
-fn root_or_skip() -> bool {
-    let root = nix::unistd::Uid::effective().is_root();
-    if !root {
-        eprintln!("skipped: needs root to create system accounts and start rftpd as root");
-    }
-    root
-}
-
 /// The reply code to PASS after USER `name` on a new connection.
 fn login_code(srv: &TestServer, name: &str, password: &str) -> u16 {
     let mut c = srv.connect();

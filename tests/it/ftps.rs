@@ -332,3 +332,73 @@ fn openssl_s_client_starttls_ftp() {
     assert!(out.contains("257 \"/\" is the current directory"), "{out}");
     assert!(out.contains("221 Goodbye."), "{out}");
 }
+
+/// Runs `openssl s_client -starttls ftp` with extra flags, logs in as alice
+/// and returns what the server said (empty when the handshake failed).
+fn s_client_login(srv: &TestServer, flags: &[&str]) -> String {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-starttls", "ftp", "-quiet", "-crlf", "-connect", &srv.addr.to_string()])
+        .args(flags)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::{Read, Write};
+    let _ = child.stdin.take().unwrap().write_all(b"USER alice\nPASS secret\nQUIT\n");
+    let mut out = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut out);
+    let _ = child.wait();
+    out
+}
+
+/// ssl_tlsv1_2 and ssl_tlsv1_3 choose the TLS versions offered.
+#[test]
+fn ssl_tlsv1_2_and_ssl_tlsv1_3_choose_the_versions() {
+    if !have("openssl") {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let only12 = tls_server(&certs, &[("ssl_tlsv1_3", "NO")]);
+    assert!(s_client_login(&only12, &["-tls1_2"]).contains("230 Login successful."));
+    assert!(!s_client_login(&only12, &["-tls1_3"]).contains("230"), "TLS 1.3 is off");
+    let only13 = tls_server(&certs, &[("ssl_tlsv1_2", "NO")]);
+    assert!(s_client_login(&only13, &["-tls1_3"]).contains("230 Login successful."));
+    assert!(!s_client_login(&only13, &["-tls1_2"]).contains("230"), "TLS 1.2 is off");
+    only13.wait_log("TLS TLSv1_3");
+}
+
+/// force_local_data_ssl (YES by default): a virtual user's transfer without
+/// PROT P gets 522; with NO the same transfer goes through in the clear.
+#[test]
+fn force_local_data_ssl_requires_prot_p() {
+    if !tools(&["openssl", "python3"]) {
+        return;
+    }
+    let script = r#"
+import ftplib, io, ssl, sys
+port, forced = int(sys.argv[1]), sys.argv[2] == "YES"
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+f = ftplib.FTP_TLS(context=ctx)
+f.connect("127.0.0.1", port, timeout=20)
+f.login("alice", "secret")
+out = io.BytesIO()
+try:
+    f.retrbinary("RETR f", out.write)
+    assert not forced, "a clear data connection was allowed"
+    assert out.getvalue() == b"clear", out.getvalue()
+except ftplib.error_perm as e:
+    assert forced and str(e).startswith("522"), e
+f.quit()
+print("ok")
+"#;
+    let certs = TempDir::new("certs");
+    for forced in ["YES", "NO"] {
+        let srv = tls_server(&certs, &[("force_local_data_ssl", forced), ("require_ssl_reuse", "NO")]);
+        std::fs::write(srv.path("home/alice/f"), "clear").unwrap();
+        let out = run(Command::new("python3").args(["-c", script, &srv.addr.port().to_string(), forced]));
+        assert_eq!(out.trim(), "ok", "force_local_data_ssl={forced}");
+    }
+}

@@ -13,10 +13,24 @@ fn anonymous_and_virtual_logins() {
 
 #[test]
 fn anonymous_is_off_by_default() {
-    let srv = TestServer::start(&[("anonymous_enable", "NO")]);
+    let srv = Spec { unset: &["anonymous_enable"], ..Spec::default() }.start();
     let mut c = srv.connect();
     assert_eq!(c.cmd("USER anonymous").code, 331);
     assert_eq!(c.cmd("PASS x").lines[0], "530 Login incorrect.");
+}
+
+/// delay_failed_login: the 530 for a wrong password comes no sooner than the delay.
+#[test]
+fn a_failed_login_is_slowed_by_delay_failed_login() {
+    let srv = TestServer::start(&[("delay_failed_login", "1")]);
+    let mut c = srv.connect();
+    assert_eq!(c.cmd("USER alice").code, 331);
+    let asked = std::time::Instant::now();
+    assert_eq!(c.cmd("PASS wrong").code, 530);
+    assert!(asked.elapsed() >= std::time::Duration::from_millis(990), "answered after {:?}", asked.elapsed());
+    // A good password is not delayed by it: the session simply logs in.
+    assert_eq!(c.cmd("USER alice").code, 331);
+    assert_eq!(c.cmd("PASS secret").code, 230);
 }
 
 #[test]
@@ -66,4 +80,23 @@ fn idle_timeout_sends_421() {
     let mut c = srv.connect();
     assert_eq!(c.reply().lines[0], "421 Timeout.");
     assert!(c.closed());
+}
+
+/// A session that panics (a test-only trigger in debug builds) costs no
+/// worker: after more panics than max_clients, sessions are still served.
+#[test]
+fn panicking_sessions_never_cost_capacity() {
+    let env = [("RFTPD_TEST_PANIC_USER", "boom")];
+    let srv = Spec { extra: &[("max_clients", "2")], env: &env, ..Spec::default() }.start();
+    for _ in 0..5 {
+        let mut c = srv.connect();
+        c.send("USER boom");
+        assert!(c.closed(), "the panicking session's connection is closed");
+    }
+    srv.wait_log("panicked: test panic for USER boom; the worker serves on");
+    // The pool has all its places: two sessions at once still fit.
+    let mut a = srv.alice();
+    let mut b = srv.login("bob", "secret");
+    assert_eq!(a.cmd("NOOP").code, 200);
+    assert_eq!(b.cmd("PWD").code, 257);
 }

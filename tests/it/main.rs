@@ -6,6 +6,7 @@ mod accounts;
 mod cli;
 mod commands;
 mod data;
+mod features;
 mod ftps;
 mod interop;
 mod jail;

@@ -85,6 +85,13 @@ impl Client {
         loop {
             let (op, block, payload) = pending.take().unwrap_or_else(|| self.recv());
             assert_eq!(op, 3, "expected DATA, got opcode {op}: {}", String::from_utf8_lossy(&payload));
+            // RFC 1350: a repeat of the block before (our ACK was late or
+            // lost) is acknowledged again, not an error.
+            if block == expected.wrapping_sub(1) && expected != start {
+                self.send(&ack(block));
+                in_window = 0;
+                continue;
+            }
             assert_eq!(block, expected, "blocks arrive in order");
             let last = payload.len() < blksize;
             out.extend_from_slice(&payload);
@@ -240,6 +247,10 @@ fn oack_refused_with_error_8_ends_the_transfer() {
     err.extend_from_slice(b"no thanks\0");
     c.send(&err);
     srv.wait_log("result=client-error 8");
+    // RFC 2347: the transfer is over; no DATA follows, even after a timeout (1 s).
+    c.sock.set_read_timeout(Some(Duration::from_millis(2500))).unwrap();
+    let mut buf = [0u8; 1024];
+    assert!(c.sock.recv_from(&mut buf).is_err(), "a packet came after ERROR 8: {:?}", &buf[..4]);
 }
 
 #[test]

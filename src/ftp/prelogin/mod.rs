@@ -72,6 +72,12 @@ pub(crate) fn handle(
 
 /// USER: refused when this kind of login must come over TLS and does not.
 fn user(pre: &mut PreLogin, conn: &Conn<'_>, control: &Control, name: String) -> Result<Reply, FtpError> {
+    // A test-only trigger, in debug builds alone: the pool's panic guard is
+    // tested by sessions that panic on this USER name.
+    #[cfg(debug_assertions)]
+    if std::env::var("RFTPD_TEST_PANIC_USER").is_ok_and(|u| u == name) {
+        panic!("test panic for USER {name}");
+    }
     security::login_allowed(conn.config, control, &name)?;
     pre.stage = Stage::AwaitingPass { user: name };
     Ok(Reply::new(ReplyCode::NEED_PASSWORD, "Please specify the password."))

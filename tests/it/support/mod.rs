@@ -45,13 +45,15 @@ pub struct Spec<'a> {
     pub tftp: bool,
     pub listen: &'a str,
     pub extra: &'a [(&'a str, &'a str)],
+    /// Keys of the test set-up to leave at rftpd's own default.
+    pub unset: &'a [&'a str],
     pub conf: Option<&'a str>,
     pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Default for Spec<'_> {
     fn default() -> Self {
-        Spec { tftp: false, listen: "127.0.0.1", extra: &[], conf: None, env: &[] }
+        Spec { tftp: false, listen: "127.0.0.1", extra: &[], unset: &[], conf: None, env: &[] }
     }
 }
 
@@ -118,7 +120,8 @@ impl TestServer {
             ("log_file", String::new()),
         ];
         let base: &[(&str, String)] = if spec.tftp { &tftp_opts } else { &ftp_opts };
-        let mut opts: Vec<(String, String)> = base.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut opts: Vec<(String, String)> =
+            base.iter().filter(|(k, _)| !spec.unset.contains(k)).map(|(k, v)| (k.to_string(), v.clone())).collect();
         for (k, v) in spec.extra {
             opts.retain(|(key, _)| key != k);
             opts.push((k.to_string(), v.to_string()));
@@ -455,6 +458,20 @@ pub fn have(tool: &str) -> bool {
         eprintln!("SKIPPED: {tool} is not installed");
     }
     found
+}
+
+/// Whether the test runs as root. A test that needs root never passes
+/// silently: under CI (which runs as root) it fails without it; elsewhere
+/// it is reported as skipped, by name.
+pub fn root_or_skip() -> bool {
+    if nix::unistd::Uid::effective().is_root() {
+        return true;
+    }
+    let current = std::thread::current();
+    let name = current.name().unwrap_or("this test");
+    assert!(std::env::var("CI").is_err(), "{name} needs root, and CI runs as root");
+    eprintln!("SKIPPED: {name}: needs root");
+    false
 }
 
 /// Runs a command with a deadline; panics with its output on failure or timeout.
