@@ -35,6 +35,8 @@ pub enum LogTo {
     Configured,
     /// Standard error (`-f`).
     Stderr,
+    /// syslog (the syslog_enable key; never chosen on the command line).
+    Syslog,
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -75,13 +75,26 @@ fn serve(source: &Source, mode: ServeMode, log_to: LogTo) -> ExitCode {
 }
 
 fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop> {
-    let config = Arc::new(Config::load(source).map_err(|e| Stop::Config(e.to_string()))?);
-    let tls = ftp::preflight(&config).map_err(Stop::Config)?;
+    let checked = match ftp::check(source) {
+        Ok(c) => c,
+        Err(errors) => {
+            let n = errors.0.len();
+            return Err(Stop::Config(format!("{errors}\n{n} error(s) in the configuration")));
+        }
+    };
     if mode == ServeMode::CheckConfig {
+        for note in &checked.notes {
+            println!("note: {note}");
+        }
         println!("rftpd: configuration OK");
         return Ok(());
     }
+    let ftp::Checked { config, values, prepared, notes } = checked;
+    let log_to = if config.syslog_enable && log_to == LogTo::Configured { LogTo::Syslog } else { log_to };
     let server_log = rlog::start(&config.log_file, config.log_level, mode, log_to).map_err(runtime)?;
+    for note in notes {
+        log::info!("config note: {note}");
+    }
     sys::fs::openat2_available()
         .map_err(|e| runtime(format!("openat2(2) is not available ({e}); rftpd needs Linux 5.6 or later")))?;
     match sys::raise_fd_limit() {
@@ -94,7 +107,8 @@ fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop
     // Modes are computed from the config's umasks; the process umask (shared by all threads) stays out of it.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     daemon::log_panics();
-    let server = Arc::new(Server::new(config.clone(), Arc::new(Registry::default()), tls).map_err(runtime)?);
+    let server = Arc::new(Server::new(config, values, Arc::new(Registry::default()), prepared).map_err(runtime)?);
+    let config = server.config.clone();
     if mode == ServeMode::Inetd {
         drop_privileges(&config).map_err(runtime)?;
         let stream = sys::net::stdin_stream()

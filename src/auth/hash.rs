@@ -22,6 +22,18 @@ pub(crate) fn verify(password: &str, hash: &str) -> bool {
     }
 }
 
+/// Whether `hash` is a crypt(3) hash some password could match (or a
+/// locked one: `!…`, `*`), as `--check-config` asks of the users file.
+pub(crate) fn well_formed(hash: &str) -> bool {
+    if hash.starts_with('!') || hash.starts_with('*') {
+        return true;
+    }
+    // libxcrypt knows every format verify() takes and refuses a malformed
+    // setting; a well-formed hash comes back in the same shape (a short or
+    // truncated one does not: "notahash" is a DES salt, but not a DES hash).
+    crate::sys::crypt::crypt("", hash).is_some_and(|out| out.len() == hash.len())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -53,6 +65,14 @@ mod tests {
         assert!(!verify("wrong", SHA512));
         assert!(verify("secret", SHA256));
         assert!(!verify("Secret", SHA256));
+    }
+
+    #[test]
+    fn well_formed_hashes_and_not() {
+        assert!(well_formed(SHA512) && well_formed(SHA256) && well_formed("!locked") && well_formed("*"));
+        assert!(well_formed(&bcrypt::hash("x", 4).unwrap()));
+        assert!(!well_formed("notahash") && !well_formed("$6$") && !well_formed(""));
+        assert!(!well_formed("$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vw"));
     }
 
     #[test]

@@ -4,11 +4,13 @@
 
 pub(crate) mod hash;
 pub(crate) mod identity;
+pub(crate) mod lists;
 pub(crate) mod system;
 pub(crate) mod users;
 
 use crate::config::Config;
 pub(crate) use identity::{AccountKind, Identity, Permissions, RunAs};
+use lists::Lists;
 use std::path::PathBuf;
 use users::UserFile;
 
@@ -48,63 +50,57 @@ pub(crate) fn is_anonymous_name(name: &str) -> bool {
     name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp")
 }
 
-/// Checks a USER/PASS pair: anonymous, then the virtual users file, then
-/// (with local_enable) the system's accounts. `switching` says whether
-/// this process may run sessions as other accounts (started as root).
-pub(crate) fn authenticate(
+/// Whose credentials checked out, before the config decides what the session may do.
+#[derive(Debug, Clone)]
+pub(crate) enum Verified {
+    /// `anonymous`/`ftp`, with the password given (an e-mail address, by custom).
+    Anonymous { password: String },
+    /// A user of the virtual users file.
+    Virtual(users::User),
+    /// A system account (local_enable).
+    System(system::Account),
+}
+
+impl Verified {
+    /// The name the session logs in as (`ftp` for anonymous).
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Verified::Anonymous { .. } => "ftp",
+            Verified::Virtual(u) => &u.name,
+            Verified::System(a) => &a.name,
+        }
+    }
+}
+
+/// Checks a USER/PASS pair: anonymous (with the e-mail lists), then the
+/// virtual users file, then (with local_enable) the system's accounts.
+/// `switching` says whether this process may run sessions as other
+/// accounts (started as root).
+pub(crate) fn verify(
     config: &Config,
     users: &UserFile,
-    accounts: &system::AccountCache,
+    lists: &Lists,
     name: &str,
     password: &str,
     switching: Switching,
-) -> Result<Identity, AuthError> {
+) -> Result<Verified, AuthError> {
     if is_anonymous_name(name) {
         if !config.anonymous_enable {
             return Err(AuthError::Denied);
         }
-        let other = config.anon_other_write_enable;
-        let perms = Permissions {
-            download: true,
-            upload: config.anon_upload_enable,
-            mkdir: config.anon_mkdir_write_enable,
-            overwrite: other,
-            delete: other,
-            rename: other,
-            rmdir: other,
-        };
-        return Ok(Identity {
-            name: "ftp".into(),
-            kind: AccountKind::Anonymous,
-            root: PathBuf::from(&config.anon_root),
-            start: "/".into(),
-            perms: allowed(config, perms),
-            umask: config.anon_umask,
-            world_readable_only: config.anon_world_readable_only,
-            anon_password: Some(password.to_owned()),
-            run_as: mapped(accounts, &config.ftp_username, "ftp_username", switching)?,
-            uploads_to: match config.chown_uploads {
-                true => Some(upload_owner(accounts, config)?),
-                false => None,
-            },
-        });
+        if lists.banned_emails.as_ref().is_some_and(|l| l.contains(password)) {
+            return Err(AuthError::Refused("anonymous password is in banned_email_file".into()));
+        }
+        if lists.email_passwords.as_ref().is_some_and(|l| !l.contains(password)) {
+            return Err(AuthError::Refused("anonymous password is not in email_password_file".into()));
+        }
+        return Ok(Verified::Anonymous { password: password.to_owned() });
     }
     if let Some(user) = users.lookup(name).map_err(|e| AuthError::UsersFile(e.0))? {
         if !hash::verify(password, &user.hash) {
             return Err(AuthError::Denied);
         }
-        return Ok(Identity {
-            name: user.name,
-            kind: AccountKind::Virtual,
-            root: PathBuf::from(user.home),
-            start: "/".into(),
-            perms: allowed(config, user.perms),
-            umask: config.local_umask,
-            world_readable_only: false,
-            anon_password: None,
-            run_as: mapped(accounts, &config.guest_username, "guest_username", switching)?,
-            uploads_to: None,
-        });
+        return Ok(Verified::Virtual(user));
     }
     if !config.local_enable {
         return Err(AuthError::Denied);
@@ -112,24 +108,113 @@ pub(crate) fn authenticate(
     if switching == Switching::OwnAccountOnly {
         return Err(AuthError::Refused("local_enable=YES needs rftpd started as root".into()));
     }
-    let account =
-        system::verify(config, name, password).map_err(|why| AuthError::Refused(format!("system account: {why}")))?;
-    let (root, start) = match config.chroot_local_user {
-        true => (account.home.clone(), "/".to_string()),
-        false => ("/".to_string(), account.home.clone()),
+    system::verify(config, name, password)
+        .map(Verified::System)
+        .map_err(|why| AuthError::Refused(format!("system account: {why}")))
+}
+
+/// What a verified login may do and where, under `config` (the server's,
+/// or the user's own from user_config_dir).
+pub(crate) fn identity(
+    config: &Config,
+    accounts: &system::AccountCache,
+    lists: &Lists,
+    verified: Verified,
+    switching: Switching,
+) -> Result<Identity, AuthError> {
+    let anonymous_perms = Permissions {
+        download: true,
+        upload: config.anon_upload_enable,
+        mkdir: config.anon_mkdir_write_enable,
+        overwrite: config.anon_other_write_enable,
+        delete: config.anon_other_write_enable,
+        rename: config.anon_other_write_enable,
+        rmdir: config.anon_other_write_enable,
     };
-    Ok(Identity {
-        name: account.name.clone(),
-        kind: AccountKind::System,
+    let base = |name: String, kind, root: String, start: String, perms, umask| Identity {
+        name,
+        kind,
         root: PathBuf::from(root),
         start,
-        perms: allowed(config, Permissions::ALL),
-        umask: config.local_umask,
+        perms: allowed(config, perms),
+        umask,
         world_readable_only: false,
         anon_password: None,
-        run_as: Some(RunAs { account: account.name, id: account.id }),
+        run_as: None,
         uploads_to: None,
-    })
+    };
+    match verified {
+        Verified::Anonymous { password } => Ok(Identity {
+            world_readable_only: config.anon_world_readable_only,
+            anon_password: Some(password),
+            run_as: mapped(accounts, &config.ftp_username, "ftp_username", switching)?,
+            uploads_to: match config.chown_uploads {
+                true => Some(upload_owner(accounts, config)?),
+                false => None,
+            },
+            ..base(
+                "ftp".into(),
+                AccountKind::Anonymous,
+                config.anon_root.clone(),
+                "/".into(),
+                anonymous_perms,
+                config.anon_umask,
+            )
+        }),
+        Verified::Virtual(user) => {
+            let root = local_root(config, &user.name).unwrap_or(user.home);
+            Ok(Identity {
+                run_as: mapped(accounts, &config.guest_username, "guest_username", switching)?,
+                ..base(user.name, AccountKind::Virtual, root, "/".into(), user.perms, config.local_umask)
+            })
+        }
+        Verified::System(account) => {
+            let home = local_root(config, &account.name).unwrap_or_else(|| account.home.clone());
+            let listed =
+                config.chroot_list_enable && lists.chroot_list.as_ref().is_some_and(|l| l.contains(&account.name));
+            // chroot_list_file names the exceptions to chroot_local_user (vsftpd).
+            let jailed = config.chroot_local_user != listed;
+            let (root, start) = match (jailed, config.passwd_chroot_enable && jailed, home.split_once("/./")) {
+                (true, true, Some((top, rest))) => (top.to_string(), format!("/{rest}")),
+                (true, _, _) => (home, "/".to_string()),
+                (false, _, _) => ("/".to_string(), home),
+            };
+            if !config.guest_enable {
+                return Ok(Identity {
+                    run_as: Some(RunAs { account: account.name.clone(), id: account.id }),
+                    ..base(account.name, AccountKind::System, root, start, Permissions::ALL, config.local_umask)
+                });
+            }
+            // guest_enable: vsftpd's virtual users, running as guest_username.
+            let guest = accounts
+                .lookup(&config.guest_username)
+                .map_err(|e| AuthError::Refused(format!("guest_username: {e}")))?
+                .ok_or_else(|| {
+                    AuthError::Refused(format!("guest_username={}: no such account", config.guest_username))
+                })?;
+            let (root, start) = match config.local_root.is_empty() {
+                true => (guest.home.clone(), "/".to_string()),
+                false => (root, start),
+            };
+            let (perms, umask) = match config.virtual_use_local_privs {
+                true => (Permissions::ALL, config.local_umask),
+                false => (anonymous_perms, config.anon_umask),
+            };
+            Ok(Identity {
+                run_as: mapped(accounts, &config.guest_username, "guest_username", switching)?,
+                ..base(account.name, AccountKind::Virtual, root, start, perms, umask)
+            })
+        }
+    }
+}
+
+/// local_root for `user`, with user_sub_token replaced by the name.
+fn local_root(config: &Config, user: &str) -> Option<String> {
+    match (config.local_root.as_str(), config.user_sub_token.as_str()) {
+        ("", _) => None,
+        (root, "") => Some(root.to_owned()),
+        (root, token) => Some(root.replace(token, user)),
+    }
 }
 
 /// A user's permissions within what the server allows at all.

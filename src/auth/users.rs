@@ -90,6 +90,39 @@ pub(crate) fn load(path: &str) -> Result<Vec<User>, UsersError> {
     parse(path, &text)
 }
 
+/// Everything wrong with a users file, line by line, for `--check-config`:
+/// lines that do not parse, hashes no password can match, homes that are
+/// not directories. Each is (line number, what is wrong).
+pub(crate) fn check(text: &str) -> Vec<(usize, String)> {
+    let mut problems = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (idx, line) in text.lines().enumerate() {
+        let n = idx + 1;
+        let user = match parse_line(line) {
+            Ok(Some(u)) => u,
+            Ok(None) => continue,
+            Err(m) => {
+                problems.push((n, m));
+                continue;
+            }
+        };
+        if names.contains(&user.name) {
+            problems.push((n, format!("user {} is listed twice", user.name)));
+        }
+        if !super::hash::well_formed(&user.hash) {
+            problems.push((
+                n,
+                format!("user {}: the password hash is not a crypt(3) hash (make one with rftpd passwd)", user.name),
+            ));
+        }
+        if !std::path::Path::new(&user.home).is_dir() {
+            problems.push((n, format!("user {}: home {} is not a directory", user.name, user.home)));
+        }
+        names.push(user.name);
+    }
+    problems
+}
+
 type Cached = (Option<SystemTime>, Arc<Vec<User>>);
 
 /// The users file, re-read whenever its modification time changes.
@@ -135,6 +168,15 @@ mod tests {
         assert_eq!(users.len(), 2);
         assert_eq!((users[0].perms, users[1].perms), (Permissions::ALL, Permissions::READ_ONLY));
         assert_eq!(users[1].home, "/srv/bob");
+    }
+
+    #[test]
+    fn check_reports_every_problem_with_its_line() {
+        let hash = "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA";
+        let text = format!("ok:{hash}:/tmp:rw\nbad line\nh:notahash:/tmp:rw\nd:{hash}:/no/such/dir:ro\n");
+        let text = text.as_str();
+        let lines: Vec<usize> = check(text).iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![2, 3, 4], "{:?}", check(text));
     }
 
     #[test]

@@ -263,7 +263,7 @@ mod tests {
             .unwrap();
         assert!(matches!(v.get("listen_address"), Value::Addresses(a) if a.len() == 2));
         assert_eq!(number(&v, "local_umask"), 0o22);
-        assert_eq!(v.get("pasv_address"), &Value::Address(Some("10.0.0.1".parse().unwrap())));
+        assert_eq!(v.get("pasv_address"), &Value::Text("[10.0.0.1]".into()));
         assert!(apply("anon_root=relative/path").is_err());
         assert!(apply("local_umask=0999").is_err());
         assert!(apply("listen_address=localhost").is_err());

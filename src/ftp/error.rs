@@ -62,6 +62,10 @@ pub(crate) enum FtpError {
     UserChangeRefused,
     /// USER before AUTH TLS where TLS is forced for this kind of login → 530.
     LoginNeedsTls { anonymous: AnonymousLogin },
+    /// USER anonymous over TLS with allow_anon_ssl=NO → 530.
+    AnonymousTlsRefused,
+    /// USER refused by userlist_file → 530 Permission denied.
+    UserRefused,
 
     // ---- TLS (RFC 4217) ----
     /// AUTH on a connection already encrypted → 503.
@@ -177,6 +181,8 @@ impl FtpError {
             LoginNeedsTls { anonymous: AnonymousLogin::NotAnonymous } => {
                 (C::NOT_LOGGED_IN, "Non-anonymous sessions must use encryption.".into())
             }
+            AnonymousTlsRefused => (C::NOT_LOGGED_IN, "Anonymous sessions may not use encryption.".into()),
+            UserRefused => (C::NOT_LOGGED_IN, "Permission denied.".into()),
             AlreadyTls => (C::BAD_SEQUENCE, "Already using TLS.".into()),
             TlsOff => (C::NOT_IMPLEMENTED, "AUTH not available: TLS is off (ssl_enable=NO).".into()),
             AuthAfterLogin => (C::BAD_SEQUENCE, "AUTH must come before USER.".into()),

@@ -18,12 +18,22 @@ use std::time::{Duration, Instant};
 
 /// What a transfer moves.
 pub(crate) enum Payload {
-    /// RETR: a file from `offset`; TYPE I uses sendfile(2), TYPE A converts LF → CRLF.
-    File { file: File, offset: u64, kind: TransferType },
+    /// RETR: a file from `offset`; TYPE I uses sendfile(2) (unless `copy`
+    /// says otherwise), TYPE A converts LF → CRLF.
+    File { file: File, offset: u64, kind: TransferType, copy: Copy },
     /// LIST/NLST/MLSD: a listing already in wire form.
     Buffer(Vec<u8>),
     /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
     Receive { sink: Sink, kind: TransferType },
+}
+
+/// How a binary download reaches the socket (use_sendfile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Copy {
+    /// sendfile(2), straight from the page cache.
+    ZeroCopy,
+    /// read(2) into a buffer, then write(2).
+    Buffered,
 }
 
 /// Where received data goes.
@@ -52,6 +62,8 @@ pub(crate) enum Outcome {
 /// TLS for a data connection (PROT P): the control session's server config,
 /// so only a client holding that session's tickets can resume.
 pub(crate) struct DataTls {
+    /// strict_ssl_read_eof: an upload must end with the client's close_notify.
+    pub(crate) strict_eof: bool,
     pub(crate) config: Arc<SessionConfig>,
     pub(crate) require_reuse: bool,
 }
@@ -60,7 +72,16 @@ pub(crate) struct DataTls {
 /// way; only plain TCP can use sendfile.
 enum DataStream {
     Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<ServerConnection, TcpStream>>),
+    Tls(Box<rustls::StreamOwned<ServerConnection, TcpStream>>, Eof),
+}
+
+/// How the end of a TLS upload without the client's close_notify is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Eof {
+    /// As the end of the data (vsftpd's default strict_ssl_read_eof=NO).
+    Lenient,
+    /// As a failure: the data may have been cut short (strict_ssl_read_eof).
+    Strict,
 }
 
 impl DataStream {
@@ -74,19 +95,20 @@ impl DataStream {
         if tls.require_reuse && !crate::tls::resumed(&conn) {
             return Err(Outcome::NotResumed);
         }
-        Ok(DataStream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+        let eof = if tls.strict_eof { Eof::Strict } else { Eof::Lenient };
+        Ok(DataStream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)), eof))
     }
 
     fn tcp(&self) -> &TcpStream {
         match self {
             DataStream::Plain(s) => s,
-            DataStream::Tls(s) => &s.sock,
+            DataStream::Tls(s, _) => &s.sock,
         }
     }
 
     /// A clean end of data: close_notify under TLS, then FIN (not RST).
     fn finish(&mut self) {
-        if let DataStream::Tls(s) = self {
+        if let DataStream::Tls(s, _) = self {
             s.conn.send_close_notify();
             let _ = s.flush();
         }
@@ -99,9 +121,9 @@ impl Read for DataStream {
         match self {
             DataStream::Plain(s) => s.read(buf),
             // A client that closes without close_notify still ends the upload
-            // (as vsftpd's default strict_ssl_read_eof=NO does).
-            DataStream::Tls(s) => match s.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            // unless strict_ssl_read_eof says the data may be cut short.
+            DataStream::Tls(s, eof) => match s.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && *eof == Eof::Lenient => Ok(0),
                 r => r,
             },
         }
@@ -112,14 +134,14 @@ impl Write for DataStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             DataStream::Plain(s) => s.write(buf),
-            DataStream::Tls(s) => s.write(buf),
+            DataStream::Tls(s, _) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             DataStream::Plain(s) => s.flush(),
-            DataStream::Tls(s) => s.flush(),
+            DataStream::Tls(s, _) => s.flush(),
         }
     }
 }
@@ -221,10 +243,10 @@ fn run(
     };
     let mut pace = Pace { abort, progress, max_rate, started: Instant::now() };
     let result = match (payload, &data) {
-        (Payload::File { file, offset, kind: TransferType::Image }, DataStream::Plain(tcp)) => {
+        (Payload::File { file, offset, kind: TransferType::Image, copy: Copy::ZeroCopy }, DataStream::Plain(tcp)) => {
             send_file(tcp, &file, offset, &mut pace)
         }
-        (Payload::File { mut file, offset, kind }, _) => send_copy(&mut data, &mut file, offset, kind, &mut pace),
+        (Payload::File { mut file, offset, kind, .. }, _) => send_copy(&mut data, &mut file, offset, kind, &mut pace),
         (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, &mut pace),
         (Payload::Receive { sink, kind }, _) => receive(&mut data, sink, kind, &mut pace),
     };

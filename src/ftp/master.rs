@@ -3,9 +3,10 @@
 //! max_per_ip), hands each connection to a worker or answers `421` itself,
 //! and swaps in a new [`Server`] on SIGHUP. It never talks FTP beyond a 421.
 
+use super::preflight::{Checked, check};
 use super::reply::{Reply, ReplyCode};
-use super::server::{Server, preflight};
-use crate::config::{Config, Source};
+use super::server::Server;
+use crate::config::Source;
 use crate::daemon::admission::{self, PerIp, Slot};
 use crate::daemon::pool::Pool;
 use crate::daemon::{Master, notify};
@@ -147,8 +148,10 @@ impl Master for FtpMaster {
 
 /// Reads the config again and builds the server the next sessions get.
 fn load_server(source: &Source, old: &Server) -> Result<Server, String> {
-    let config = Config::load(source).map_err(|e| e.to_string())?;
-    let tls = preflight(&config)?;
+    let Checked { config, values, prepared, notes } = check(source).map_err(|e| e.to_string())?;
+    for note in notes {
+        info!("config note: {note}");
+    }
     let o = &old.config;
     if config.listen_address != o.listen_address || config.listen_port != o.listen_port {
         warn!("reload: listen_address/listen_port changed; restart rftpd to apply");
@@ -156,7 +159,7 @@ fn load_server(source: &Source, old: &Server) -> Result<Server, String> {
     if config.log_file != o.log_file {
         warn!("reload: log_file changed; restart rftpd to apply");
     }
-    Server::new(Arc::new(config), old.registry.clone(), tls)
+    Server::new(config, values, old.registry.clone(), prepared).map_err(|e| e.to_string())
 }
 
 /// Writes one 421 with a short deadline and closes: the master never waits on a client.

@@ -18,6 +18,7 @@ pub(crate) mod format;
 pub(crate) mod helper;
 pub(crate) mod master;
 pub(crate) mod postlogin;
+pub mod preflight;
 pub(crate) mod prelogin;
 pub(crate) mod reply;
 pub(crate) mod server;
@@ -31,7 +32,8 @@ use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-pub use server::{Server, bind_all, preflight};
+pub use preflight::{Checked, check};
+pub use server::{Server, bind_all};
 pub use session::serve;
 
 /// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).

@@ -2,23 +2,33 @@
 //! the users file, the account cache, xferlog, root directory fds and TLS.
 //! A reload makes a new one; running sessions keep theirs.
 
+use super::preflight::Prepared;
 use super::sessions::Registry;
+use crate::auth::lists::Lists;
 use crate::auth::system::AccountCache;
 use crate::auth::users::UserFile;
 use crate::config::Config;
+use crate::config::parse::Values;
 use crate::jail::Roots;
 use crate::log::file::LogFile;
+use crate::log::{LineSink, syslog::Syslog};
 use crate::sys::net;
+use crate::sys::utmp::Record;
 use crate::tls::Tls;
 use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+/// Where session_support records logins.
+const WTMP: &str = "/var/log/wtmp";
+
 /// The listen(2) backlog of the control sockets rftpd binds itself.
 const BACKLOG: i32 = 512;
 
 pub struct Server {
-    pub(crate) config: Arc<Config>,
+    pub config: Arc<Config>,
+    /// The values the config came from: per-user files (user_config_dir) start from them.
+    pub(crate) values: Values,
     pub(crate) users: UserFile,
     /// ftp_username, guest_username and chown_username, looked up once in a while.
     pub(crate) accounts: AccountCache,
@@ -29,35 +39,89 @@ pub struct Server {
     pub(crate) roots: Roots,
     /// The certificate and TLS settings, when ssl_enable or implicit_ssl is on.
     pub(crate) tls: Option<Tls>,
+    /// vsftpd's own transfer log (xferlog_std_format=NO or dual_log_enable).
+    pub(crate) vsftpd_log: Option<LineSink>,
+    /// pasv_address as PASV announces it.
+    pub(crate) pasv_ip: Option<std::net::Ipv4Addr>,
+    pub(crate) lists: Lists,
+    /// banner_file's lines, the 220 greeting.
+    pub(crate) banner: Option<Vec<String>>,
+    /// session_support: /var/log/wtmp, opened while the daemon may write it.
+    pub(crate) wtmp: Option<LogFile>,
 }
 
 impl Server {
-    /// Opens the xferlog file the config names (the error names the key);
-    /// `tls` is what [`preflight`] loaded.
-    pub fn new(config: Arc<Config>, registry: Arc<Registry>, tls: Option<Tls>) -> Result<Server, String> {
-        let xferlog = match config.xferlog_enable {
-            true => Some(LogFile::open(&config.xferlog_file).map_err(|e| format!("xferlog_file: {e}"))?),
-            false => None,
+    /// Opens the transfer logs the config names (the error names the key);
+    /// `prepared` is what [`super::preflight::prepare`] loaded.
+    pub fn new(config: Config, values: Values, registry: Arc<Registry>, prepared: Prepared) -> io::Result<Server> {
+        let open = |on: bool, key: &str, path: &str| -> io::Result<Option<LogFile>> {
+            if !on {
+                return Ok(None);
+            }
+            LogFile::open(path).map(Some).map_err(|e| io::Error::new(e.kind(), format!("{key} {path}: {e}")))
         };
-        let users = UserFile::new(&config.user_file);
-        Ok(Server { config, users, accounts: AccountCache::default(), xferlog, registry, roots: Roots::default(), tls })
+        let xferlog = open(config.writes_xferlog(), "xferlog_file", &config.xferlog_file)?;
+        let vsftpd_log = match (config.writes_vsftpd_log(), config.syslog_enable) {
+            (false, _) => None,
+            (true, true) => Some(LineSink::Syslog(Syslog::new("rftpd"))),
+            (true, false) => open(true, "vsftpd_log_file", &config.vsftpd_log_file)?.map(LineSink::File),
+        };
+        let Prepared { tls, pasv_ip, lists, banner } = prepared;
+        let wtmp = open(config.session_support, "session_support", WTMP)?;
+        Ok(Server {
+            users: UserFile::new(&config.user_file),
+            config: Arc::new(config),
+            values,
+            accounts: AccountCache::default(),
+            xferlog,
+            registry,
+            roots: Roots::default(),
+            tls,
+            vsftpd_log,
+            pasv_ip,
+            lists,
+            banner,
+            wtmp,
+        })
     }
 }
 
-/// Everything `--check-config` checks beyond the key syntax: the users file
-/// parses, the anonymous root exists, the certificate loads. Returns the
-/// loaded TLS set-up, for [`Server::new`].
-pub fn preflight(config: &Config) -> Result<Option<Tls>, String> {
-    if !config.user_file.is_empty() && std::path::Path::new(&config.user_file).exists() {
-        crate::auth::users::load(&config.user_file).map_err(|e| e.0)?;
+impl Server {
+    /// session_support: a login or logout record in wtmp for session `sid`.
+    pub(crate) fn wtmp(&self, kind: Record, sid: u64, user: &str, client: std::net::IpAddr) {
+        if let Some(wtmp) = &self.wtmp {
+            let record =
+                crate::sys::utmp::wtmp_record(kind, &format!("ftp{sid}"), user, client, crate::sys::time::now());
+            if let Err(e) = wtmp.append(&record) {
+                log::warn!("session={sid} cannot write {WTMP}: {e}");
+            }
+        }
     }
-    if config.anonymous_enable && !std::path::Path::new(&config.anon_root).is_dir() {
-        return Err(format!("anon_root: {} is not a directory", config.anon_root));
+
+    /// Writes a line of vsftpd's log, if it is on (xferlog_std_format=NO or dual_log_enable).
+    pub(crate) fn vsftpd_log(&self, line: crate::log::vsftpd::Line<'_>) {
+        if let Some(sink) = &self.vsftpd_log
+            && let Err(e) = sink.write_line(&crate::log::vsftpd::format(&line))
+        {
+            log::warn!("cannot write vsftpd_log_file: {e}");
+        }
     }
-    Tls::load(config)
 }
 
 /// Binds every configured control address.
 pub fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
-    crate::daemon::listen::bind_each(&config.listen_address, config.listen_port, "", |a| net::listen(a, BACKLOG))
+    crate::daemon::listen::bind_each(&listen_addresses(config), config.listen_port, "", |a| net::listen(a, BACKLOG))
+}
+
+/// Where the control port listens: listen_address when given; else
+/// vsftpd's switches: listen_ipv6=YES listen_address6 or dual-stack [::],
+/// listen=YES IPv4 only; neither, one dual-stack [::] socket (empty list).
+pub(crate) fn listen_addresses(config: &Config) -> Vec<std::net::IpAddr> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    match (config.listen_address.is_empty(), config.listen_ipv6, config.listen) {
+        (false, _, _) => config.listen_address.clone(),
+        (true, true, _) => vec![config.listen_address6.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED))],
+        (true, false, true) => vec![IpAddr::V4(Ipv4Addr::UNSPECIFIED)],
+        (true, false, false) => Vec::new(),
+    }
 }

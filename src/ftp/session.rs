@@ -12,7 +12,10 @@ use super::prelogin::{self, PreLogin, security};
 use super::reply::{Reply, ReplyCode};
 use super::server::Server;
 use super::state::{ClientOptions, Conn, Response};
-use crate::sys::net;
+use crate::config::Config;
+use crate::log::vsftpd;
+use crate::sys::utmp::Record;
+use crate::sys::{self, net};
 use log::{debug, info, warn};
 use nix::poll::{PollFd, PollFlags};
 use std::io;
@@ -37,8 +40,10 @@ pub fn serve(stream: TcpStream, sid: u64, server: &Server) {
     };
     let (peer, local) = (canonical(peer), canonical(local));
     let config = server.config.clone();
+    let worker_name = std::thread::current().name().unwrap_or("worker").to_owned();
     let conn = Conn { config: &config, server, peer, local, sid };
     info!("session={sid} client={} connected", peer.ip());
+    server.vsftpd_log(vsftpd::Line::new(vsftpd::Event::Connect, peer.ip(), true));
     let setup = net::tune_control(&stream)
         .and_then(|()| stream.set_read_timeout(Some(config.idle_session_timeout)))
         .and_then(|()| stream.set_write_timeout(Some(config.idle_session_timeout)));
@@ -63,8 +68,15 @@ pub fn serve(stream: TcpStream, sid: u64, server: &Server) {
         pre: PreLogin::default(),
         options: ClientOptions::default(),
     };
+    if config.setproctitle_enable {
+        sys::set_thread_name(&format!("ftp {}", peer.ip()));
+    }
     let end = session.run();
     session.stop_transfer();
+    session.logged_out();
+    if config.setproctitle_enable {
+        sys::set_thread_name(&worker_name);
+    }
     info!("session={sid} client={} closed: {end}", peer.ip());
 }
 
@@ -94,7 +106,10 @@ impl Session<'_> {
                 format!("TLS handshake failed: {e}")
             };
         }
-        let banner = Reply::new(ReplyCode::SERVICE_READY, self.conn.config.ftpd_banner.clone());
+        let banner = match self.conn.server.banner.as_deref() {
+            Some([first, rest @ ..]) => Reply::multi(ReplyCode::SERVICE_READY, first.clone(), rest.to_vec(), ""),
+            _ => Reply::new(ReplyCode::SERVICE_READY, self.conn.config.ftpd_banner.clone()),
+        };
         if let Err(e) = self.send(&banner) {
             return format!("greeting failed: {e}");
         }
@@ -159,13 +174,6 @@ impl Session<'_> {
         self.control.reply(reply)
     }
 
-    fn logged_in(&mut self) -> Option<&mut LoggedIn> {
-        match &mut self.phase {
-            Phase::LoggedIn(li) => Some(li),
-            Phase::Pre => None,
-        }
-    }
-
     fn running(&self) -> bool {
         matches!(&self.phase, Phase::LoggedIn(li) if li.running.is_some())
     }
@@ -187,13 +195,28 @@ impl Session<'_> {
         Ok(Event::TransferDone)
     }
 
+    /// The end of a login (session end or REIN): its wtmp record.
+    fn logged_out(&mut self) {
+        if let Phase::LoggedIn(li) = &self.phase {
+            self.conn.server.wtmp(Record::Logout, self.conn.sid, &li.identity.name, self.conn.peer.ip());
+        }
+    }
+
+    /// Runs `f` on the logged-in state, with the connection under the
+    /// session's own config; `None` before login.
+    fn logged_in<T>(
+        &mut self,
+        f: impl FnOnce(&mut LoggedIn, &Conn<'_>, &mut Control, &mut ClientOptions) -> T,
+    ) -> Option<T> {
+        let Phase::LoggedIn(li) = &mut self.phase else { return None };
+        let config = li.config.clone();
+        let conn = self.conn.with_config(&config);
+        Some(f(li, &conn, &mut self.control, &mut self.options))
+    }
+
     /// Joins the finished (or aborted) transfer and sends its final reply.
     fn finish_transfer(&mut self) -> io::Result<()> {
-        let conn = self.conn;
-        let Some(li) = self.logged_in() else {
-            return Ok(());
-        };
-        match postlogin::transfer::finish(li, conn) {
+        match self.logged_in(|li, conn, _, _| postlogin::transfer::finish(li, conn)).flatten() {
             Some(r) => self.send(&r),
             None => Ok(()),
         }
@@ -201,13 +224,12 @@ impl Session<'_> {
 
     /// Ends a transfer still running when the session ends (logged as incomplete).
     fn stop_transfer(&mut self) {
-        let conn = self.conn;
-        if let Some(li) = self.logged_in() {
+        self.logged_in(|li, conn, _, _| {
             if let Some((running, _)) = &li.running {
                 running.abort();
             }
             postlogin::transfer::finish(li, conn);
-        }
+        });
     }
 
     fn handle(&mut self, bytes: &[u8]) -> Response {
@@ -224,11 +246,18 @@ impl Session<'_> {
             Ok(c) => c,
             Err(e) => return Response::Reply(FtpError::from(e).reply("")),
         };
+        if let Phase::LoggedIn(li) = &self.phase
+            && !li.command_allowed(&raw_verb(bytes), &cmd)
+        {
+            return Response::Reply(FtpError::NotPermitted.reply(""));
+        }
         if self.running() {
-            let Phase::LoggedIn(li) = &mut self.phase else { return Response::Nothing };
             match cmd {
                 Command::Abor | Command::Stat(None) | Command::Noop => {
-                    return postlogin::transfer::during(li, conn, &mut self.control, &cmd);
+                    let during = |li: &mut LoggedIn, conn: &Conn<'_>, control: &mut Control, _: &mut ClientOptions| {
+                        postlogin::transfer::during(li, conn, control, &cmd)
+                    };
+                    return self.logged_in(during).unwrap_or(Response::Nothing);
                 }
                 // Anything else waits for the transfer's end, as in a classic
                 // server that reads the next command only after the transfer.
@@ -252,19 +281,23 @@ impl Session<'_> {
             }
             _ => {}
         }
-        match &mut self.phase {
-            Phase::LoggedIn(li) => match postlogin::dispatch(li, conn, &mut self.control, &mut self.options, cmd) {
-                Dispatch::Respond(r) => r,
-                Dispatch::Reinitialize(r) => {
-                    self.phase = Phase::Pre;
-                    let deadline = Instant::now() + conn.config.login_timeout;
-                    if self.control.set_deadline(Some(deadline)).is_err() {
-                        return Response::Hangup("control socket error".into());
-                    }
-                    r
+        if matches!(self.phase, Phase::Pre) {
+            return self.before_login(cmd);
+        }
+        let dispatched =
+            self.logged_in(|li, conn, control, options| postlogin::dispatch(li, conn, control, options, cmd));
+        match dispatched {
+            None => Response::Nothing,
+            Some(Dispatch::Respond(r)) => r,
+            Some(Dispatch::Reinitialize(r)) => {
+                self.logged_out();
+                self.phase = Phase::Pre;
+                let deadline = Instant::now() + conn.config.login_timeout;
+                if self.control.set_deadline(Some(deadline)).is_err() {
+                    return Response::Hangup("control socket error".into());
                 }
-            },
-            Phase::Pre => self.before_login(cmd),
+                r
+            }
         }
     }
 
@@ -272,12 +305,18 @@ impl Session<'_> {
     fn before_login(&mut self, cmd: Command) -> Response {
         let conn = self.conn;
         let mut entered: Option<Box<LoggedIn>> = None;
-        let mut enter = |id| -> io::Result<()> {
-            entered = Some(Box::new(LoggedIn::new(id, &conn.server.roots, &conn.config.deny_file)?));
-            Ok(())
+        let mut enter = |id, config: Arc<Config>| -> io::Result<Vec<String>> {
+            let mut li = Box::new(LoggedIn::new(id, &conn.server.roots, config)?);
+            let message = li.enter_message(&li.cwd.clone());
+            entered = Some(li);
+            Ok(message)
         };
         let r = prelogin::handle(&mut self.pre, conn, &self.control, &mut self.options, cmd, &mut enter);
         if let Some(li) = entered {
+            conn.server.wtmp(Record::Login, conn.sid, &li.identity.name, conn.peer.ip());
+            if li.config.setproctitle_enable {
+                sys::set_thread_name(&format!("ftp {}", li.identity.name));
+            }
             self.phase = Phase::LoggedIn(li);
             if self.control.set_deadline(None).is_err() {
                 return Response::Hangup("control socket error".into());
@@ -285,4 +324,11 @@ impl Session<'_> {
         }
         r
     }
+}
+
+/// The verb of a command line as the client sent it, upper-cased (XPWD stays XPWD).
+fn raw_verb(line: &[u8]) -> String {
+    let line = line.trim_ascii_start();
+    let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).to_ascii_uppercase()
 }

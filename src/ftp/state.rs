@@ -20,6 +20,13 @@ pub(crate) struct Conn<'a> {
     pub(crate) sid: u64,
 }
 
+impl<'a> Conn<'a> {
+    /// The same connection under another config (a user's own, from user_config_dir).
+    pub(crate) fn with_config<'b>(&'b self, config: &'b Config) -> Conn<'b> {
+        Conn { config, server: self.server, peer: self.peer, local: self.local, sid: self.sid }
+    }
+}
+
 /// What the client chose with OPTS; it holds across REIN and login.
 #[derive(Debug, Default)]
 pub(crate) struct ClientOptions {

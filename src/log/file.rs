@@ -37,6 +37,13 @@ impl LogFile {
     }
 }
 
+impl LogFile {
+    /// Appends `bytes` as they are, in one write (a binary record: wtmp).
+    pub(crate) fn append(&self, bytes: &[u8]) -> io::Result<()> {
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).write_all(bytes)
+    }
+}
+
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.file.lock().unwrap_or_else(|e| e.into_inner()).write_all(buf)?;

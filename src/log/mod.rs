@@ -3,6 +3,8 @@
 //! `RUST_LOG` says otherwise (`debug` shows the protocol with log_ftp_protocol).
 
 pub mod file;
+pub mod syslog;
+pub(crate) mod vsftpd;
 pub(crate) mod xferlog;
 
 use crate::cli::{LogTo, ServeMode};
@@ -15,6 +17,43 @@ pub(crate) enum Target {
     Off,
     Stderr,
     File(file::LogFile),
+    /// syslog_enable: /dev/log.
+    Syslog,
+}
+
+/// Where a line-oriented log (vsftpd's transfer log) goes.
+#[derive(Debug)]
+pub enum LineSink {
+    File(file::LogFile),
+    Syslog(syslog::Syslog),
+}
+
+impl LineSink {
+    pub fn write_line(&self, line: &str) -> io::Result<()> {
+        match self {
+            LineSink::File(f) => f.write_line(line),
+            LineSink::Syslog(s) => s.write_line(syslog::Severity::Info, line),
+        }
+    }
+
+    /// Reopens a file after logrotate moved it (nothing to do for syslog).
+    pub fn reopen(&self) -> io::Result<()> {
+        match self {
+            LineSink::File(f) => f.reopen(),
+            LineSink::Syslog(_) => Ok(()),
+        }
+    }
+}
+
+/// Text a client sent, made safe for a log line: every control byte (below
+/// 0x20, and DEL) becomes `?`, so no CR, LF or escape sequence can forge a
+/// line or drive a terminal (vsftpd does the same).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(|c| c.is_ascii_control()) {
+        text.chars().map(|c| if c.is_ascii_control() { '?' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
 }
 
 /// Where the log goes: standard error with -f, under systemd (which sets
@@ -40,7 +79,7 @@ pub fn start(
     mode: ServeMode,
     log_to: LogTo,
 ) -> io::Result<Option<file::LogFile>> {
-    let target = choose(log_file, mode, log_to)?;
+    let target = if log_to == LogTo::Syslog { Target::Syslog } else { choose(log_file, mode, log_to)? };
     let reopenable = match &target {
         Target::File(f) => Some(f.clone()),
         _ => None,
@@ -60,11 +99,22 @@ pub(crate) fn init(target: Target, level: log::LevelFilter) {
         .filter_module("rustls", log::LevelFilter::Error.min(level))
         .parse_default_env()
         .write_style(env_logger::WriteStyle::Never);
-    builder.format(|buf, rec| {
+    let syslog = match target {
+        Target::Syslog => Some(std::sync::Arc::new(syslog::Syslog::new("rftpd"))),
+        _ => None,
+    };
+    let to_syslog = syslog.clone();
+    builder.format(move |buf, rec| {
+        let message = rec.args().to_string();
+        let message = printable(&message);
+        if let Some(s) = &to_syslog {
+            let _ = s.write_line(syslog::Severity::of(rec.level()), &format!("{} {message}", rec.level()));
+            return Ok(());
+        }
         let c = civil_local(now());
         writeln!(
             buf,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {} [{}] {}",
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {} [{}] {message}",
             c.year,
             c.month,
             c.day,
@@ -73,14 +123,13 @@ pub(crate) fn init(target: Target, level: log::LevelFilter) {
             c.second,
             rec.level(),
             std::process::id(),
-            rec.args()
         )
     });
     match target {
         Target::Off => {
             builder.filter_level(log::LevelFilter::Off);
         }
-        Target::Stderr => {}
+        Target::Stderr | Target::Syslog => {}
         Target::File(f) => {
             builder.target(env_logger::Target::Pipe(Box::new(f)));
         }

@@ -4,7 +4,7 @@
 //! Syscalls made here: `openat2`, `renameat`, `mkdirat`, `unlinkat`, `fstatat`,
 //! `readlinkat`, `fchmodat`, `utimensat` ([`fs`]); `socket`, `bind`, `connect`,
 //! `setsockopt`, `poll` ([`net`]); `sendfile` ([`fs`]); `localtime_r`
-//! ([`time`]); libxcrypt's `crypt_rn` ([`crypt`]); per-thread `capget`,
+//! ([`time`]); wtmp records ([`utmp`]); `prctl(PR_SET_NAME)`; libxcrypt's `crypt_rn` ([`crypt`]); per-thread `capget`,
 //! `capset`, `setgroups`, `setfsuid`, `setfsgid` ([`creds`]); libpam's
 //! `pam_start`, `pam_authenticate`, `pam_acct_mgmt`, `pam_end` ([`pam`],
 //! with the `pam` feature).
@@ -19,8 +19,20 @@ pub(crate) mod pam;
 pub mod privs;
 pub mod systemd;
 pub(crate) mod time;
+pub(crate) mod utmp;
 
 use std::io;
+
+/// Names the calling thread (ps -L, top -H show it): at most 15 bytes are kept.
+pub(crate) fn set_thread_name(name: &str) {
+    let mut bytes: Vec<u8> = name.bytes().filter(|b| *b != 0).take(15).collect();
+    while std::str::from_utf8(&bytes).is_err() {
+        bytes.pop();
+    }
+    if let Ok(c) = std::ffi::CString::new(bytes) {
+        let _ = nix::sys::prctl::set_name(&c);
+    }
+}
 
 /// Turns a nix error into an `io::Error` with the same errno.
 pub(crate) fn io_err(e: nix::Error) -> io::Error {

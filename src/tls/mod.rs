@@ -3,6 +3,8 @@
 //! config with a fresh ticket key and session cache, so a data connection
 //! can only resume the TLS session of its own control connection.
 
+mod ciphers;
+
 use crate::config::Config;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -16,30 +18,46 @@ pub(crate) use rustls::server::ServerConfig as SessionConfig;
 /// Sessions remembered per control connection for TLS 1.2 resumption.
 const SESSION_CACHE: usize = 16;
 
+/// Why the TLS set-up failed, and which key to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
 #[derive(Debug)]
 pub struct Tls {
     base: Arc<ServerConfig>,
 }
 
 impl Tls {
-    /// The TLS set-up the config asks for; `None` when TLS is off. Errors
-    /// name the key and the file.
-    pub(crate) fn load(config: &Config) -> Result<Option<Tls>, String> {
+    /// The TLS set-up the config asks for; `None` when TLS is off. An error
+    /// names the key whose file or value is at fault.
+    pub(crate) fn load(config: &Config) -> Result<Option<Tls>, TlsError> {
         if !config.tls_on() {
             return Ok(None);
         }
+        let err = |key: &'static str, message: String| TlsError { key, message };
         let cert_file = &config.rsa_cert_file;
         let certs = CertificateDer::pem_file_iter(cert_file)
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("rsa_cert_file: {cert_file}: {e}"))?;
+            .map_err(|e| err("rsa_cert_file", format!("{cert_file}: {e}")))?;
         if certs.is_empty() {
-            return Err(format!("rsa_cert_file: {cert_file}: no certificate in the file"));
+            return Err(err("rsa_cert_file", format!("{cert_file}: no certificate in the file")));
         }
         let (key_key, key_file) = match config.rsa_private_key_file.as_str() {
             "" => ("rsa_cert_file", cert_file),
             f => ("rsa_private_key_file", &f.to_owned()),
         };
-        let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| format!("{key_key}: {key_file}: {e}"))?;
+        let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| err(key_key, format!("{key_file}: {e}")))?;
         let mut versions = Vec::new();
         if config.ssl_tlsv1_3 {
             versions.push(&rustls::version::TLS13);
@@ -47,13 +65,17 @@ impl Tls {
         if config.ssl_tlsv1_2 {
             versions.push(&rustls::version::TLS12);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server = ServerConfig::builder_with_provider(provider)
+        let mut provider = rustls::crypto::ring::default_provider();
+        if !config.ssl_ciphers.is_empty() {
+            provider.cipher_suites =
+                ciphers::select(&provider.cipher_suites, &config.ssl_ciphers).map_err(|m| err("ssl_ciphers", m))?;
+        }
+        let server = ServerConfig::builder_with_provider(Arc::new(provider))
             .with_protocol_versions(&versions)
-            .map_err(|e| format!("ssl_tlsv1_2/ssl_tlsv1_3: {e}"))?
+            .map_err(|e| err("ssl_ciphers", format!("no cipher suite fits the TLS versions allowed: {e}")))?
             .with_no_client_auth()
             .with_single_cert(certs, key)
-            .map_err(|e| format!("{key_key}: {key_file}: key does not fit the certificate: {e}"))?;
+            .map_err(|e| err(key_key, format!("{key_file}: key does not fit the certificate: {e}")))?;
         Ok(Some(Tls { base: Arc::new(server) }))
     }
 

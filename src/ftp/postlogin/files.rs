@@ -79,7 +79,19 @@ pub(crate) fn size(s: &mut LoggedIn, text: &str) -> FtpResult {
     Ok(Reply::new(ReplyCode::FILE_STATUS, total.to_string()))
 }
 
+/// MDTM name: the modification time. With mdtm_write, `MDTM
+/// YYYYMMDDHHMMSS name` sets it instead (as vsftpd and many clients do).
 pub(crate) fn mdtm(s: &mut LoggedIn, text: &str) -> FtpResult {
+    if s.config.mdtm_write
+        && let Some((time, name)) = text.split_once(' ')
+        && let Some(secs) = crate::ftp::command::parse_timeval(time)
+        && !name.is_empty()
+    {
+        require(s.identity.perms.overwrite)?;
+        let path = s.path(name)?;
+        s.jail.set_mtime(&path, secs)?;
+        return Ok(Reply::new(ReplyCode::FILE_STATUS, "File modification time set."));
+    }
     let path = s.path(text)?;
     let st = s.jail.stat(&path)?;
     if !is_regular(&st) {

@@ -2,8 +2,8 @@
 //! the control connection. Listings are built whole (bounded by
 //! MAX_LISTING_ENTRIES) before the data connection is used.
 
-use super::LoggedIn;
-use super::transfer::{Kind, TransferInfo, start};
+use super::transfer::{Kind, TransferInfo, Written, start};
+use super::{LoggedIn, require};
 use crate::auth::Permissions;
 use crate::ftp::command::TransferType;
 use crate::ftp::control::Control;
@@ -27,42 +27,89 @@ enum DotFiles {
     Shown,
 }
 
-/// `LIST -la dir` → (dot files shown, "dir"). Leading words starting with `-`
-/// are ls options: `a` shows dot files, the rest are accepted and ignored.
-fn split_options(arg: Option<&str>) -> (DotFiles, Option<&str>) {
+/// Whether LIST descends into subdirectories (`ls -R`, with ls_recurse_enable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    One,
+    Recursive,
+}
+
+/// The ls options a LIST asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LsOptions {
+    dots: DotFiles,
+    depth: Depth,
+}
+
+/// `LIST -laR dir` → (options, "dir"). Leading words starting with `-`
+/// are ls options: `a` shows dot files, `R` recurses; the rest are
+/// accepted and ignored.
+fn split_options(arg: Option<&str>) -> (LsOptions, Option<&str>) {
     let mut rest = arg.unwrap_or("").trim_start();
-    let mut dots = DotFiles::Hidden;
+    let mut options = LsOptions { dots: DotFiles::Hidden, depth: Depth::One };
     while rest.starts_with('-') {
         let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
         if word.contains('a') {
-            dots = DotFiles::Shown;
+            options.dots = DotFiles::Shown;
+        }
+        if word.contains('R') {
+            options.depth = Depth::Recursive;
         }
         rest = tail.trim_start();
     }
-    (dots, (!rest.is_empty()).then_some(rest))
+    (options, (!rest.is_empty()).then_some(rest))
+}
+
+/// The options a listing runs with: force_dot_files shows dot files
+/// always, and -R counts only with ls_recurse_enable.
+fn effective(conn: &Conn<'_>, asked: LsOptions) -> LsOptions {
+    LsOptions {
+        dots: if conn.config.force_dot_files { DotFiles::Shown } else { asked.dots },
+        depth: if conn.config.ls_recurse_enable { asked.depth } else { Depth::One },
+    }
+}
+
+/// dirlist_enable=NO refuses every listing.
+fn listing_allowed(conn: &Conn<'_>) -> Result<(), FtpError> {
+    require(conn.config.dirlist_enable)
 }
 
 fn has_wildcard(s: &str) -> bool {
     s.contains(['*', '?'])
 }
 
+/// How owners and groups are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ids {
+    /// hide_ids: every owner and group is `ftp`.
+    Hidden,
+    /// text_userdb_names=NO: the numbers.
+    Numbers,
+    /// Names, the number where an id has none.
+    Names,
+}
+
 /// Owner and group names, looked up once per listing.
 struct Names {
-    /// hide_ids: every owner and group is `ftp`.
-    hidden: bool,
+    ids: Ids,
     users: HashMap<u32, String>,
     groups: HashMap<u32, String>,
 }
 
 impl Names {
-    fn new(hide_ids: bool) -> Names {
-        Names { hidden: hide_ids, users: HashMap::new(), groups: HashMap::new() }
+    fn new(ids: Ids) -> Names {
+        Names { ids, users: HashMap::new(), groups: HashMap::new() }
     }
 
-    /// (owner, group) names; `ftp` for both when hidden.
+    /// (owner, group) as the listing shows them.
     fn of(&mut self, uid: u32, gid: u32) -> (&str, &str) {
-        if self.hidden {
-            return ("ftp", "ftp");
+        match self.ids {
+            Ids::Hidden => return ("ftp", "ftp"),
+            Ids::Numbers => {
+                let none = |_| None;
+                return (cached(&mut self.users, uid, none), cached(&mut self.groups, gid, none));
+            }
+            Ids::Names => {}
         }
         let user = |id: u32| nix::unistd::User::from_uid(id.into()).ok().flatten().map(|u| u.name);
         let group = |id: u32| nix::unistd::Group::from_gid(id.into()).ok().flatten().map(|g| g.name);
@@ -84,6 +131,7 @@ enum Target {
 /// Resolves a LIST/NLST/STAT argument: a directory lists its entries, a file
 /// itself, a wildcard in the last component the matching entries.
 fn target(s: &LoggedIn, conn: &Conn<'_>, arg: Option<&str>, dots: DotFiles) -> Result<Target, FtpError> {
+    listing_allowed(conn)?;
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -136,7 +184,12 @@ impl LsContext {
     fn new(conn: &Conn<'_>) -> LsContext {
         let now = crate::sys::time::now();
         let offset = if conn.config.use_localtime { crate::sys::time::local_offset(now) } else { 0 };
-        LsContext { names: Names::new(conn.config.hide_ids), now, offset }
+        let ids = match (conn.config.hide_ids, conn.config.text_userdb_names) {
+            (true, _) => Ids::Hidden,
+            (false, false) => Ids::Numbers,
+            (false, true) => Ids::Names,
+        };
+        LsContext { names: Names::new(ids), now, offset }
     }
 
     /// Appends one line and its CRLF to `out`.
@@ -182,8 +235,46 @@ fn send_listing(
     path: VirtualPath,
     text: String,
 ) -> Result<Response, FtpError> {
-    let info = TransferInfo { verb, path, kind: Kind::Listing, transfer_type: TransferType::Ascii };
+    let info =
+        TransferInfo { verb, path, kind: Kind::Listing, transfer_type: TransferType::Ascii, written: Written::InPlace };
     start(s, conn, control, info, Payload::Buffer(text.into_bytes()), "Here comes the directory listing.".into())
+}
+
+/// Most directory levels LIST -R descends.
+const MAX_RECURSION_DEPTH: usize = 32;
+
+/// LIST -R: each subdirectory (depth first, in name order) as `./sub:`
+/// followed by its lines, as `ls -lR` prints it; the listing stops at
+/// MAX_LISTING_ENTRIES entries in all and MAX_RECURSION_DEPTH levels.
+/// Symlinks to directories are not followed.
+fn recurse(s: &LoggedIn, conn: &Conn<'_>, top: &VirtualPath, entries: &[Entry], dots: DotFiles, out: &mut String) {
+    let mut budget = MAX_LISTING_ENTRIES.saturating_sub(entries.len());
+    let subdirs = |base: &str, entries: &[Entry]| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| is_dir(&e.stat))
+            .map(|e| format!("{base}/{}", e.name.to_string_lossy()))
+            .rev()
+            .collect()
+    };
+    let mut stack: Vec<(String, usize)> = subdirs(".", entries).into_iter().map(|d| (d, 1)).collect();
+    while let Some((rel, depth)) = stack.pop() {
+        if budget == 0 {
+            warn!("session={} LIST -R of {top} cut at {MAX_LISTING_ENTRIES} entries", conn.sid);
+            return;
+        }
+        let Ok(path) = top.resolve(&rel) else { continue };
+        let Ok(t) = target(s, conn, Some(path.as_str()), dots) else { continue };
+        let Target::Dir { entries, .. } = &t else { continue };
+        out.push_str("\r\n");
+        format::push_clean(out, &rel);
+        out.push_str(":\r\n");
+        out.push_str(&ls_text(conn, &t));
+        budget = budget.saturating_sub(entries.len());
+        if depth < MAX_RECURSION_DEPTH {
+            stack.extend(subdirs(&rel, entries).into_iter().map(|d| (d, depth + 1)));
+        }
+    }
 }
 
 /// Drops the pending data connection before answering with an error, so the
@@ -199,12 +290,16 @@ pub(crate) fn list(
     control: &mut Control,
     arg: Option<&str>,
 ) -> Result<Response, FtpError> {
-    let (dots, arg) = split_options(arg);
-    let t = match target(s, conn, arg, dots) {
+    let (asked, arg) = split_options(arg);
+    let options = effective(conn, asked);
+    let t = match target(s, conn, arg, options.dots) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
-    let text = ls_text(conn, &t);
+    let mut text = ls_text(conn, &t);
+    if let (Depth::Recursive, Target::Dir { path, entries }) = (options.depth, &t) {
+        recurse(s, conn, path, entries, options.dots, &mut text);
+    }
     let path = match t {
         Target::File { path, .. } | Target::Dir { path, .. } => path,
     };
@@ -217,8 +312,8 @@ pub(crate) fn nlst(
     control: &mut Control,
     arg: Option<&str>,
 ) -> Result<Response, FtpError> {
-    let (dots, arg) = split_options(arg);
-    let t = match target(s, conn, arg, dots) {
+    let (asked, arg) = split_options(arg);
+    let t = match target(s, conn, arg, effective(conn, asked).dots) {
         Ok(t) => t,
         Err(e) => return fail(s, e),
     };
@@ -307,10 +402,10 @@ pub(crate) fn mlsd(
     options: &ClientOptions,
     arg: Option<&str>,
 ) -> Result<Response, FtpError> {
-    let path = match arg {
+    let path = listing_allowed(conn).and_then(|()| match arg {
         Some(text) => s.path(text),
         None => Ok(s.cwd.clone()),
-    };
+    });
     let listing = path.and_then(|p| {
         let st = s.jail.stat(&p)?;
         if !is_dir(&st) {
@@ -335,7 +430,8 @@ pub(crate) fn mlsd(
     send_listing(s, conn, control, "MLSD", path, text)
 }
 
-pub(crate) fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>) -> FtpResult {
+pub(crate) fn mlst(s: &mut LoggedIn, conn: &Conn<'_>, options: &ClientOptions, arg: Option<&str>) -> FtpResult {
+    listing_allowed(conn)?;
     let path = match arg {
         Some(text) => s.path(text)?,
         None => s.cwd.clone(),
@@ -349,8 +445,8 @@ pub(crate) fn mlst(s: &mut LoggedIn, options: &ClientOptions, arg: Option<&str>)
 
 /// STAT with a path: an `ls -l` listing over the control connection.
 pub(crate) fn stat_path(s: &mut LoggedIn, conn: &Conn<'_>, arg: &str) -> FtpResult {
-    let (dots, arg) = split_options(Some(arg));
-    let t = target(s, conn, arg, dots)?;
+    let (asked, arg) = split_options(Some(arg));
+    let t = target(s, conn, arg, effective(conn, asked).dots)?;
     let lines = ls_text(conn, &t).split_terminator("\r\n").map(str::to_owned).collect();
     Ok(Reply::multi(ReplyCode::FILE_STATUS, "Status follows:", lines, "End of status"))
 }
@@ -361,10 +457,14 @@ mod tests {
 
     #[test]
     fn ls_options_are_split_off() {
-        assert_eq!(split_options(Some("-la")), (DotFiles::Shown, None));
-        assert_eq!(split_options(Some("-l dir with space")), (DotFiles::Hidden, Some("dir with space")));
-        assert_eq!(split_options(Some("-a -l x")), (DotFiles::Shown, Some("x")));
-        assert_eq!(split_options(None), (DotFiles::Hidden, None));
+        let opts = |dots, depth| LsOptions { dots, depth };
+        assert_eq!(split_options(Some("-la")), (opts(DotFiles::Shown, Depth::One), None));
+        assert_eq!(
+            split_options(Some("-l dir with space")),
+            (opts(DotFiles::Hidden, Depth::One), Some("dir with space"))
+        );
+        assert_eq!(split_options(Some("-a -lR x")), (opts(DotFiles::Shown, Depth::Recursive), Some("x")));
+        assert_eq!(split_options(None), (opts(DotFiles::Hidden, Depth::One), None));
     }
 
     #[test]

@@ -19,10 +19,19 @@ use super::prelogin::info;
 use super::reply::{Reply, ReplyCode};
 use super::state::{ClientOptions, Conn, Response};
 use crate::auth::Identity;
+use crate::config::Config;
 use crate::config::NamePatterns;
 use crate::jail::{Jail, Roots, VirtualPath};
+use crate::log::vsftpd::{Event, Line};
 use crate::sys::creds::{self, Assumed};
 use log::info;
+use std::sync::Arc;
+
+/// dirmessage_enable: at most this much of a message file is shown, and
+/// this many directories remembered as shown.
+const MESSAGE_BYTES: u64 = 4096;
+const MESSAGE_LINES: usize = 40;
+const MAX_SHOWN_MESSAGES: usize = 256;
 
 /// What `dispatch` asks of the session beyond a response.
 pub(crate) enum Dispatch {
@@ -33,6 +42,8 @@ pub(crate) enum Dispatch {
 
 /// A logged-in session's state.
 pub(crate) struct LoggedIn {
+    /// The config the session runs with: the server's, or the user's own (user_config_dir).
+    pub(crate) config: Arc<Config>,
     pub(crate) identity: Identity,
     pub(crate) jail: Jail,
     /// deny_file: names no command may touch.
@@ -50,6 +61,8 @@ pub(crate) struct LoggedIn {
     /// SITE UMASK can change it for this session.
     pub(crate) umask: u32,
     pub(crate) running: Option<(super::helper::Running, transfer::TransferInfo)>,
+    /// Directories whose message_file was shown (dirmessage_enable: once each).
+    shown_messages: Vec<VirtualPath>,
     /// While the session lasts, this worker thread (and the transfer threads
     /// it starts) reads and writes files as `identity.run_as`; dropped last,
     /// it stays on the worker until a login needs another identity.
@@ -59,7 +72,7 @@ pub(crate) struct LoggedIn {
 impl LoggedIn {
     /// Takes on the identity's account, then opens its root as that account
     /// (so a root the account may not enter is a failed login).
-    pub(crate) fn new(identity: Identity, roots: &Roots, deny: &NamePatterns) -> std::io::Result<LoggedIn> {
+    pub(crate) fn new(identity: Identity, roots: &Roots, config: Arc<Config>) -> std::io::Result<LoggedIn> {
         // Left on the worker after the session: the next login as the same
         // account (typically anonymous after anonymous) then switches nothing.
         // A session with no account of its own runs with the worker's rights.
@@ -73,7 +86,9 @@ impl LoggedIn {
         let jail = roots.open(&identity.root)?;
         let cwd = VirtualPath::root().resolve(&identity.start).unwrap_or_else(|_| VirtualPath::root());
         Ok(LoggedIn {
-            deny: deny.clone(),
+            deny: config.deny_file.clone(),
+            config,
+            shown_messages: Vec::new(),
             umask: identity.umask,
             identity,
             jail,
@@ -90,10 +105,58 @@ impl LoggedIn {
 
     /// Resolves client text against the current directory (no I/O); a path
     /// with a deny_file name in it is refused like a missing permission.
+    /// `~` is the login directory, and with tilde_user_enable `~name` is
+    /// name's home where the session can see it.
     pub(crate) fn path(&self, text: &str) -> Result<VirtualPath, FtpError> {
-        let path = self.cwd.resolve(text)?;
+        let path = match self.tilde(text) {
+            Some(expanded) => VirtualPath::root().resolve(&expanded)?,
+            None => self.cwd.resolve(text)?,
+        };
         require(!self.deny.matches_path(path.as_str()))?;
         Ok(path)
+    }
+
+    /// `~`, `~/rest`, `~name/rest` as a path from the root; `None` for other text.
+    fn tilde(&self, text: &str) -> Option<String> {
+        let rest = text.strip_prefix('~')?;
+        let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let home = match name {
+            "" => self.identity.start.clone(),
+            // Only a session that sees the whole file system sees other homes.
+            name if self.config.tilde_user_enable && self.identity.root == std::path::Path::new("/") => {
+                nix::unistd::User::from_name(name).ok().flatten()?.dir.to_string_lossy().into_owned()
+            }
+            _ => return None,
+        };
+        Some(format!("{home}/{tail}"))
+    }
+
+    /// The message_file of `dir`, the first time the session enters it
+    /// (dirmessage_enable); empty otherwise. Bounded in lines and bytes.
+    pub(crate) fn enter_message(&mut self, dir: &VirtualPath) -> Vec<String> {
+        if !self.config.dirmessage_enable || self.shown_messages.contains(dir) {
+            return Vec::new();
+        }
+        if self.shown_messages.len() < MAX_SHOWN_MESSAGES {
+            self.shown_messages.push(dir.clone());
+        }
+        let Ok(mut file) = self.jail.open_read(&dir.join(&self.config.message_file)) else {
+            return Vec::new();
+        };
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::Read::take(&mut file, MESSAGE_BYTES), &mut text);
+        text.lines().take(MESSAGE_LINES).map(|l| crate::log::printable(l).into_owned()).collect()
+    }
+
+    /// Whether cmds_allowed and cmds_denied let the command through; `raw`
+    /// is the verb as sent (XPWD), `cmd` knows its usual name (PWD).
+    pub(crate) fn command_allowed(&self, raw: &str, cmd: &Command) -> bool {
+        let listed = |list: &str| {
+            list.split(',').map(str::trim).any(|v| v.eq_ignore_ascii_case(raw) || v.eq_ignore_ascii_case(cmd.verb()))
+        };
+        let allowed = self.config.cmds_allowed.is_empty() || listed(&self.config.cmds_allowed);
+        let denied = !self.config.cmds_denied.is_empty() && listed(&self.config.cmds_denied);
+        allowed && !denied
     }
 }
 
@@ -142,26 +205,50 @@ pub(crate) fn dispatch(
         other => reply_to(s, conn, options, other, rename_from).map(Response::Reply),
     };
     let response = result.unwrap_or_else(|e| Response::Reply(e.reply(failed)));
-    if let (Some(what), Response::Reply(r)) = (audit, &response) {
+    if let (Some((what, event)), Response::Reply(r)) = (audit, &response) {
         let result = if r.is_ok() { "ok".to_string() } else { r.summary() };
         info!("session={} client={} user={} {what} result={result}", conn.sid, conn.peer.ip(), s.identity.name);
+        if let Some((event, path)) = event {
+            let line =
+                Line { user: Some(&s.identity.name), path: Some(&path), ..Line::new(event, conn.peer.ip(), r.is_ok()) };
+            conn.server.vsftpd_log(line);
+        }
     }
     Dispatch::Respond(response)
 }
 
-/// The log text for commands that change the file system (transfers log themselves).
-fn audit_text(cwd: &VirtualPath, cmd: &Command, rename_from: Option<&VirtualPath>) -> Option<String> {
+/// The log text for commands that touch the file system, logged with their
+/// result; and vsftpd's log event for those it records. Transfers that
+/// start log themselves when they end; refused ones are logged here.
+fn audit_text(
+    cwd: &VirtualPath,
+    cmd: &Command,
+    rename_from: Option<&VirtualPath>,
+) -> Option<(String, Option<(Event, String)>)> {
     use Command::*;
     let p = |text: &str| cwd.resolve(text).map(|v| v.to_string()).unwrap_or_else(|_| text.to_owned());
-    Some(match cmd {
-        Mkd(text) => format!("MKD {}", p(text)),
-        Rmd(text) => format!("RMD {}", p(text)),
-        Dele(text) => format!("DELE {}", p(text)),
-        Rnto(text) => format!("RNFR {} RNTO {}", rename_from.map(VirtualPath::as_str).unwrap_or("-"), p(text)),
-        Mfmt(t, text) => format!("MFMT {t} {}", p(text)),
-        Site(arg) if arg.to_ascii_uppercase().starts_with("CHMOD") => format!("SITE {arg}"),
-        _ => return None,
-    })
+    let from = || rename_from.map(VirtualPath::as_str).unwrap_or("-").to_owned();
+    let logged = |what: String, event: Event, path: String| Some((what, Some((event, path))));
+    match cmd {
+        Mkd(text) => logged(format!("MKD {}", p(text)), Event::Mkdir, p(text)),
+        Rmd(text) => logged(format!("RMD {}", p(text)), Event::Rmdir, p(text)),
+        Dele(text) => logged(format!("DELE {}", p(text)), Event::Delete, p(text)),
+        Rnto(text) => {
+            logged(format!("RNFR {} RNTO {}", from(), p(text)), Event::Rename, format!("{} {}", from(), p(text)))
+        }
+        Site(arg) if arg.to_ascii_uppercase().starts_with("CHMOD") => {
+            let path = arg.splitn(3, ' ').nth(2).map(p).unwrap_or_default();
+            logged(format!("SITE {arg}"), Event::Chmod, path)
+        }
+        Site(arg) => Some((format!("SITE {arg}"), None)),
+        Mfmt(t, text) => Some((format!("MFMT {t} {}", p(text)), None)),
+        Rnfr(text) => Some((format!("RNFR {}", p(text)), None)),
+        Retr(text) => Some((format!("RETR {}", p(text)), None)),
+        Stor(text) => Some((format!("STOR {}", p(text)), None)),
+        Appe(text) => Some((format!("APPE {}", p(text)), None)),
+        Stou(text) => Some((format!("STOU {}", p(text.as_deref().unwrap_or("file"))), None)),
+        _ => None,
+    }
 }
 
 /// Commands answered with one reply. The TLS commands (AUTH, PBSZ, PROT,
@@ -185,7 +272,7 @@ fn reply_to(
         Opts(arg) => info::opts(options, &arg),
         Stat(None) => Ok(status::status(s, conn)),
         Stat(Some(p)) => listing::stat_path(s, conn, &p),
-        Mlst(p) => listing::mlst(s, options, p.as_deref()),
+        Mlst(p) => listing::mlst(s, conn, options, p.as_deref()),
         Pwd => Ok(navigate::pwd(s)),
         Cwd(p) => navigate::cwd(s, &p),
         Cdup => navigate::cwd(s, ".."),

@@ -84,8 +84,8 @@ pub(crate) fn pasv(s: &mut LoggedIn, conn: &Conn<'_>) -> FtpResult {
     if !conn.config.pasv_enable {
         return Err(FtpError::PassiveDisabled);
     }
-    let announce = match (conn.config.pasv_address, conn.local.ip()) {
-        (Some(IpAddr::V4(a)), _) | (None, IpAddr::V4(a)) => a,
+    let announce = match (conn.server.pasv_ip, conn.local.ip()) {
+        (Some(a), _) | (None, IpAddr::V4(a)) => a,
         // Never announce 0,0,0,0: PASV cannot carry an IPv6 address.
         _ => return Err(FtpError::PasvNeedsIpv4),
     };

@@ -8,11 +8,12 @@ use crate::ftp::command::{Command, TransferType};
 use crate::ftp::control::Control;
 use crate::ftp::data::{self, DataError, PeerCheck, Pending};
 use crate::ftp::error::{Direction, FtpError};
-use crate::ftp::helper::{DataTls, Outcome, Payload, Running, Sink, TransferReport};
+use crate::ftp::helper::{Copy, DataTls, Outcome, Payload, Running, Sink, TransferReport};
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::{Conn, Response};
 use crate::jail::VirtualPath;
 use crate::limits::MAX_UNIQUE_TRIES;
+use crate::log::vsftpd::{Event, Line};
 use crate::log::xferlog::{self, AccessMode, DataType, XferRecord};
 use log::{info, warn};
 use std::io;
@@ -27,13 +28,24 @@ pub(crate) enum Kind {
     Listing,
 }
 
+/// Where an upload writes: a temporary file renamed into place on
+/// success, or the file itself (APPE, STOR after REST, STOU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    ThroughTemporary,
+    InPlace,
+}
+
 /// What the session remembers about a running transfer, for its final reply and logs.
 #[derive(Debug, Clone)]
 pub(crate) struct TransferInfo {
     pub(crate) verb: &'static str,
     pub(crate) path: VirtualPath,
     pub(crate) kind: Kind,
+    /// What is really sent: TYPE A falls back to bytes as they are with
+    /// ascii_download_enable/ascii_upload_enable off.
     pub(crate) transfer_type: TransferType,
+    pub(crate) written: Written,
 }
 
 impl TransferInfo {
@@ -64,7 +76,7 @@ fn open_data(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<TcpStream, FtpError> {
             })?
         }
         Some(Pending::Active(target)) => {
-            let source_port = config.connect_from_port_20.then_some(20);
+            let source_port = config.connect_from_port_20.then_some(config.ftp_data_port);
             data::connect_active(conn.local.ip(), target, source_port, config.connect_timeout).map_err(|e| {
                 info!("session={} active connection to {target} failed: {e}", conn.sid);
                 FtpError::DataConnectionFailed
@@ -103,10 +115,11 @@ pub(crate) fn start(
         s.data = None;
         return Err(e);
     }
-    let tls = control
-        .tls()
-        .filter(|t| t.private)
-        .map(|t| DataTls { config: t.data_config.clone(), require_reuse: conn.config.require_ssl_reuse });
+    let tls = control.tls().filter(|t| t.private).map(|t| DataTls {
+        config: t.data_config.clone(),
+        require_reuse: conn.config.require_ssl_reuse,
+        strict_eof: conn.config.strict_ssl_read_eof,
+    });
     let data = open_data(s, conn)?;
     control.reply(&Reply::new(ReplyCode::OPENING_DATA, opening))?;
     let max_rate = match s.identity.kind {
@@ -127,6 +140,7 @@ pub(crate) fn retr(
 ) -> Result<Response, FtpError> {
     require(s.identity.perms.download)?;
     let path = s.path(text)?;
+    require(name_allowed(&conn.config.download_file, &path))?;
     let file = s.jail.open_read(&path)?;
     let meta = file.metadata()?;
     // vsftpd's anon_world_readable_only: anonymous uploads (anon_umask 077)
@@ -138,18 +152,32 @@ pub(crate) fn retr(
         s.data = None;
         return Err(FtpError::RestartBeyondEnd);
     }
-    let transfer_type = s.transfer_type;
+    let transfer_type = sent_type(s.transfer_type, conn.config.ascii_download_enable);
     let opening = format!("Opening {} mode data connection for {} ({size} bytes).", mode_word(s), path.file_name());
-    let info = TransferInfo { verb: "RETR", path, kind: Kind::Download, transfer_type };
-    start(s, conn, control, info, Payload::File { file, offset: restart, kind: transfer_type }, opening)
+    let info = TransferInfo { verb: "RETR", path, kind: Kind::Download, transfer_type, written: Written::InPlace };
+    let copy = if conn.config.use_sendfile { Copy::ZeroCopy } else { Copy::Buffered };
+    start(s, conn, control, info, Payload::File { file, offset: restart, kind: transfer_type, copy }, opening)
+}
+
+/// The type really used: TYPE A only where conversion is enabled for that
+/// direction (ascii_download_enable, ascii_upload_enable), as vsftpd.
+fn sent_type(asked: TransferType, ascii_enabled: bool) -> TransferType {
+    if asked == TransferType::Ascii && !ascii_enabled { TransferType::Image } else { asked }
+}
+
+/// download_file / upload_file: when set, only matching names.
+fn name_allowed(patterns: &crate::config::NamePatterns, path: &VirtualPath) -> bool {
+    patterns.is_empty() || patterns.matches(path.file_name())
 }
 
 fn file_mode(s: &LoggedIn, conn: &Conn<'_>) -> u32 {
     conn.config.file_open_mode & !s.umask
 }
 
-/// Writing to an existing name needs the overwrite right, creating one the upload right.
+/// Writing to an existing name needs the overwrite right, creating one the
+/// upload right; upload_file restricts the names.
 fn require_write(s: &LoggedIn, path: &VirtualPath) -> Result<(), FtpError> {
+    require(name_allowed(&s.config.upload_file, path))?;
     let exists = s.jail.lstat(path).is_ok();
     require(if exists { s.identity.perms.overwrite } else { s.identity.perms.upload })
 }
@@ -175,8 +203,9 @@ fn receive(
     sink: Sink,
     opening: String,
 ) -> Result<Response, FtpError> {
-    let transfer_type = s.transfer_type;
-    let info = TransferInfo { verb, path, kind: Kind::Upload, transfer_type };
+    let transfer_type = sent_type(s.transfer_type, conn.config.ascii_upload_enable);
+    let written = if matches!(sink, Sink::Upload(_)) { Written::ThroughTemporary } else { Written::InPlace };
+    let info = TransferInfo { verb, path, kind: Kind::Upload, transfer_type, written };
     start(s, conn, control, info, Payload::Receive { sink, kind: transfer_type }, opening)
 }
 
@@ -225,6 +254,7 @@ pub(crate) fn stou(
 ) -> Result<Response, FtpError> {
     require(s.identity.perms.upload)?;
     let base = s.path(text.unwrap_or("file"))?;
+    require(name_allowed(&conn.config.upload_file, &base))?;
     let (file, path) = s.jail.create_unique(&base, file_mode(s, conn), MAX_UNIQUE_TRIES)?;
     if let Err(e) = give_away(s, conn, &file) {
         let _ = s.jail.remove_file(&path);
@@ -280,6 +310,21 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
     );
     if info.kind != Kind::Listing {
         write_xferlog(s, conn, &info, &report);
+        let event = if info.kind == Kind::Upload { Event::Upload } else { Event::Download };
+        conn.server.vsftpd_log(Line {
+            user: Some(&s.identity.name),
+            path: Some(info.path.as_str()),
+            bytes: report.bytes,
+            elapsed: Some(report.elapsed),
+            ..Line::new(event, conn.peer.ip(), matches!(report.outcome, Outcome::Complete))
+        });
+    }
+    let failed_in_place = info.kind == Kind::Upload && info.written == Written::InPlace;
+    if failed_in_place && conn.config.delete_failed_uploads && !matches!(report.outcome, Outcome::Complete) {
+        match s.jail.remove_file(&info.path) {
+            Ok(()) => info!("session={} removed the failed upload {} (delete_failed_uploads)", conn.sid, info.path),
+            Err(e) => warn!("session={} cannot remove the failed upload {}: {e}", conn.sid, info.path),
+        }
     }
     let done = match info.kind {
         Kind::Listing => "Directory send OK.",

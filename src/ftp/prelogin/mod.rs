@@ -51,7 +51,7 @@ pub(crate) fn handle(
     enter: Enter<'_>,
 ) -> Response {
     let result = match cmd {
-        Command::User(name) => user(pre, conn, control, name),
+        Command::User(name) => return user(pre, conn, control, name, enter),
         Command::Pass(password) => return login::pass(pre, conn, &password, enter),
         Command::Quit => return Response::Close(Reply::new(ReplyCode::GOODBYE, "Goodbye.")),
         Command::Acct => Err(FtpError::UserFirst),
@@ -70,17 +70,43 @@ pub(crate) fn handle(
     Response::Reply(result.unwrap_or_else(|e| e.reply("")))
 }
 
-/// USER: refused when this kind of login must come over TLS and does not.
-fn user(pre: &mut PreLogin, conn: &Conn<'_>, control: &Control, name: String) -> Result<Reply, FtpError> {
+/// USER: refused when this kind of login must (or, anonymous, may not)
+/// come over TLS, or by userlist_file; with no_anon_password an anonymous
+/// USER logs in at once.
+fn user(pre: &mut PreLogin, conn: &Conn<'_>, control: &Control, name: String, enter: Enter<'_>) -> Response {
     // A test-only trigger, in debug builds alone: the pool's panic guard is
     // tested by sessions that panic on this USER name.
     #[cfg(debug_assertions)]
     if std::env::var("RFTPD_TEST_PANIC_USER").is_ok_and(|u| u == name) {
         panic!("test panic for USER {name}");
     }
-    security::login_allowed(conn.config, control, &name)?;
+    let config = conn.config;
+    if let Err(e) = security::login_allowed(config, control, &name) {
+        return Response::Reply(e.reply(""));
+    }
+    if let Some(list) = &conn.server.lists.userlist {
+        let listed = list.contains(&name);
+        if listed == config.userlist_deny {
+            log::info!(
+                "session={} client={} user={} refused by userlist_file",
+                conn.sid,
+                conn.peer.ip(),
+                log_text(&name)
+            );
+            return login::failed(pre, conn, &name, FtpError::UserRefused, crate::auth::AuthError::Denied);
+        }
+    }
+    let anonymous = config.anonymous_enable && crate::auth::is_anonymous_name(&name);
     pre.stage = Stage::AwaitingPass { user: name };
-    Ok(Reply::new(ReplyCode::NEED_PASSWORD, "Please specify the password."))
+    if anonymous && config.no_anon_password {
+        return login::pass(pre, conn, "", enter);
+    }
+    Response::Reply(Reply::new(ReplyCode::NEED_PASSWORD, "Please specify the password."))
+}
+
+/// Client text as the log shows it.
+fn log_text(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::log::printable(s)
 }
 
 /// What a successful login makes of the identity, for the log.

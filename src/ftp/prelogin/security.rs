@@ -85,12 +85,17 @@ fn set_protection(control: &mut Control, cmd: &Command) -> Result<Reply, FtpErro
     }
 }
 
-/// Refuses a USER that must come over TLS and did not.
+/// Refuses a USER that must come over TLS and did not, and an anonymous
+/// USER over TLS unless allow_anon_ssl (or force_anon_logins_ssl) says it may.
 pub(crate) fn login_allowed(config: &Config, control: &Control, user: &str) -> Result<(), FtpError> {
+    let anonymous_name = config.anonymous_enable && crate::auth::is_anonymous_name(user);
+    if anonymous_name && control.tls().is_some() && !config.allow_anon_ssl && !config.force_anon_logins_ssl {
+        return Err(FtpError::AnonymousTlsRefused);
+    }
     if !config.ssl_enable || control.tls().is_some() {
         return Ok(());
     }
-    let (forced, anonymous) = if config.anonymous_enable && crate::auth::is_anonymous_name(user) {
+    let (forced, anonymous) = if anonymous_name {
         (config.force_anon_logins_ssl, AnonymousLogin::Anonymous)
     } else {
         (config.force_local_logins_ssl, AnonymousLogin::NotAnonymous)
