@@ -88,15 +88,34 @@ fn idle_timeout_sends_421() {
 fn panicking_sessions_never_cost_capacity() {
     let env = [("RFTPD_TEST_PANIC_USER", "boom")];
     let srv = Spec { extra: &[("max_clients", "2")], env: &env, ..Spec::default() }.start();
+    // A worker that just caught a panic needs a moment to be idle again:
+    // a connection that comes first may be told 421; it tries again.
+    let connect = || {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            let mut c = FtpClient::raw(srv.addr);
+            let greeting = c.reply();
+            if greeting.code == 220 {
+                return c;
+            }
+            assert!(greeting.code == 421 && std::time::Instant::now() < deadline, "{greeting:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
     for _ in 0..5 {
-        let mut c = srv.connect();
+        let mut c = connect();
         c.send("USER boom");
         assert!(c.closed(), "the panicking session's connection is closed");
     }
     srv.wait_log("panicked: test panic for USER boom; the worker serves on");
-    // The pool has all its places: two sessions at once still fit.
-    let mut a = srv.alice();
-    let mut b = srv.login("bob", "secret");
+    // The pool has all its places: two sessions at once still fit (before
+    // the fix, the fifth panic left none and every client got 421 for good).
+    let mut a = connect();
+    assert_eq!(a.cmd("USER alice").code, 331);
+    assert_eq!(a.cmd("PASS secret").code, 230);
+    let mut b = connect();
+    assert_eq!(b.cmd("USER bob").code, 331);
+    assert_eq!(b.cmd("PASS secret").code, 230);
     assert_eq!(a.cmd("NOOP").code, 200);
     assert_eq!(b.cmd("PWD").code, 257);
 }
