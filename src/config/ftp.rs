@@ -58,7 +58,8 @@ config_table! {
         ban_after: u32 = num(0, 1000), "10", "Failed logins from one address, across its sessions, after which it is banned (0 = never).";
         ban_seconds: Duration = num(1, 604_800), "600", "How long a ban lasts; banned addresses get 421 at connect.";
         max_connect_rate: u32 = num(0, 100_000), "0", "Most new connections per minute from one address (0 = no limit); beyond it 421.";
-        session_support: bool = Kind::Bool, "NO", "Record logins and logouts in wtmp (as `last` shows them), like a login shell.";
+        session_support: bool = Kind::Bool, "NO", "Record logins and logouts in wtmp_file (as `last` shows them), like a login shell.";
+        wtmp_file: String = Kind::Path, "/var/log/wtmp", "Where session_support records logins and logouts.";
         setproctitle_enable: bool = Kind::Bool, "NO", "Name each session's thread after its client and user (ps -L, top -H).";
         deny_file: NamePatterns = Kind::Text, "", "Names no command may touch, e.g. {*.key,.git}: globs (* ?) matched against every path component.";
         hide_file: NamePatterns = Kind::Text, "", "Names left out of listings (same syntax as deny_file); still reachable by name.";

@@ -60,6 +60,11 @@ impl Values {
         &self.map.get(name).unwrap_or_else(|| panic!("config key {name} is not in the keys table")).0
     }
 
+    /// Whether the key was set (in a file or with -o) rather than left at its default.
+    pub(crate) fn is_set(&self, name: &str) -> bool {
+        self.map.get(name).is_some_and(|(_, o)| *o != Origin::Default)
+    }
+
     /// An error about `key`, placed where its value was set.
     pub(crate) fn error(&self, key: &str, message: String) -> ConfigError {
         match self.map.get(key).map(|(_, o)| o) {

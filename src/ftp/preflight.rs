@@ -90,10 +90,13 @@ fn check_users_file(config: &Config, v: &Values, errors: &mut ConfigErrors, note
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // An error when the admin named the file and it is the only way in;
+            // a vsftpd.conf knows no user_file, so the default is only noted.
             let only_way = !config.anonymous_enable && !config.local_enable;
             let why = format!("{path} does not exist");
-            match only_way {
+            match only_way && v.is_set("user_file") {
                 true => errors.push(v.error("user_file", format!("{why}, and no other login is enabled"))),
+                false if only_way => notes.push(v.error("user_file", format!("{why}: nobody can log in"))),
                 false => notes.push(v.error("user_file", format!("{why}: no virtual users"))),
             }
             return;
@@ -158,7 +161,8 @@ fn check_logs(config: &Config, v: &Values, errors: &mut ConfigErrors) {
     let files = [
         ("log_file", config.log_file.as_str(), !config.log_file.is_empty() && !config.syslog_enable),
         ("xferlog_file", config.xferlog_file.as_str(), config.xferlog_enable && config.writes_xferlog()),
-        ("vsftpd_log_file", config.vsftpd_log_file.as_str(), config.xferlog_enable && config.writes_vsftpd_log()),
+        ("vsftpd_log_file", config.vsftpd_log_file.as_str(), config.writes_vsftpd_log() && !config.syslog_enable),
+        ("wtmp_file", config.wtmp_file.as_str(), config.session_support),
     ];
     for (key, path, used) in files {
         if used && let Err(why) = appendable(Path::new(path)) {

@@ -19,9 +19,6 @@ use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-/// Where session_support records logins.
-const WTMP: &str = "/var/log/wtmp";
-
 /// The listen(2) backlog of the control sockets rftpd binds itself.
 const BACKLOG: i32 = 512;
 
@@ -46,7 +43,7 @@ pub struct Server {
     pub(crate) lists: Lists,
     /// banner_file's lines, the 220 greeting.
     pub(crate) banner: Option<Vec<String>>,
-    /// session_support: /var/log/wtmp, opened while the daemon may write it.
+    /// session_support: wtmp_file, opened while the daemon may write it.
     pub(crate) wtmp: Option<LogFile>,
 }
 
@@ -67,7 +64,7 @@ impl Server {
             (true, false) => open(true, "vsftpd_log_file", &config.vsftpd_log_file)?.map(LineSink::File),
         };
         let Prepared { tls, pasv_ip, lists, banner } = prepared;
-        let wtmp = open(config.session_support, "session_support", WTMP)?;
+        let wtmp = open(config.session_support, "wtmp_file", &config.wtmp_file)?;
         Ok(Server {
             users: UserFile::new(&config.user_file),
             config: Arc::new(config),
@@ -93,7 +90,7 @@ impl Server {
             let record =
                 crate::sys::utmp::wtmp_record(kind, &format!("ftp{sid}"), user, client, crate::sys::time::now());
             if let Err(e) = wtmp.append(&record) {
-                log::warn!("session={sid} cannot write {WTMP}: {e}");
+                log::warn!("session={sid} cannot write wtmp_file: {e}");
             }
         }
     }

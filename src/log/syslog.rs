@@ -6,6 +6,12 @@ use std::os::unix::net::UnixDatagram;
 use std::sync::Mutex;
 
 const DEV_LOG: &str = "/dev/log";
+
+/// The syslog socket: /dev/log, or where RFTPD_SYSLOG_SOCKET names
+/// (a container whose syslog listens elsewhere; the tests).
+fn socket_path() -> String {
+    std::env::var("RFTPD_SYSLOG_SOCKET").unwrap_or_else(|_| DEV_LOG.to_owned())
+}
 /// LOG_FTP (11) << 3.
 const FACILITY_FTP: u8 = 11 << 3;
 
@@ -63,7 +69,7 @@ impl Syslog {
         for _ in 0..2 {
             if socket.is_none() {
                 let s = UnixDatagram::unbound()?;
-                s.connect(DEV_LOG)?;
+                s.connect(socket_path())?;
                 *socket = Some(s);
             }
             match socket.as_ref().map(|s| s.send(frame.as_bytes())) {
@@ -71,7 +77,7 @@ impl Syslog {
                 _ => *socket = None,
             }
         }
-        Err(std::io::Error::other(format!("cannot send to {DEV_LOG}")))
+        Err(std::io::Error::other(format!("cannot send to {}", socket_path())))
     }
 }
 

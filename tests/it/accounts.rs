@@ -7,44 +7,8 @@
 
 use crate::support::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
-
-/// useradd/userdel lock /etc/passwd; tests in this binary take turns.
-static ACCOUNTS: Mutex<()> = Mutex::new(());
-
-/// A system account made for one test, deleted on drop.
-struct SystemUser {
-    name: String,
-    uid: u32,
-    gid: u32,
-    home: PathBuf,
-}
-
-impl SystemUser {
-    /// A new account `rft<pid><tag>` with home `home`, shell /bin/sh and
-    /// password "secret" (hashed by chpasswd with the system's default, yescrypt on Debian).
-    fn new(tag: &str, home: &Path) -> SystemUser {
-        let name = format!("rft{}{tag}", std::process::id());
-        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = Command::new("userdel").arg(&name).output();
-        run(Command::new("useradd").args(["-m", "-s", "/bin/sh", "-d"]).arg(home).arg(&name));
-        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().expect("chpasswd");
-        use std::io::Write;
-        chpasswd.stdin.take().unwrap().write_all(format!("{name}:secret\n").as_bytes()).unwrap();
-        assert!(chpasswd.wait().unwrap().success());
-        let user = nix::unistd::User::from_name(&name).unwrap().expect("the new account");
-        SystemUser { name, uid: user.uid.as_raw(), gid: user.gid.as_raw(), home: home.to_path_buf() }
-    }
-}
-
-impl Drop for SystemUser {
-    fn drop(&mut self) {
-        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = Command::new("userdel").arg(&self.name).output();
-    }
-}
 
 /// The reply code to PASS after USER `name` on a new connection.
 fn login_code(srv: &TestServer, name: &str, password: &str) -> u16 {

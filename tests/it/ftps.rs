@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// A self-signed certificate and its key in one PEM file (the vsftpd
 /// `rsa_cert_file` style). `CA:FALSE` so strict clients accept it as a leaf.
-fn certificate(dir: &TempDir) -> String {
+pub(crate) fn certificate(dir: &TempDir) -> String {
     let pem = dir.0.join("rftpd.pem");
     let key = dir.0.join("key.pem");
     run(Command::new("openssl")
@@ -31,7 +31,7 @@ fn certificate(dir: &TempDir) -> String {
 }
 
 /// A server with TLS on (anonymous may stay plain; virtual users must use TLS).
-fn tls_server(certs: &TempDir, extra: &[(&str, &str)]) -> TestServer {
+pub(crate) fn tls_server(certs: &TempDir, extra: &[(&str, &str)]) -> TestServer {
     let pem = certificate(certs);
     let mut opts = vec![("ssl_enable", "YES"), ("rsa_cert_file", pem.as_str())];
     opts.extend_from_slice(extra);

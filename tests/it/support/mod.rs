@@ -529,3 +529,38 @@ pub fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
     connect(fd.as_raw_fd(), &SockaddrIn::from(t)).unwrap();
     TcpStream::from(fd)
 }
+
+/// useradd/userdel lock /etc/passwd; tests in this binary take turns.
+static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A system account made for one test, deleted on drop.
+pub struct SystemUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: PathBuf,
+}
+
+impl SystemUser {
+    /// A new account `rft<pid><tag>` with home `home`, shell /bin/sh and
+    /// password "secret" (hashed by chpasswd with the system's default, yescrypt on Debian).
+    pub fn new(tag: &str, home: &Path) -> SystemUser {
+        let name = format!("rft{}{tag}", std::process::id());
+        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = Command::new("userdel").arg(&name).output();
+        run(Command::new("useradd").args(["-m", "-s", "/bin/sh", "-d"]).arg(home).arg(&name));
+        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().expect("chpasswd");
+        use std::io::Write;
+        chpasswd.stdin.take().unwrap().write_all(format!("{name}:secret\n").as_bytes()).unwrap();
+        assert!(chpasswd.wait().unwrap().success());
+        let user = nix::unistd::User::from_name(&name).unwrap().expect("the new account");
+        SystemUser { name, uid: user.uid.as_raw(), gid: user.gid.as_raw(), home: home.to_path_buf() }
+    }
+}
+
+impl Drop for SystemUser {
+    fn drop(&mut self) {
+        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = Command::new("userdel").arg(&self.name).output();
+    }
+}
