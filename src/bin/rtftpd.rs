@@ -28,14 +28,14 @@ fn main() -> ExitCode {
         Ok(_) => return fail(2, "unexpected invocation"),
         Err(e) => return fail(2, &e.to_string()),
     };
-    let config = match TftpConfig::load(&source) {
-        Ok(c) => Arc::new(c),
-        Err(e) => return fail(2, &e.to_string()),
+    let (config, notes) = match TftpConfig::check(&source) {
+        Ok((c, notes)) => (Arc::new(c), notes),
+        Err(e) => return fail(2, &format!("{e}\n{} error(s) in the configuration", e.0.len())),
     };
-    if !std::path::Path::new(&config.tftp_root).is_dir() {
-        return fail(2, &format!("tftp_root: {} is not a directory", config.tftp_root));
-    }
     if mode == ServeMode::CheckConfig {
+        for note in &notes {
+            println!("note: {note}");
+        }
         println!("rtftpd: configuration OK");
         return ExitCode::SUCCESS;
     }

@@ -7,7 +7,7 @@ use super::error::{ConfigError, ConfigErrors};
 use super::keys::{Kind, PORT, SECONDS, num};
 use super::parse::Values;
 use super::table::{at, config_table};
-use super::{NamePatterns, Source, load_values};
+use super::{NamePatterns, Source, read_values};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -180,9 +180,17 @@ impl Config {
 
     /// [`Config::load`], keeping the values too: later checks place their
     /// errors at the line that set a key, and per-user files start from them.
+    /// Errors in the lines and in the values they make are reported together.
     pub fn load_with_values(source: &Source) -> Result<(Config, Values), ConfigErrors> {
-        let values = load_values(FTP_KEYS, source)?;
-        Ok((Config::from_values(&values)?, values))
+        let (values, mut errors) = read_values(FTP_KEYS, source);
+        match Config::from_values(&values) {
+            Ok(config) if errors.is_empty() => Ok((config, values)),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.extend(more.0);
+                Err(errors)
+            }
+        }
     }
 
     /// A user's config (user_config_dir): `base` with the keys of the file

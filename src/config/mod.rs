@@ -24,6 +24,13 @@ pub struct Source {
 /// Reads a config file (if any) and the `-o` overrides against a key table:
 /// the part rftpd and rtftpd share.
 pub fn load_values(keys: &'static [keys::Key], source: &Source) -> Result<Values, ConfigErrors> {
+    let (values, errors) = read_values(keys, source);
+    errors.into_result().map(|()| values)
+}
+
+/// The values and every error found reading them: bad lines leave their
+/// keys at the default, so later checks can still look at the rest.
+pub(crate) fn read_values(keys: &'static [keys::Key], source: &Source) -> (Values, ConfigErrors) {
     let mut values = Values::defaults(keys);
     let mut errors = ConfigErrors::default();
     if let Some(path) = &source.file {
@@ -38,5 +45,5 @@ pub fn load_values(keys: &'static [keys::Key], source: &Source) -> Result<Values
             errors.push(e);
         }
     }
-    errors.into_result().map(|()| values)
+    (values, errors)
 }

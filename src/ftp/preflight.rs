@@ -9,7 +9,7 @@ use crate::auth::{system, users};
 use crate::config::parse::{Value, Values};
 use crate::config::{Config, ConfigError, ConfigErrors, Source};
 use crate::tls::Tls;
-use nix::unistd::{AccessFlags, Uid, access};
+use nix::unistd::Uid;
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 use std::path::Path;
 
@@ -165,22 +165,10 @@ fn check_logs(config: &Config, v: &Values, errors: &mut ConfigErrors) {
         ("wtmp_file", config.wtmp_file.as_str(), config.session_support),
     ];
     for (key, path, used) in files {
-        if used && let Err(why) = appendable(Path::new(path)) {
+        if used && let Err(why) = crate::log::file::appendable(Path::new(path)) {
             errors.push(v.error(key, format!("{path}: {why}")));
         }
     }
-}
-
-fn appendable(path: &Path) -> Result<(), String> {
-    if path.exists() {
-        return access(path, AccessFlags::W_OK).map_err(|e| format!("not writable ({e})"));
-    }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        return Err(format!("directory {} does not exist", dir.display()));
-    }
-    access(dir, AccessFlags::W_OK | AccessFlags::X_OK)
-        .map_err(|e| format!("cannot be created: directory {} is not writable ({e})", dir.display()))
 }
 
 /// Every per-user file parses (its errors name it and its lines).

@@ -44,6 +44,21 @@ impl LogFile {
     }
 }
 
+/// Whether a log file at `path` can be opened for appending: the file is
+/// writable, or its directory exists and is; the error says which is not.
+pub(crate) fn appendable(path: &std::path::Path) -> Result<(), String> {
+    use nix::unistd::{AccessFlags, access};
+    if path.exists() {
+        return access(path, AccessFlags::W_OK).map_err(|e| format!("not writable ({e})"));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
+    }
+    access(dir, AccessFlags::W_OK | AccessFlags::X_OK)
+        .map_err(|e| format!("cannot be created: directory {} is not writable ({e})", dir.display()))
+}
+
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.file.lock().unwrap_or_else(|e| e.into_inner()).write_all(buf)?;

@@ -1,11 +1,11 @@
 //! rtftpd's configuration: every key written once, as a row of
 //! `config_table!`, read by the same parser as rftpd's.
 
-use crate::config::error::ConfigErrors;
+use crate::config::error::{ConfigError, ConfigErrors};
 use crate::config::keys::{Kind, PORT, num};
 use crate::config::parse::Values;
 use crate::config::table::config_table;
-use crate::config::{Source, load_values};
+use crate::config::{Source, load_values, read_values};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -35,6 +35,30 @@ config_table! {
 impl TftpConfig {
     pub fn load(source: &Source) -> Result<TftpConfig, ConfigErrors> {
         TftpConfig::from_values(&load_values(TFTP_KEYS, source)?)
+    }
+
+    /// Reads the config and checks what would fail at run time, reporting
+    /// every problem as FILE:LINE: KEY: message; returns the notes too.
+    pub fn check(source: &Source) -> Result<(TftpConfig, Vec<ConfigError>), ConfigErrors> {
+        let (values, mut errors) = read_values(TFTP_KEYS, source);
+        let config = match TftpConfig::from_values(&values) {
+            Ok(c) if errors.is_empty() => c,
+            Ok(_) => return Err(errors),
+            Err(more) => {
+                errors.extend(more.0);
+                return Err(errors);
+            }
+        };
+        if !std::path::Path::new(&config.tftp_root).is_dir() {
+            errors.push(values.error("tftp_root", format!("{} is not a directory", config.tftp_root)));
+        }
+        if !config.log_file.is_empty()
+            && let Err(why) = crate::log::file::appendable(std::path::Path::new(&config.log_file))
+        {
+            errors.push(values.error("log_file", format!("{}: {why}", config.log_file)));
+        }
+        errors.into_result()?;
+        Ok((config, values.notes))
     }
 
     pub(crate) fn from_values(v: &Values) -> Result<TftpConfig, ConfigErrors> {

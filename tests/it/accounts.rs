@@ -334,9 +334,9 @@ fn pam_checks_system_accounts() {
     let tmp = TempDir::new("acct");
     let user = SystemUser::new("p", &tmp.0.join("home"));
     let service = format!("rftpd-test-{}", std::process::id());
-    let pam_file = PathBuf::from("/etc/pam.d").join(&service);
+    let pam_file = std::path::PathBuf::from("/etc/pam.d").join(&service);
     std::fs::write(&pam_file, "auth required pam_unix.so\naccount required pam_unix.so\n").unwrap();
-    struct Remove(PathBuf);
+    struct Remove(std::path::PathBuf);
     impl Drop for Remove {
         fn drop(&mut self) {
             let _ = std::fs::remove_file(&self.0);
