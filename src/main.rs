@@ -113,8 +113,7 @@ fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop
         drop_privileges(&config).map_err(runtime)?;
         let stream = sys::net::stdin_stream()
             .map_err(|e| runtime(format!("--inetd: standard input is not a TCP socket: {e}")))?;
-        ftp::serve(stream, 1, &server);
-        return Ok(());
+        return ftp::serve_inetd(stream, server, server_log).map_err(runtime);
     }
     // systemd socket activation hands listeners over; otherwise bind our own.
     let listeners = match sys::systemd::listen_fds().map_err(|e| runtime(format!("LISTEN_FDS: {e}")))? {

@@ -127,12 +127,7 @@ impl Master for FtpMaster {
     }
 
     fn reopen_logs(&mut self) {
-        for file in self.log.iter().chain(self.server.xferlog.iter()) {
-            if let Err(e) = file.reopen() {
-                error!("cannot reopen a log file: {e}");
-            }
-        }
-        info!("log files reopened");
+        self.server.reopen_logs(self.log.as_ref());
     }
 
     /// Idle sessions are told 421 at once, running transfers get up to shutdown_grace.

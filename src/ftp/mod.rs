@@ -16,6 +16,7 @@ pub(crate) mod data;
 pub(crate) mod error;
 pub(crate) mod format;
 pub(crate) mod helper;
+pub mod inetd;
 pub(crate) mod master;
 pub(crate) mod postlogin;
 pub mod preflight;
@@ -32,6 +33,7 @@ use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+pub use inetd::serve_inetd;
 pub use preflight::{Checked, check};
 pub use server::{Server, bind_all};
 pub use session::serve;

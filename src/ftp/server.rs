@@ -84,6 +84,18 @@ impl Server {
 }
 
 impl Server {
+    /// Reopens the server log and the transfer logs (after logrotate moved them).
+    pub(crate) fn reopen_logs(&self, server_log: Option<&LogFile>) {
+        let logs = server_log.into_iter().chain(self.xferlog.iter());
+        let reopened = logs.map(LogFile::reopen).chain(self.vsftpd_log.iter().map(LineSink::reopen));
+        for result in reopened {
+            if let Err(e) = result {
+                log::error!("cannot reopen a log file: {e}");
+            }
+        }
+        log::info!("log files reopened");
+    }
+
     /// session_support: a login or logout record in wtmp for session `sid`.
     pub(crate) fn wtmp(&self, kind: Record, sid: u64, user: &str, client: std::net::IpAddr) {
         if let Some(wtmp) = &self.wtmp {

@@ -318,3 +318,127 @@ fn xinetd_runs_one_rftpd_per_connection() {
     let log = std::fs::read_to_string(dir.0.join("rftpd.log")).unwrap();
     assert!(log.contains("RETR /hello.txt") && log.contains("result=ok"), "{log}");
 }
+
+/// Every refused or failed command that touches a file gets a log line
+/// with its result; a failed upload gets an xferlog line marked `i`; and
+/// no control byte a client sends reaches the log.
+#[test]
+fn logs_miss_nothing_and_carry_no_control_bytes() {
+    let dir = TempDir::new("logall");
+    let xfer = dir.0.join("xferlog");
+    let srv = TestServer::start(&[
+        ("xferlog_enable", "YES"),
+        ("xferlog_file", xfer.to_str().unwrap()),
+        ("data_connection_timeout", "1"),
+        ("delay_failed_login", "0"),
+    ]);
+    let mut bob = srv.login("bob", "secret");
+    assert_eq!(bob.cmd("STOR refused.txt").code, 550);
+    srv.wait_log("user=bob STOR /refused.txt result=550 Permission denied.");
+    assert_eq!(bob.cmd("RETR missing.txt").code, 550);
+    srv.wait_log("user=bob RETR /missing.txt result=550 Failed to open file: No such file or directory.");
+    assert_eq!(bob.cmd("RNFR missing.txt").code, 550);
+    srv.wait_log("user=bob RNFR /missing.txt result=550");
+    assert_eq!(bob.cmd("SITE CHMOD 600 x").code, 550);
+    srv.wait_log("user=bob SITE CHMOD 600 x result=550");
+    assert_eq!(bob.cmd("APPE x").code, 550);
+    srv.wait_log("user=bob APPE /x result=550");
+    // An upload that fails after it began: an xferlog line marked incomplete.
+    let mut alice = srv.alice();
+    assert_eq!(alice.cmd("TYPE I").code, 200);
+    let mut data = alice.epsv();
+    assert_eq!(alice.cmd("STOR stalled.bin").code, 150);
+    use std::io::Write;
+    data.write_all(b"partial").unwrap();
+    assert_eq!(alice.reply().code, 426, "the stalled data connection times out");
+    drop(data);
+    srv.wait_log("STOR /stalled.bin bytes=7");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let log = loop {
+        let log = std::fs::read_to_string(&xfer).unwrap_or_default();
+        if log.contains("stalled.bin") || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let line = log.lines().find(|l| l.contains("stalled.bin")).expect("an xferlog line for the failed upload");
+    assert!(line.ends_with(" i"), "{line}");
+    // Control bytes: a forged line attempt is flattened.
+    let mut c = srv.connect();
+    c.send_bytes(b"USER x\x1b[2K\rroot login ok\r\n");
+    assert_eq!(c.reply().code, 331);
+    c.send("PASS nope");
+    assert_eq!(c.reply().code, 530);
+    let line = srv.wait_log("user=x?[2K?root login ok login failed");
+    assert!(!line.contains('\x1b') && !line.contains('\r'), "{line:?}");
+}
+
+/// rftpd --inetd with the accepted connection on standard input, as inetd
+/// starts it; returns the process and the client's control connection.
+fn inetd_session(root: &std::path::Path, log: &std::path::Path) -> (std::process::Child, FtpClient) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let pending = std::thread::spawn(move || FtpClient::connect(addr));
+    let (stream, _) = listener.accept().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_rftpd"))
+        .args(["--inetd", "-c", "/dev/null", "-o", "anonymous_enable=YES", "-o", "ftp_username="])
+        .arg("-o")
+        .arg(format!("anon_root={}", root.display()))
+        .arg("-o")
+        .arg(format!("log_file={}", log.display()))
+        .args(["-o", "user_file=", "-o", "shutdown_grace=20"])
+        .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(stream)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, pending.join().unwrap())
+}
+
+fn wait_for_text(path: &std::path::Path, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {needle:?} in {}: {text}", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Under --inetd, SIGHUP and SIGUSR1 reopen the log and the session goes
+/// on; SIGTERM lets the running transfer finish and says 421.
+#[test]
+fn inetd_session_answers_signals_like_the_daemon() {
+    let dir = TempDir::new("inetdsig");
+    let root = dir.0.join("pub");
+    std::fs::create_dir(&root).unwrap();
+    let content = pattern(16 << 20, 31);
+    std::fs::write(root.join("big"), &content).unwrap();
+    let log = dir.0.join("rftpd.log");
+    let (mut child, mut c) = inetd_session(&root, &log);
+    assert_eq!(c.cmd("USER anonymous").code, 331);
+    assert_eq!(c.cmd("PASS x").code, 230);
+    let pid = Pid::from_raw(child.id() as i32);
+    std::fs::rename(&log, dir.0.join("rftpd.log.1")).unwrap();
+    for sig in [Signal::SIGHUP, Signal::SIGUSR1] {
+        kill(pid, sig).unwrap();
+        wait_for_text(&log, "log files reopened");
+        assert_eq!(c.cmd("NOOP").code, 200, "{sig:?}: the session goes on");
+    }
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("RETR big").code, 150);
+    let mut got = vec![0u8; 1 << 20];
+    data.read_exact(&mut got).unwrap();
+    kill(pid, Signal::SIGTERM).unwrap();
+    wait_for_text(&log, "shutting down");
+    let mut rest = Vec::new();
+    data.read_to_end(&mut rest).unwrap();
+    got.extend(rest);
+    assert!(got == content, "the transfer finished byte-exact");
+    assert_eq!(c.reply().code, 226);
+    assert_eq!(c.reply().lines[0], "421 Server shutting down.");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
