@@ -22,10 +22,13 @@ all: build
 build:
 	$(CARGO) build --release --locked $(if $(FEATURES),--features $(FEATURES))
 
-# A demo server on 127.0.0.1:2121 (no root needed): anonymous read-only plus
-# a read-write user "demo" whose password is printed at start.
+# A demo server on 127.0.0.1:$(PORT) (no root needed): anonymous read-only
+# plus a read-write user "demo" whose password is printed at start. Builds
+# both daemons (rtftpd too, to try with -o options of its own).
+PORT ?= 2121
 run:
-	$(CARGO) run --release --locked -- demo target/rftpd-demo
+	$(CARGO) build --release --locked --bins
+	target/release/rftpd demo -o listen_port=$(PORT) target/rftpd-demo
 
 # Every test: unit tests, integration tests against the real binary, and
 # interop tests with curl, lftp, wget, tnftp, Python ftplib and suppaftp;
@@ -58,33 +61,56 @@ lint:
 	$(CARGO) clippy --locked --all-targets --features pam -- -D warnings
 
 # Only src/jail/ may take a client's path to the kernel (src/jail/mod.rs says
-# why). ftp/preflight.rs is left out: it reads only files the admin's config names.
+# why). ftp/preflight.rs and daemon/pidfile.rs are left out: they touch only files the admin's config names.
 check-jail:
-	@if grep -rnE '(^|[^A-Za-z])File::(open|create)|OpenOptions|std::fs::(read|write|remove|rename|create_dir|metadata|symlink_metadata|canonicalize)' src/ftp src/daemon src/tftp --exclude=preflight.rs; then \
+	@if grep -rnE '(^|[^A-Za-z])File::(open|create)|OpenOptions|std::fs::(read|write|remove|rename|create_dir|metadata|symlink_metadata|canonicalize)' src/ftp src/daemon src/tftp --exclude=preflight.rs --exclude=pidfile.rs; then \
 		echo "error: file-system access outside src/jail/ (see src/jail/mod.rs)"; exit 1; fi
 
-# Config and users files are installed only where none exist yet.
+# What `make install` does, like a distribution package: stripped binaries,
+# units and examples with PREFIX substituted, man pages, config files only
+# where none exist yet (they are the admin's), /srv/ftp and /srv/tftp, and
+# (on the real system, not into DESTDIR) the `ftp` system account that
+# anonymous and virtual sessions run as, when it is missing.
+SUBST    = sed 's|@SBINDIR@|$(PREFIX)/sbin|g'
+CONFIGS  = /etc/rftpd/rftpd.conf:etc/rftpd.conf:644 /etc/rftpd/rtftpd.conf:etc/rtftpd.conf:644 \
+	/etc/rftpd/rftpd.users:etc/rftpd.users:600 /etc/logrotate.d/rftpd:etc/logrotate.d/rftpd:644 \
+	/etc/pam.d/rftpd:etc/pam.d/rftpd:644
 install: $(if $(filter target/release/rftpd,$(BINARY)),build)
-	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR)
-	install -m 755 $(BINARY) $(SBINDIR)/rftpd
-	install -m 755 $(TFTP_BINARY) $(SBINDIR)/rtftpd
-	test -e $(CONFDIR)/rftpd.conf || install -m 644 etc/rftpd.conf $(CONFDIR)/rftpd.conf
-	test -e $(CONFDIR)/rtftpd.conf || install -m 644 etc/rtftpd.conf $(CONFDIR)/rtftpd.conf
-	test -e $(CONFDIR)/rftpd.users || install -m 600 etc/rftpd.users $(CONFDIR)/rftpd.users
-	test -e $(ROTATEDIR)/rftpd || install -m 644 etc/logrotate.d/rftpd $(ROTATEDIR)/rftpd
-	test -e $(DESTDIR)/etc/pam.d/rftpd || install -D -m 644 etc/pam.d/rftpd $(DESTDIR)/etc/pam.d/rftpd
-	for u in $(UNITS); do sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/$$u > $(UNITDIR)/$$u && chmod 644 $(UNITDIR)/$$u; done
+	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR) $(DESTDIR)/etc/pam.d
+	install -d -m 755 $(DESTDIR)/srv/ftp $(DESTDIR)/srv/tftp
+	install -s -m 755 $(BINARY) $(SBINDIR)/rftpd
+	install -s -m 755 $(TFTP_BINARY) $(SBINDIR)/rtftpd
+	@for c in $(CONFIGS); do \
+		dest=$(DESTDIR)$${c%%:*}; rest=$${c#*:}; src=$${rest%%:*}; mode=$${rest#*:}; \
+		if [ -e "$$dest" ]; then echo "kept $$dest (already there)"; \
+		else install -m $$mode "$$src" "$$dest"; fi; \
+	done
+	for u in $(UNITS); do $(SUBST) systemd/$$u > $(UNITDIR)/$$u && chmod 644 $(UNITDIR)/$$u; done
 	install -m 644 etc/man/rftpd.8 etc/man/rtftpd.8 $(MANDIR)/man8/
 	install -m 644 etc/man/rftpd.conf.5 etc/man/rftpd.users.5 $(MANDIR)/man5/
-	install -m 644 etc/inetd.conf.example $(DOCDIR)/inetd.conf.example
-	install -m 644 etc/xinetd.d/rftpd $(DOCDIR)/xinetd.d/rftpd
+	$(SUBST) etc/inetd.conf.example > $(DOCDIR)/inetd.conf.example && chmod 644 $(DOCDIR)/inetd.conf.example
+	$(SUBST) etc/xinetd.d/rftpd > $(DOCDIR)/xinetd.d/rftpd && chmod 644 $(DOCDIR)/xinetd.d/rftpd
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd ftp >/dev/null; then \
+		useradd --system --user-group --home-dir /srv/ftp --no-create-home \
+			--shell /usr/sbin/nologin --comment "rftpd anonymous and virtual users" ftp && \
+		echo "created the system account ftp (home /srv/ftp, no login shell)"; fi
 
-# Leaves /etc/rftpd and the logs alone: they are the admin's.
+# Removes everything `make install` put there except config the admin has
+# changed (it says which it kept), the ftp account and /srv/ftp, /srv/tftp
+# (they may hold data), and the logs.
 uninstall:
 	rm -f $(SBINDIR)/rftpd $(SBINDIR)/rtftpd $(MANDIR)/man8/rftpd.8 $(MANDIR)/man8/rtftpd.8
 	rm -f $(MANDIR)/man5/rftpd.conf.5 $(MANDIR)/man5/rftpd.users.5
 	for u in $(UNITS); do rm -f $(UNITDIR)/$$u; done
 	rm -rf $(DOCDIR)
+	@for c in $(CONFIGS); do \
+		dest=$(DESTDIR)$${c%%:*}; rest=$${c#*:}; src=$${rest%%:*}; \
+		if [ ! -e "$$dest" ]; then continue; \
+		elif cmp -s "$$src" "$$dest"; then rm -f "$$dest"; \
+		else echo "kept $$dest (changed since it was installed)"; fi; \
+	done
+	@rmdir $(CONFDIR) 2>/dev/null || true
+	@echo "left the ftp account, /srv/ftp, /srv/tftp and the logs in /var/log (they may hold data)"
 
 clean:
 	$(CARGO) clean

@@ -120,6 +120,7 @@ fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop
         l if !l.is_empty() => l,
         _ => ftp::bind_all(&config).map_err(runtime)?,
     };
+    let _pid_file = daemon::pidfile::PidFile::create(&config.pid_file).map_err(runtime)?;
     drop_privileges(&config).map_err(runtime)?;
     ftp::run(source.clone(), server, listeners, server_log).map_err(runtime)
 }

@@ -64,6 +64,11 @@ fn main() -> ExitCode {
             Err(e) => return fail(1, &format!("LISTEN_FDS: {e}")),
         }
     };
+    let pid_file = if inetd { Ok(None) } else { rftpd::daemon::pidfile::PidFile::create(&config.pid_file) };
+    let _pid_file = match pid_file {
+        Ok(p) => p,
+        Err(e) => return fail(1, &e.to_string()),
+    };
     rftpd::daemon::log_panics();
     let lifetime = if inetd { Lifetime::Inetd } else { Lifetime::Daemon };
     match service::run(config, sockets, log, lifetime) {

@@ -125,6 +125,7 @@ config_table! {
         text_userdb_names: bool = Kind::Bool, "YES", "Show owner and group names in listings; NO shows the numbers (vsftpd's default).";
         dirmessage_enable: bool = Kind::Bool, "NO", "Show the message_file of a directory in the reply to the login or CWD that enters it (once per session).";
         message_file: String = Kind::Text, ".message", "The per-directory message file name for dirmessage_enable.";
+        pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rftpd.log", "Server log file; empty = standard error (also with -f or under systemd).";
         log_level: log::LevelFilter = Kind::Text, "info", "Server log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";
         log_ftp_protocol: bool = Kind::Bool, "NO", "Log every command and reply at debug level (passwords are never logged).";

@@ -6,6 +6,7 @@
 pub(crate) mod admission;
 pub(crate) mod listen;
 pub(crate) mod notify;
+pub mod pidfile;
 pub(crate) mod pool;
 pub(crate) mod signals;
 

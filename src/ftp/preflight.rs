@@ -155,7 +155,7 @@ fn check_accounts(config: &Config, v: &Values, errors: &mut ConfigErrors) {
     }
 }
 
-/// Log files can be opened for appending: the file is writable, or its
+/// Log files (and the pid file) can be opened for appending: the file is writable, or its
 /// directory is (and exists).
 fn check_logs(config: &Config, v: &Values, errors: &mut ConfigErrors) {
     let files = [
@@ -163,6 +163,7 @@ fn check_logs(config: &Config, v: &Values, errors: &mut ConfigErrors) {
         ("xferlog_file", config.xferlog_file.as_str(), config.xferlog_enable && config.writes_xferlog()),
         ("vsftpd_log_file", config.vsftpd_log_file.as_str(), config.writes_vsftpd_log() && !config.syslog_enable),
         ("wtmp_file", config.wtmp_file.as_str(), config.session_support),
+        ("pid_file", config.pid_file.as_str(), !config.pid_file.is_empty()),
     ];
     for (key, path, used) in files {
         if used && let Err(why) = crate::log::file::appendable(Path::new(path)) {

@@ -25,6 +25,7 @@ config_table! {
         retries: u32 = num(1, 100), "5", "Timeouts in a row after which a transfer is given up.";
         max_transfers: usize = num(1, 100_000), "100", "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".";
         shutdown_grace: Duration = num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rtftpd exits.";
+        pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rtftpd.log", "Log file; empty = standard error (also with -f or under systemd).";
         log_level: log::LevelFilter = Kind::Text, "info", "Log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";
     }
@@ -52,10 +53,12 @@ impl TftpConfig {
         if !std::path::Path::new(&config.tftp_root).is_dir() {
             errors.push(values.error("tftp_root", format!("{} is not a directory", config.tftp_root)));
         }
-        if !config.log_file.is_empty()
-            && let Err(why) = crate::log::file::appendable(std::path::Path::new(&config.log_file))
-        {
-            errors.push(values.error("log_file", format!("{}: {why}", config.log_file)));
+        for (key, path) in [("log_file", &config.log_file), ("pid_file", &config.pid_file)] {
+            if !path.is_empty()
+                && let Err(why) = crate::log::file::appendable(std::path::Path::new(path))
+            {
+                errors.push(values.error(key, format!("{path}: {why}")));
+            }
         }
         errors.into_result()?;
         Ok((config, values.notes))

@@ -191,53 +191,122 @@ fn sd_notify_ready_reloading_stopping() {
 
 #[test]
 fn make_install_into_destdir_and_uninstall() {
-    if !have("make") {
+    if !have("make") || !have("strip") {
         return;
     }
     let dest = TempDir::new("destdir");
     let root = env!("CARGO_MANIFEST_DIR");
     let make = |target: &str| {
         run(Command::new("make")
-            .args(["-s", "-C", root, target])
+            .args(["-s", "-C", root, target, "PREFIX=/opt/rftpd"])
             .arg(format!("DESTDIR={}", dest.0.display()))
             .arg(format!("BINARY={}", env!("CARGO_BIN_EXE_rftpd"))))
     };
     make("install");
     let d = &dest.0;
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap();
     for f in [
-        "usr/local/sbin/rftpd",
-        "usr/local/sbin/rtftpd",
+        "opt/rftpd/sbin/rftpd",
+        "opt/rftpd/sbin/rtftpd",
         "etc/rftpd/rftpd.conf",
         "etc/rftpd/rtftpd.conf",
-        "usr/local/lib/systemd/system/rtftpd.service",
-        "usr/local/lib/systemd/system/rtftpd.socket",
-        "usr/local/share/man/man8/rtftpd.8",
+        "opt/rftpd/lib/systemd/system/rtftpd.service",
+        "opt/rftpd/lib/systemd/system/rtftpd.socket",
+        "opt/rftpd/share/man/man8/rtftpd.8",
         "etc/rftpd/rftpd.users",
         "etc/logrotate.d/rftpd",
-        "usr/local/lib/systemd/system/rftpd.service",
-        "usr/local/lib/systemd/system/rftpd.socket",
-        "usr/local/lib/systemd/system/rftpd-inetd.socket",
-        "usr/local/lib/systemd/system/rftpd-inetd@.service",
-        "usr/local/share/man/man8/rftpd.8",
-        "usr/local/share/man/man5/rftpd.conf.5",
-        "usr/local/share/man/man5/rftpd.users.5",
-        "usr/local/share/doc/rftpd/inetd.conf.example",
-        "usr/local/share/doc/rftpd/xinetd.d/rftpd",
+        "etc/pam.d/rftpd",
+        "opt/rftpd/lib/systemd/system/rftpd.service",
+        "opt/rftpd/lib/systemd/system/rftpd.socket",
+        "opt/rftpd/lib/systemd/system/rftpd-inetd.socket",
+        "opt/rftpd/lib/systemd/system/rftpd-inetd@.service",
+        "opt/rftpd/share/man/man8/rftpd.8",
+        "opt/rftpd/share/man/man5/rftpd.conf.5",
+        "opt/rftpd/share/man/man5/rftpd.users.5",
+        "opt/rftpd/share/doc/rftpd/inetd.conf.example",
+        "opt/rftpd/share/doc/rftpd/xinetd.d/rftpd",
     ] {
         assert!(d.join(f).is_file(), "{f} not installed");
     }
-    let unit = std::fs::read_to_string(d.join("usr/local/lib/systemd/system/rftpd.service")).unwrap();
-    assert!(unit.contains("ExecStart=/usr/local/sbin/rftpd -c /etc/rftpd/rftpd.conf") && !unit.contains("@SBINDIR@"));
+    assert!(d.join("srv/ftp").is_dir() && d.join("srv/tftp").is_dir());
+    // Every installed file that names a program names it under PREFIX.
+    for f in [
+        "opt/rftpd/lib/systemd/system/rftpd.service",
+        "opt/rftpd/lib/systemd/system/rftpd-inetd@.service",
+        "opt/rftpd/lib/systemd/system/rtftpd.service",
+        "opt/rftpd/share/doc/rftpd/inetd.conf.example",
+        "opt/rftpd/share/doc/rftpd/xinetd.d/rftpd",
+    ] {
+        let text = read(f);
+        assert!(text.contains("/opt/rftpd/sbin/"), "{f}:\n{text}");
+        assert!(!text.contains("@SBINDIR@") && !text.contains("/usr/local"), "{f}:\n{text}");
+    }
+    // Stripped: no symbol table left.
+    let binary = std::fs::read(d.join("opt/rftpd/sbin/rftpd")).unwrap();
+    assert!(!binary.windows(8).any(|w| w == b".symtab\0"), "rftpd is not stripped");
+    assert!(read("etc/logrotate.d/rftpd").contains("/var/log/rtftpd.log"));
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(d.join("etc/rftpd/rftpd.users")).unwrap().permissions().mode() & 0o777, 0o600);
-    // An admin's config survives a reinstall and an uninstall.
+    // An admin's config survives a reinstall and an uninstall, which says so;
+    // the files the admin left as they were go.
     std::fs::write(d.join("etc/rftpd/rftpd.conf"), "listen_port=2121\n").unwrap();
-    make("install");
-    assert_eq!(std::fs::read_to_string(d.join("etc/rftpd/rftpd.conf")).unwrap(), "listen_port=2121\n");
-    make("uninstall");
-    assert!(!d.join("usr/local/sbin/rftpd").exists());
-    assert!(!d.join("usr/local/lib/systemd/system/rftpd.service").exists());
+    let again = make("install");
+    assert!(again.contains("kept") && again.contains("etc/rftpd/rftpd.conf"), "{again}");
+    assert_eq!(read("etc/rftpd/rftpd.conf"), "listen_port=2121\n");
+    let out = make("uninstall");
+    assert!(out.contains("kept") && out.contains("etc/rftpd/rftpd.conf (changed"), "{out}");
+    for gone in [
+        "opt/rftpd/sbin/rftpd",
+        "opt/rftpd/lib/systemd/system/rftpd.service",
+        "etc/logrotate.d/rftpd",
+        "etc/pam.d/rftpd",
+        "etc/rftpd/rtftpd.conf",
+        "etc/rftpd/rftpd.users",
+        "opt/rftpd/share/doc/rftpd",
+    ] {
+        assert!(!d.join(gone).exists(), "{gone} left behind");
+    }
     assert!(d.join("etc/rftpd/rftpd.conf").exists());
+}
+
+/// On the real system (DESTDIR empty) `make install` creates the `ftp`
+/// account when it is missing, with /srv/ftp as home and no login shell. Run
+/// in a mount namespace over copies of /etc and /srv so the host is untouched.
+#[test]
+fn make_install_creates_the_ftp_account_when_missing() {
+    if !root_or_skip() || !have("make") || !have("useradd") || !have("unshare") || !have("strip") {
+        return;
+    }
+    let dir = TempDir::new("realinstall");
+    let etc = dir.0.join("etc");
+    let srv = dir.0.join("srv");
+    run(Command::new("cp").args(["-a", "/etc"]).arg(&etc));
+    std::fs::create_dir_all(&srv).unwrap();
+    let prefix = dir.0.join("prefix");
+    let host_accounts = std::fs::read_to_string("/etc/passwd").unwrap();
+    let script = r#"mount --bind "$0" /etc && mount --bind "$1" /srv &&
+        if getent passwd ftp >/dev/null; then userdel ftp; fi &&
+        make -s -C "$2" install PREFIX="$3" BINARY="$4" &&
+        getent passwd ftp && make -s -C "$2" install PREFIX="$3" BINARY="$4""#;
+    let out = run(Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .arg(&etc)
+        .arg(&srv)
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg(&prefix)
+        .arg(env!("CARGO_BIN_EXE_rftpd")));
+    assert!(out.contains("created the system account ftp"), "{out}");
+    assert_eq!(
+        out.matches("created the system account").count(),
+        1,
+        "a second install must not create it again:\n{out}"
+    );
+    let account = out.lines().find(|l| l.starts_with("ftp:")).unwrap_or_else(|| panic!("{out}"));
+    let fields: Vec<&str> = account.split(':').collect();
+    assert_eq!((fields[5], fields[6]), ("/srv/ftp", "/usr/sbin/nologin"), "{account}");
+    assert!(srv.join("ftp").is_dir() && srv.join("tftp").is_dir());
+    assert!(etc.join("rftpd/rftpd.conf").is_file());
+    assert_eq!(std::fs::read_to_string("/etc/passwd").unwrap(), host_accounts, "the host's accounts changed");
 }
 
 #[test]
@@ -258,6 +327,16 @@ fn systemd_units_verify() {
         let text = std::fs::read_to_string(format!("{}/systemd/{unit}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         std::fs::write(dir.0.join(unit), text.replace("@SBINDIR@", &bin_dir)).unwrap();
     }
+    // The per-connection unit is hardened like the daemon's.
+    let exposure = |unit: &str| {
+        let out = run(Command::new("systemd-analyze")
+            .args(["security", "--offline=yes", "--no-pager", unit])
+            .current_dir(&dir.0));
+        out.lines().find_map(|l| l.split("exposure level for ").nth(1).map(|t| t.split(' ').nth(1).unwrap().to_owned()))
+    };
+    let daemon = exposure("rftpd.service");
+    assert!(daemon.is_some());
+    assert_eq!(exposure("rftpd-inetd@.service"), daemon);
     let groups = [
         &["rftpd.service", "rftpd.socket"][..],
         &["rftpd-inetd.socket", "rftpd-inetd@.service"],
@@ -441,4 +520,48 @@ fn inetd_session_answers_signals_like_the_daemon() {
     assert_eq!(c.reply().code, 226);
     assert_eq!(c.reply().lines[0], "421 Server shutting down.");
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// logrotate's postrotate signals rftpd's own processes only: the units'
+/// main processes through systemctl, and a daemon named by its pid_file;
+/// a stale pid file that names some other process signals nothing.
+#[test]
+fn logrotate_signals_only_rftpds_own_processes() {
+    let dir = TempDir::new("logrotate");
+    let log = dir.0.join("rftpd.log");
+    let pid_file = dir.0.join("rftpd.pid");
+    let srv = Spec {
+        extra: &[("log_file", log.to_str().unwrap()), ("pid_file", pid_file.to_str().unwrap())],
+        ..Default::default()
+    }
+    .start();
+    assert_eq!(std::fs::read_to_string(&pid_file).unwrap().trim(), srv.pid().to_string());
+    // A stale rtftpd pid file naming a process that is not rtftpd.
+    let mut bystander = Command::new("sleep").arg("60").spawn().unwrap();
+    std::fs::write(dir.0.join("rtftpd.pid"), format!("{}\n", bystander.id())).unwrap();
+    let bin = dir.0.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = dir.0.join("systemctl.calls");
+    std::fs::write(bin.join("systemctl"), format!("#!/bin/sh\necho \"$@\" >> {}\n", calls.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("systemctl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/etc/logrotate.d/rftpd")).unwrap();
+    assert!(conf.contains("/var/log/rtftpd.log") && !conf.contains("pkill") && !conf.contains("killall"));
+    let script = conf.split("postrotate").nth(1).unwrap().split("endscript").next().unwrap();
+    let script = script.replace("/run/", &format!("{}/", dir.0.display()));
+    std::fs::rename(&log, dir.0.join("rftpd.log.1")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    run(Command::new("sh").args(["-c", &script]).env("PATH", path));
+    wait_for_text(&log, "log files reopened");
+    let systemctl = std::fs::read_to_string(&calls).unwrap();
+    for unit in ["rftpd.service", "rtftpd.service", "rftpd-inetd@*.service"] {
+        assert!(systemctl.contains(&format!("kill --signal=USR1 --kill-whom=main {unit}")), "{systemctl}");
+    }
+    assert!(bystander.try_wait().unwrap().is_none(), "a process that is not rtftpd was signalled");
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+    let mut srv = srv;
+    signal(&srv, Signal::SIGTERM);
+    assert_eq!(srv.wait_exit().code(), Some(0));
+    assert!(!pid_file.exists(), "the pid file is removed at exit");
 }

@@ -105,10 +105,12 @@ fn no_vsftpd_key_is_unknown() {
         guest_username hide_file listen_address listen_address6 local_root message_file nopriv_user \
         pam_service_name pasv_address rsa_cert_file rsa_private_key_file secure_chroot_dir ssl_ciphers \
         upload_file user_config_dir user_sub_token userlist_file vsftpd_log_file xferlog_file";
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/VSFTPD.md")).unwrap();
     for key in keys.split_whitespace() {
         let out = rftpd(&["--check-config", "-c", "/dev/null", "-o", &format!("{key}=")]);
         let text = String::from_utf8_lossy(&out.stderr);
         assert!(!text.contains("unknown key"), "{key}: {text}");
+        assert!(guide.contains(&format!("| `{key}` |")), "docs/VSFTPD.md has no row for {key}");
     }
 }
 
