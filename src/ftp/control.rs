@@ -52,6 +52,12 @@ impl LineAssembler {
     pub fn feed(&mut self, input: &[u8]) -> (Option<Line>, usize) {
         for (i, &b) in input.iter().enumerate() {
             let data = match self.telnet {
+                // A Telnet sequence never swallows a line end: a proxy or an
+                // IDS that splits lines must see the same commands rftpd runs.
+                Telnet::Iac | Telnet::Option if b == b'\n' || b == b'\r' => {
+                    self.telnet = Telnet::Data;
+                    Some(b)
+                }
                 Telnet::Option => {
                     self.telnet = Telnet::Data;
                     None
@@ -345,6 +351,13 @@ mod tests {
     #[test]
     fn telnet_negotiation_and_escaped_iac() {
         assert_eq!(lines(b"\xff\xfb\x01NO\xff\xffOP\r\n"), vec![Line::Command(b"NO\xffOP".to_vec())]);
+    }
+
+    #[test]
+    fn a_telnet_sequence_never_swallows_a_line_end() {
+        let got = lines(b"DE\xff\xfb\nLE x\r\nA\xff\r\n");
+        let want = [&b"DE"[..], b"LE x", b"A"];
+        assert_eq!(got, want.iter().map(|l| Line::Command(l.to_vec())).collect::<Vec<_>>());
     }
 
     #[test]

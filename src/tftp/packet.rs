@@ -25,6 +25,30 @@ pub(crate) enum ErrorCode {
     OptionRefused = 8,
 }
 
+impl ErrorCode {
+    /// The RFC's own text for the code: what a client is told when the
+    /// cause is a local error (the OS's words go to the log only).
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            ErrorCode::NotDefined => "Not defined",
+            ErrorCode::FileNotFound => "File not found",
+            ErrorCode::AccessViolation => "Access violation",
+            ErrorCode::DiskFull => "Disk full or allocation exceeded",
+            ErrorCode::IllegalOperation => "Illegal TFTP operation",
+            ErrorCode::UnknownTid => "Unknown transfer ID",
+            ErrorCode::FileExists => "File already exists",
+            ErrorCode::NoSuchUser => "No such user",
+            ErrorCode::OptionRefused => "Option negotiation refused",
+        }
+    }
+}
+
+/// True for an ERROR packet. rtftpd never answers one (an answer to an
+/// ERROR lets two servers bounce packets forever: CVE-2024-2169).
+pub(crate) fn is_error(buf: &[u8]) -> bool {
+    buf.len() >= 2 && u16::from_be_bytes([buf[0], buf[1]]) == ERROR
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     Octet,

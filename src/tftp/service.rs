@@ -5,14 +5,14 @@
 
 use super::config::TftpConfig;
 use super::options::{self, Ceilings};
-use super::packet::{self, ErrorCode, Mode, Packet, Request};
+use super::packet::{self, ErrorCode, Mode, Packet, PacketError, Request};
 use super::window::{self, Failure, Params, Peer};
 use crate::daemon::pool::Pool;
 use crate::daemon::{Master, notify};
 use crate::jail::{Jail, VirtualPath};
 use crate::log::file::LogFile;
 use crate::sys::net;
-use log::{error, info, warn};
+use log::{debug, error, info, warn};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::path::Path;
@@ -102,8 +102,10 @@ impl Master for TftpMaster {
         };
         let request = match packet::parse(&self.buf[..n]) {
             Ok(Packet::Request(r)) => r,
-            Ok(_) => {
-                let _ = sock.send_to(&packet::error(ErrorCode::IllegalOperation, "expected RRQ or WRQ"), peer);
+            // Anything but a request on the request port (an ERROR above all:
+            // see packet::is_error) is dropped unanswered, as tftpd-hpa does.
+            Ok(_) | Err(PacketError::TooShort | PacketError::BadOpcode(_)) => {
+                debug!("client={} dropped a datagram that is not a request", peer.ip().to_canonical());
                 return;
             }
             Err(e) => {
@@ -219,9 +221,20 @@ fn error_code(e: &io::Error) -> ErrorCode {
     }
 }
 
+/// The client gets the RFC's text for the code; the log gets the OS's words.
 fn jailed(sock: &UdpSocket, to: SocketAddr, e: io::Error) -> Failure {
-    let _ = sock.send_to(&packet::error(error_code(&e), &e.to_string()), to);
+    let code = error_code(&e);
+    let _ = sock.send_to(&packet::error(code, code.text()), to);
     Failure::Local(e)
+}
+
+/// Longest file name component and path the kernel takes (NAME_MAX,
+/// PATH_MAX): a longer name cannot exist, so it is refused before any ACK.
+const NAME_MAX: usize = 255;
+const PATH_MAX: usize = 4095;
+
+fn name_fits(name: &str) -> bool {
+    name.len() <= PATH_MAX && name.split('/').all(|c| c.len() <= NAME_MAX)
 }
 
 fn params(ctx: &Context, n: &options::Negotiated) -> Params {
@@ -268,6 +281,9 @@ fn write(
     let cfg = &ctx.config;
     if !cfg.write_enable {
         return Err(refuse(sock, job.peer, ErrorCode::AccessViolation, "writing is disabled"));
+    }
+    if !name_fits(&job.request.filename) {
+        return Err(refuse(sock, job.peer, ErrorCode::NotDefined, "File name too long"));
     }
     let path = VirtualPath::root().resolve(&job.request.filename).map_err(|e| jailed(sock, job.peer, e))?;
     let exists = ctx.jail.lstat(&path).is_ok();

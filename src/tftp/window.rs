@@ -66,7 +66,8 @@ impl<'a> Peer<'a> {
     }
 
     /// Waits until `deadline` for a packet from the peer. Packets from other
-    /// ports or hosts get ERROR 5 and do not disturb the transfer (RFC 1350 §4).
+    /// ports or hosts get ERROR 5 (unless they are ERRORs) and do not disturb
+    /// the transfer (RFC 1350 §4).
     fn wait(&mut self, deadline: Instant) -> Result<Got<'_>, Failure> {
         let Some(n) = self.receive_from_peer(deadline)? else { return Ok(Got::Timeout) };
         match packet::parse(&self.buf[..n]) {
@@ -93,8 +94,13 @@ impl<'a> Peer<'a> {
             }
             match self.sock.recv_from(&mut self.buf) {
                 Ok((n, from)) if from == self.addr => return Ok(Some(n)),
-                Ok((_, from)) => {
-                    let _ = self.sock.send_to(&packet::error(ErrorCode::UnknownTid, "unknown transfer ID"), from);
+                // Never an answer to an ERROR (see packet::is_error).
+                Ok((n, from)) => {
+                    if !packet::is_error(&self.buf[..n]) {
+                        let _ = self
+                            .sock
+                            .send_to(&packet::error(ErrorCode::UnknownTid, ErrorCode::UnknownTid.text()), from);
+                    }
                 }
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

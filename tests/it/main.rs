@@ -8,6 +8,7 @@ mod commands;
 mod data;
 mod features;
 pub(crate) mod ftps;
+mod hardening;
 mod interop;
 mod jail;
 mod listing;

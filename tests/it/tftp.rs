@@ -256,8 +256,7 @@ fn oack_refused_with_error_8_ends_the_transfer() {
 #[test]
 fn malformed_requests_get_error_4() {
     let srv = tftp_server(&[]);
-    for bad in [&b"\x00\x01noterminator"[..], b"\x00\x01f\x00mail\x00", b"\x00\x02\x00octet\x00", b"\x00\x07x", b"\x00"]
-    {
+    for bad in [&b"\x00\x01noterminator"[..], b"\x00\x01f\x00mail\x00", b"\x00\x02\x00octet\x00"] {
         let mut c = Client::new(srv.addr);
         c.send_request(bad);
         let (op, code, _) = c.recv();
@@ -552,4 +551,62 @@ fn sigterm_lets_a_running_tftp_transfer_finish() {
     srv.wait_log("shutting down: 1 transfer(s) running");
     assert!(c.read_all(512, 1, Some(first)) == content, "the running transfer completed byte-exact");
     assert_eq!(srv.wait_exit().code(), Some(0));
+}
+
+/// Nothing but a request is answered on the request port, and no ERROR is
+/// ever answered anywhere (CVE-2024-2169: two servers answering each
+/// other's errors loop forever).
+#[test]
+fn error_packets_and_strays_are_never_answered() {
+    let srv = tftp_server(&[]);
+    let quiet = |sock: &UdpSocket, what: &str| {
+        sock.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+        let mut buf = [0u8; 600];
+        if let Ok((n, _)) = sock.recv_from(&mut buf) {
+            panic!("{what} was answered: {:?}", &buf[..n]);
+        }
+    };
+    let stray = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for packet in [&b"\x00\x05\x00\x04oops\x00"[..], &ack(1), &data(1, b"x"), b"\x00\x07x", b"\x00"] {
+        stray.send_to(packet, srv.addr).unwrap();
+    }
+    quiet(&stray, "a stray packet on the request port");
+    // During a transfer, an ERROR from a wrong TID gets nothing either; an ACK would get ERROR 5.
+    let content = pattern(3000, 9);
+    std::fs::write(srv.path("tftp/t"), &content).unwrap();
+    let mut c = Client::new(srv.addr);
+    c.send_request(&request(1, "t", "octet", &[]));
+    let first = c.recv();
+    stray.send_to(b"\x00\x05\x00\x05who?\x00", c.tid.unwrap()).unwrap();
+    quiet(&stray, "an ERROR from a wrong TID");
+    assert_eq!(c.read_all(512, 1, Some(first)), content);
+}
+
+/// A WRQ for a name no file system can hold is refused at once, not after
+/// the client has sent data.
+#[test]
+fn wrq_with_an_impossible_name_is_refused_before_any_ack() {
+    let srv = tftp_server(&[("write_enable", "YES"), ("create_enable", "YES")]);
+    for len in [300, 64_900] {
+        let mut c = Client::new(srv.addr);
+        c.send_request(&request(2, &"n".repeat(len), "octet", &[]));
+        let (op, code, text) = c.recv();
+        assert_eq!((op, code), (5, 0), "{len}-byte name: opcode {op}");
+        assert!(String::from_utf8_lossy(&text).starts_with("File name too long"));
+    }
+}
+
+/// Clients are told the RFC's texts; the OS's words stay in the log.
+#[test]
+fn error_texts_are_the_rfcs() {
+    let srv = tftp_server(&[]);
+    std::fs::write(srv.path("tftp/secret"), "s").unwrap();
+    std::fs::create_dir(srv.path("tftp/dir")).unwrap();
+    for (name, code, text) in [("missing", 1, "File not found\0"), ("dir/../../x", 1, "File not found\0")] {
+        let mut c = Client::new(srv.addr);
+        c.send_request(&request(1, name, "octet", &[]));
+        let (op, got, payload) = c.recv();
+        assert_eq!((op, got, String::from_utf8_lossy(&payload).into_owned()), (5, code, text.to_string()), "{name}");
+    }
+    srv.wait_log("No such file or directory");
 }
