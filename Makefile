@@ -70,7 +70,8 @@ check-jail:
 # units and examples with PREFIX substituted, man pages, config files only
 # where none exist yet (they are the admin's), /srv/ftp and /srv/tftp, and
 # (on the real system, not into DESTDIR) the `ftp` system account that
-# anonymous and virtual sessions run as, when it is missing.
+# anonymous and virtual sessions run as and the `tftp` account rtftpd runs
+# as, when they are missing.
 SUBST    = sed 's|@SBINDIR@|$(PREFIX)/sbin|g'
 CONFIGS  = /etc/rftpd/rftpd.conf:etc/rftpd.conf:644 /etc/rftpd/rtftpd.conf:etc/rtftpd.conf:644 \
 	/etc/rftpd/rftpd.users:etc/rftpd.users:600 /etc/logrotate.d/rftpd:etc/logrotate.d/rftpd:644 \
@@ -94,9 +95,13 @@ install: $(if $(filter target/release/rftpd,$(BINARY)),build)
 		useradd --system --user-group --home-dir /srv/ftp --no-create-home \
 			--shell /usr/sbin/nologin --comment "rftpd anonymous and virtual users" ftp && \
 		echo "created the system account ftp (home /srv/ftp, no login shell)"; fi
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd tftp >/dev/null; then \
+		useradd --system --user-group --home-dir /srv/tftp --no-create-home \
+			--shell /usr/sbin/nologin --comment "rtftpd" tftp && \
+		echo "created the system account tftp (home /srv/tftp, no login shell)"; fi
 
 # Removes everything `make install` put there except config the admin has
-# changed (it says which it kept), the ftp account and /srv/ftp, /srv/tftp
+# changed (it says which it kept), the ftp and tftp accounts and /srv/ftp, /srv/tftp
 # (they may hold data), and the logs.
 uninstall:
 	rm -f $(SBINDIR)/rftpd $(SBINDIR)/rtftpd $(MANDIR)/man8/rftpd.8 $(MANDIR)/man8/rtftpd.8
@@ -110,7 +115,7 @@ uninstall:
 		else echo "kept $$dest (changed since it was installed)"; fi; \
 	done
 	@rmdir $(CONFDIR) 2>/dev/null || true
-	@echo "left the ftp account, /srv/ftp, /srv/tftp and the logs in /var/log (they may hold data)"
+	@echo "left the ftp and tftp accounts, /srv/ftp, /srv/tftp and the logs in /var/log (they may hold data)"
 
 clean:
 	$(CARGO) clean

@@ -132,7 +132,7 @@ fn drop_privileges(config: &Config) -> Result<(), sys::privs::PrivilegeError> {
     let keep = needed_capabilities(config);
     let what = match config.nopriv_user.as_str() {
         "" => sys::privs::keep_only(keep)?,
-        user => sys::privs::drop_to(user, keep)?,
+        user => sys::privs::drop_to("nopriv_user", user, keep)?,
     };
     log::info!("{what}");
     Ok(())

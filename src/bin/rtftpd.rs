@@ -69,6 +69,16 @@ fn main() -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(1, &e.to_string()),
     };
+    // Before any thread exists: nothing after binding needs root.
+    let none = rftpd::sys::creds::CapSet::empty();
+    let dropped = match config.tftp_username.as_str() {
+        "" => rftpd::sys::privs::keep_only(none),
+        user => rftpd::sys::privs::drop_to("tftp_username", user, none),
+    };
+    match dropped {
+        Ok(what) => log::info!("{what}"),
+        Err(e) => return fail(1, &e.to_string()),
+    }
     rftpd::daemon::log_panics();
     let lifetime = if inetd { Lifetime::Inetd } else { Lifetime::Daemon };
     match service::run(config, sockets, log, lifetime) {

@@ -3,7 +3,7 @@
 //! will be, and the capabilities set on the main thread are what every later
 //! thread inherits.
 //!
-//! - [`drop_to`] (`nopriv_user`): the process becomes that user, its group
+//! - [`drop_to`] (`nopriv_user`, rtftpd's `tftp_username`): the process becomes that user, its group
 //!   and no supplementary groups, keeping only the capabilities asked for.
 //! - [`keep_only`] (no `nopriv_user`): the process stays uid 0 but keeps
 //!   only those capabilities, so root's DAC override and the rest are gone.
@@ -16,33 +16,32 @@ crate::text_error! {
     PrivilegeError
 }
 
-/// Switches to `name` when running as root, keeping `keep`; returns what
-/// happened, for the log.
-pub fn drop_to(name: &str, keep: CapSet) -> Result<String, PrivilegeError> {
+/// Switches to `name` (the value of config key `key`) when running as
+/// root, keeping `keep`; returns what happened, for the log.
+pub fn drop_to(key: &str, name: &str, keep: CapSet) -> Result<String, PrivilegeError> {
     if !Uid::effective().is_root() {
-        return Ok(format!("nopriv_user={name} ignored: not started as root"));
+        return Ok(format!("{key}={name} ignored: not started as root"));
     }
     let user = User::from_name(name)
-        .map_err(|e| PrivilegeError(format!("nopriv_user: cannot look up '{name}': {e}")))?
-        .ok_or_else(|| PrivilegeError(format!("nopriv_user: no user '{name}'")))?;
+        .map_err(|e| PrivilegeError(format!("{key}: cannot look up '{name}': {e}")))?
+        .ok_or_else(|| PrivilegeError(format!("{key}: no user '{name}'")))?;
     if user.uid.is_root() {
-        return Err(PrivilegeError(format!("nopriv_user: '{name}' is root")));
+        return Err(PrivilegeError(format!("{key}: '{name}' is root")));
     }
     let gid: Gid = user.gid;
     // With keepcaps, setuid away from root keeps the permitted set (and
     // clears the effective one); without it every capability goes.
-    nix::sys::prctl::set_keepcaps(!keep.is_empty())
-        .map_err(|e| PrivilegeError(format!("nopriv_user: keepcaps: {e}")))?;
-    setgroups(&[gid]).map_err(|e| PrivilegeError(format!("nopriv_user: setgroups: {e}")))?;
-    setgid(gid).map_err(|e| PrivilegeError(format!("nopriv_user: setgid: {e}")))?;
-    setuid(user.uid).map_err(|e| PrivilegeError(format!("nopriv_user: setuid: {e}")))?;
+    nix::sys::prctl::set_keepcaps(!keep.is_empty()).map_err(|e| PrivilegeError(format!("{key}: keepcaps: {e}")))?;
+    setgroups(&[gid]).map_err(|e| PrivilegeError(format!("{key}: setgroups: {e}")))?;
+    setgid(gid).map_err(|e| PrivilegeError(format!("{key}: setgid: {e}")))?;
+    setuid(user.uid).map_err(|e| PrivilegeError(format!("{key}: setuid: {e}")))?;
     let _ = nix::sys::prctl::set_keepcaps(false);
     if Uid::current().is_root() || Uid::effective().is_root() {
-        return Err(PrivilegeError("nopriv_user: still uid 0 after the switch".into()));
+        return Err(PrivilegeError(format!("{key}: still uid 0 after the switch")));
     }
-    restrict(keep).map_err(|e| PrivilegeError(format!("nopriv_user: {e}")))?;
+    restrict(keep).map_err(|e| PrivilegeError(format!("{key}: {e}")))?;
     if keep.is_empty() && setuid(Uid::from_raw(0)).is_ok() {
-        return Err(PrivilegeError("nopriv_user: root could be regained after the switch".into()));
+        return Err(PrivilegeError(format!("{key}: root could be regained after the switch")));
     }
     Ok(format!("running as {name} (uid {}, gid {}), capabilities: {}", user.uid, gid, keep.describe()))
 }

@@ -15,6 +15,8 @@ config_table! {
         listen_address: Vec<IpAddr> = Kind::AddressList, "", "Addresses to listen on, comma-separated IPv4/IPv6; empty = all (one dual-stack [::] socket).";
         listen_port: u16 = PORT, "69", "UDP port for requests (0 = any free port, logged at start-up).";
         tftp_root: String = Kind::Path, "/srv/tftp", "Directory served; every path is resolved inside it (../ and absolute paths stay in it).";
+        tftp_username: String = Kind::Text, "tftp", "When started as root: once the sockets are bound, become this account for good, with no capabilities and no_new_privs; empty = stay root, still without capabilities.";
+        world_readable_only: bool = Kind::Bool, "YES", "Serve only files everyone may read (as tftpd-hpa does); NO serves any file tftp_username may read.";
         write_enable: bool = Kind::Bool, "NO", "Accept write requests (WRQ) at all.";
         create_enable: bool = Kind::Bool, "NO", "With write_enable, let WRQ create files that do not exist.";
         overwrite_enable: bool = Kind::Bool, "NO", "With write_enable, let WRQ replace existing files.";
@@ -52,6 +54,22 @@ impl TftpConfig {
         };
         if !std::path::Path::new(&config.tftp_root).is_dir() {
             errors.push(values.error("tftp_root", format!("{} is not a directory", config.tftp_root)));
+        }
+        if nix::unistd::Uid::effective().is_root() && !config.tftp_username.is_empty() {
+            match nix::unistd::User::from_name(&config.tftp_username) {
+                Ok(Some(u)) if u.uid.is_root() => {
+                    errors.push(values.error("tftp_username", format!("'{}' is root", config.tftp_username)))
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => errors.push(values.error(
+                    "tftp_username",
+                    format!(
+                        "no such account '{}' (create it, or set tftp_username= to stay root)",
+                        config.tftp_username
+                    ),
+                )),
+                Err(e) => errors.push(values.error("tftp_username", e.to_string())),
+            }
         }
         for (key, path) in [("log_file", &config.log_file), ("pid_file", &config.pid_file)] {
             if !path.is_empty()

@@ -15,6 +15,7 @@ use crate::sys::net;
 use log::{debug, error, info, warn};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -256,7 +257,12 @@ fn read(
 ) -> Result<u64, Failure> {
     let path = VirtualPath::root().resolve(&job.request.filename).map_err(|e| jailed(sock, job.peer, e))?;
     let file = ctx.jail.open_read(&path).map_err(|e| jailed(sock, job.peer, e))?;
-    let size = file.metadata().map_err(|e| jailed(sock, job.peer, e))?.len();
+    let meta = file.metadata().map_err(|e| jailed(sock, job.peer, e))?;
+    if ctx.config.world_readable_only && meta.permissions().mode() & 0o004 == 0 {
+        let e = io::Error::new(io::ErrorKind::PermissionDenied, "not world-readable (world_readable_only=YES)");
+        return Err(jailed(sock, job.peer, e));
+    }
+    let size = meta.len();
     let n =
         options::negotiate(&job.request, Some(size), limits).map_err(|(code, m)| refuse(sock, job.peer, code, &m))?;
     *shown = (n.blksize, n.windowsize);

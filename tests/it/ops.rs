@@ -270,10 +270,10 @@ fn make_install_into_destdir_and_uninstall() {
 }
 
 /// On the real system (DESTDIR empty) `make install` creates the `ftp`
-/// account when it is missing, with /srv/ftp as home and no login shell. Run
+/// and `tftp` accounts when they are missing, with /srv/ftp as home and no login shell. Run
 /// in a mount namespace over copies of /etc and /srv so the host is untouched.
 #[test]
-fn make_install_creates_the_ftp_account_when_missing() {
+fn make_install_creates_the_ftp_and_tftp_accounts_when_missing() {
     if !root_or_skip() || !have("make") || !have("useradd") || !have("unshare") || !have("strip") {
         return;
     }
@@ -285,9 +285,9 @@ fn make_install_creates_the_ftp_account_when_missing() {
     let prefix = dir.0.join("prefix");
     let host_accounts = std::fs::read_to_string("/etc/passwd").unwrap();
     let script = r#"mount --bind "$0" /etc && mount --bind "$1" /srv &&
-        if getent passwd ftp >/dev/null; then userdel ftp; fi &&
+        for a in ftp tftp; do if getent passwd $a >/dev/null; then userdel $a; fi; done &&
         make -s -C "$2" install PREFIX="$3" BINARY="$4" &&
-        getent passwd ftp && make -s -C "$2" install PREFIX="$3" BINARY="$4""#;
+        getent passwd ftp tftp && make -s -C "$2" install PREFIX="$3" BINARY="$4""#;
     let out = run(Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c", script])
         .arg(&etc)
@@ -295,15 +295,15 @@ fn make_install_creates_the_ftp_account_when_missing() {
         .arg(env!("CARGO_MANIFEST_DIR"))
         .arg(&prefix)
         .arg(env!("CARGO_BIN_EXE_rftpd")));
-    assert!(out.contains("created the system account ftp"), "{out}");
-    assert_eq!(
-        out.matches("created the system account").count(),
-        1,
-        "a second install must not create it again:\n{out}"
-    );
+    assert!(out.contains("created the system account ftp "), "{out}");
+    assert!(out.contains("created the system account tftp "), "{out}");
+    let created = out.matches("created the system account").count();
+    assert_eq!(created, 2, "a second install must not create them again:\n{out}");
     let account = out.lines().find(|l| l.starts_with("ftp:")).unwrap_or_else(|| panic!("{out}"));
     let fields: Vec<&str> = account.split(':').collect();
     assert_eq!((fields[5], fields[6]), ("/srv/ftp", "/usr/sbin/nologin"), "{account}");
+    let account = out.lines().find(|l| l.starts_with("tftp:")).unwrap_or_else(|| panic!("{out}"));
+    assert!(account.ends_with(":/srv/tftp:/usr/sbin/nologin"), "{account}");
     assert!(srv.join("ftp").is_dir() && srv.join("tftp").is_dir());
     assert!(etc.join("rftpd/rftpd.conf").is_file());
     assert_eq!(std::fs::read_to_string("/etc/passwd").unwrap(), host_accounts, "the host's accounts changed");

@@ -502,7 +502,7 @@ fn tftp_through_socket_activate(activate_args: &[&str], rtftpd_args: &[&str]) {
     let mut child = Command::new("systemd-socket-activate")
         .args(["-d", "-l", &listen])
         .args(activate_args)
-        .args([env!("CARGO_BIN_EXE_rtftpd"), "-c", "/dev/null", "-o", "log_file="])
+        .args([env!("CARGO_BIN_EXE_rtftpd"), "-c", "/dev/null", "-o", "log_file=", "-o", "tftp_username="])
         .args(rtftpd_args)
         .arg("-o")
         .arg(format!("tftp_root={}", root.0.display()))
@@ -609,4 +609,53 @@ fn error_texts_are_the_rfcs() {
         assert_eq!((op, got, String::from_utf8_lossy(&payload).into_owned()), (5, code, text.to_string()), "{name}");
     }
     srv.wait_log("No such file or directory");
+}
+
+/// Started as root, rtftpd becomes tftp_username with no capabilities and
+/// no_new_privs, and serves only world-readable files unless told otherwise.
+#[test]
+fn rtftpd_drops_root_and_serves_only_world_readable_files() {
+    if !root_or_skip() {
+        return;
+    }
+    let home = TempDir::new("tftphome");
+    let account = SystemUser::new("t", &home.0.join("h"));
+    for world_readable_only in ["YES", "NO"] {
+        let srv = tftp_server(&[("tftp_username", &account.name), ("world_readable_only", world_readable_only)]);
+        let status = std::fs::read_to_string(format!("/proc/{}/status", srv.pid())).unwrap();
+        let field = |name: &str| {
+            status.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("{status}")).trim().to_owned()
+        };
+        let uid = account.uid.to_string();
+        assert_eq!(field("Uid:").split_whitespace().collect::<Vec<_>>(), [uid.as_str(); 4]);
+        assert_eq!(field("CapEff:"), "0000000000000000");
+        assert_eq!(field("CapPrm:"), "0000000000000000");
+        assert_eq!(field("NoNewPrivs:"), "1");
+        use std::os::unix::fs::{PermissionsExt, chown};
+        let file = |name: &str, mode: u32, owner: u32| {
+            let path = srv.path(&format!("tftp/{name}"));
+            std::fs::write(&path, name).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            chown(&path, Some(owner), None).unwrap();
+        };
+        file("public", 0o644, 0);
+        file("roots", 0o600, 0);
+        file("mine", 0o600, account.uid);
+        let get = |name: &str| {
+            let mut c = Client::new(srv.addr);
+            c.send_request(&request(1, name, "octet", &[]));
+            match c.recv() {
+                (3, 1, payload) => Ok(payload),
+                (op, code, _) => Err((op, code)),
+            }
+        };
+        assert_eq!(get("public"), Ok(b"public".to_vec()));
+        assert_eq!(get("roots"), Err((5, 2)), "root's 0600 file, world_readable_only={world_readable_only}");
+        let mine = get("mine");
+        if world_readable_only == "YES" {
+            assert_eq!(mine, Err((5, 2)), "not world-readable");
+        } else {
+            assert_eq!(mine, Ok(b"mine".to_vec()));
+        }
+    }
 }
