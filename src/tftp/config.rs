@@ -24,7 +24,9 @@ config_table! {
         max_blksize: u16 = num(8, 65464), "65464", "Largest block size granted (RFC 2348).";
         max_windowsize: u16 = num(1, 1024), "64", "Largest window granted (RFC 7440); a window of blocks is kept in memory.";
         timeout: Duration = num(1, 255), "1", "Seconds before a block is sent again, unless the client asks otherwise (RFC 2349).";
+        max_timeout: Duration = num(1, 255), "10", "Largest timeout a client may ask for (RFC 2349); a larger request is not acknowledged and `timeout` applies.";
         retries: u32 = num(1, 100), "5", "Timeouts in a row after which a transfer is given up.";
+        max_per_ip: usize = num(0, 100_000), "10", "Most transfers at once for one client address (0 = no limit); beyond it ERROR 0.";
         max_transfers: usize = num(1, 100_000), "100", "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".";
         shutdown_grace: Duration = num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rtftpd exits.";
         pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";

@@ -11,6 +11,8 @@ pub(crate) struct Ceilings {
     pub(crate) max_blksize: u16,
     pub(crate) max_windowsize: u16,
     pub(crate) timeout: Duration,
+    /// Largest timeout a client may ask for.
+    pub(crate) max_timeout: Duration,
     /// Largest upload accepted (0 = no limit).
     pub(crate) max_upload: u64,
 }
@@ -56,7 +58,9 @@ pub(crate) fn negotiate(
                 n.blksize = b as usize;
                 Some(b.to_string())
             }
-            ("timeout", Some(v @ 1..=255)) => {
+            // Above max_timeout the option is left out of the OACK (RFC 2349:
+            // the server answers with the value asked for or not at all).
+            ("timeout", Some(v @ 1..=255)) if v <= limits.max_timeout.as_secs() => {
                 n.timeout = Duration::from_secs(v);
                 Some(v.to_string())
             }
@@ -96,8 +100,13 @@ mod tests {
         }
     }
 
-    const LIMITS: Ceilings =
-        Ceilings { max_blksize: 65464, max_windowsize: 64, timeout: Duration::from_secs(1), max_upload: 1000 };
+    const LIMITS: Ceilings = Ceilings {
+        max_blksize: 65464,
+        max_windowsize: 64,
+        timeout: Duration::from_secs(1),
+        max_timeout: Duration::from_secs(10),
+        max_upload: 1000,
+    };
 
     #[test]
     fn rfc2348_blksize_range_and_cap() {
@@ -113,6 +122,14 @@ mod tests {
             let n = negotiate(&req(false, &[("blksize", bad)]), None, &LIMITS).unwrap();
             assert_eq!((n.blksize, n.accepted.len()), (512, 0), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_timeout_above_max_timeout_is_not_acknowledged() {
+        let n = negotiate(&req(false, &[("timeout", "255")]), Some(1), &LIMITS).unwrap();
+        assert_eq!((n.timeout, n.accepted.len()), (Duration::from_secs(1), 0));
+        let n = negotiate(&req(false, &[("timeout", "10")]), Some(1), &LIMITS).unwrap();
+        assert_eq!(n.timeout, Duration::from_secs(10));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::config::TftpConfig;
 use super::options::{self, Ceilings};
 use super::packet::{self, ErrorCode, Mode, Packet, PacketError, Request};
 use super::window::{self, Failure, Params, Peer};
+use crate::daemon::admission::{PerIp, Slot};
 use crate::daemon::pool::Pool;
 use crate::daemon::{Master, notify};
 use crate::jail::{Jail, VirtualPath};
@@ -32,6 +33,8 @@ struct Job {
     /// The local address family the request came in on.
     v6: bool,
     ctx: Arc<Context>,
+    /// One of the client address's max_per_ip transfers, given back when the job ends.
+    _slot: Slot,
 }
 
 /// What every worker shares.
@@ -58,6 +61,7 @@ struct TftpMaster {
     log: Option<LogFile>,
     lifetime: Lifetime,
     buf: Vec<u8>,
+    per_ip: PerIp,
 }
 
 /// Receives requests until SIGTERM/SIGINT (or, from inetd, until idle).
@@ -76,7 +80,7 @@ pub fn run(
         format!("client={} {verb} {}", job.peer.ip().to_canonical(), printable(&job.request.filename))
     };
     let pool = Pool::new("tftp", config.max_transfers, serve, describe);
-    let mut master = TftpMaster { ctx, pool, log, lifetime, buf: vec![0u8; 65_536] };
+    let mut master = TftpMaster { ctx, pool, log, lifetime, buf: vec![0u8; 65_536], per_ip: PerIp::default() };
     crate::daemon::run(&mut master, sockets)
 }
 
@@ -115,8 +119,14 @@ impl Master for TftpMaster {
                 return;
             }
         };
+        let client = peer.ip().to_canonical();
+        let Some(slot) = self.per_ip.acquire(client, self.ctx.config.max_per_ip) else {
+            info!("client={client} refused: max_per_ip reached");
+            let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "too many transfers from your address"), peer);
+            return;
+        };
         let v6 = sock.local_addr().is_ok_and(|a| a.is_ipv6());
-        let job = Job { request, peer, v6, ctx: self.ctx.clone() };
+        let job = Job { request, peer, v6, ctx: self.ctx.clone(), _slot: slot };
         if self.pool.try_hand_over(job).is_err() {
             info!("client={} refused: max_transfers reached", peer.ip().to_canonical());
             let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "server busy"), peer);
@@ -177,6 +187,7 @@ fn serve(ctx: &Context, job: &Job) {
         max_blksize: cfg.max_blksize,
         max_windowsize: cfg.max_windowsize,
         timeout: cfg.timeout,
+        max_timeout: cfg.max_timeout,
         max_upload: cfg.max_upload,
     };
     let req = &job.request;
@@ -244,6 +255,7 @@ fn params(ctx: &Context, n: &options::Negotiated) -> Params {
         timeout: n.timeout,
         windowsize: n.windowsize,
         retries: ctx.config.retries,
+        first_timeout: ctx.config.timeout,
         max_upload: ctx.config.max_upload,
     }
 }

@@ -16,6 +16,9 @@ pub(crate) struct Params {
     pub(crate) timeout: Duration,
     pub(crate) windowsize: u16,
     pub(crate) retries: u32,
+    /// The server's own timeout (config `timeout`), used until the peer has
+    /// answered: a spoofed request's `timeout=255` holds no worker.
+    pub(crate) first_timeout: Duration,
     /// Largest upload accepted (0 = no limit).
     pub(crate) max_upload: u64,
 }
@@ -44,7 +47,14 @@ pub(crate) struct Peer<'a> {
     /// The receive timeout last set on the socket, so the common case (one
     /// packet per wait) costs no setsockopt per block.
     read_timeout: Option<Duration>,
+    /// The peer has answered (an ACK or DATA at this transfer's port): it
+    /// receives what is sent to it, so this is no reflection.
+    proven: bool,
 }
+
+/// Before the peer has answered, the request may have come from a spoofed
+/// address: the first packet is sent again at most this many times.
+pub(crate) const UNPROVEN_RETRIES: u32 = 2;
 
 /// What `Peer::wait` got.
 enum Got<'b> {
@@ -54,7 +64,7 @@ enum Got<'b> {
 
 impl<'a> Peer<'a> {
     pub(crate) fn new(sock: &'a UdpSocket, addr: SocketAddr, blksize: usize) -> Self {
-        Peer { sock, addr, buf: vec![0; blksize + 4 + 1], read_timeout: None }
+        Peer { sock, addr, buf: vec![0; blksize + 4 + 1], read_timeout: None, proven: false }
     }
 
     pub(crate) fn send(&self, bytes: &[u8]) -> Result<(), Failure> {
@@ -71,7 +81,10 @@ impl<'a> Peer<'a> {
     fn wait(&mut self, deadline: Instant) -> Result<Got<'_>, Failure> {
         let Some(n) = self.receive_from_peer(deadline)? else { return Ok(Got::Timeout) };
         match packet::parse(&self.buf[..n]) {
-            Ok(p) => Ok(Got::Packet(p)),
+            Ok(p) => {
+                self.proven |= matches!(p, Packet::Ack { .. } | Packet::Data { .. });
+                Ok(Got::Packet(p))
+            }
             Err(e) => {
                 let _ = self.sock.send_to(&packet::error(ErrorCode::IllegalOperation, &e.message()), self.addr);
                 Err(Failure::Protocol(e.message()))
@@ -112,29 +125,38 @@ impl<'a> Peer<'a> {
         }
     }
 
+    /// When the next answer is due: the negotiated timeout once the peer has
+    /// answered, the server's own before.
+    fn deadline(&self, params: &Params) -> Instant {
+        let timeout = if self.proven { params.timeout } else { params.timeout.min(params.first_timeout) };
+        Instant::now() + timeout
+    }
+
+    /// Counts one more timeout; fails once there were more than `retries`
+    /// in a row (fewer while the peer has not answered yet).
+    fn retry(&self, tries: &mut u32, params: &Params) -> Result<(), Failure> {
+        *tries += 1;
+        let limit = if self.proven { params.retries } else { params.retries.min(UNPROVEN_RETRIES) };
+        if *tries > limit { Err(Failure::Timeout) } else { Ok(()) }
+    }
+
     /// Sends `first` (OACK) and waits for ACK 0; resent on timeout.
     pub(crate) fn oack_handshake(&mut self, oack: &[u8], params: &Params) -> Result<(), Failure> {
         self.send(oack)?;
         let mut tries = 0;
         loop {
-            let deadline = Instant::now() + params.timeout;
+            let deadline = self.deadline(params);
             match self.wait(deadline)? {
                 Got::Packet(Packet::Ack { block: 0 }) => return Ok(()),
                 Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
                 Got::Packet(_) => {}
                 Got::Timeout => {
-                    retry(&mut tries, params)?;
+                    self.retry(&mut tries, params)?;
                     self.send(oack)?;
                 }
             }
         }
     }
-}
-
-/// Counts one more timeout; fails once there were more than `retries` in a row.
-fn retry(tries: &mut u32, params: &Params) -> Result<(), Failure> {
-    *tries += 1;
-    if *tries > params.retries { Err(Failure::Timeout) } else { Ok(()) }
 }
 
 /// Reads up to `buf.len()` bytes, fewer only at end of input.
@@ -178,7 +200,7 @@ pub(crate) fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params)
             packet::data((base + i as u64) as u16, block, &mut wire);
             peer.send(&wire)?;
         }
-        let deadline = Instant::now() + params.timeout;
+        let deadline = peer.deadline(params);
         loop {
             match peer.wait(deadline)? {
                 Got::Packet(Packet::Ack { block }) => {
@@ -197,7 +219,7 @@ pub(crate) fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params)
                 Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
                 Got::Packet(_) => {}
                 Got::Timeout => {
-                    retry(&mut tries, params)?;
+                    peer.retry(&mut tries, params)?;
                     break; // resend the window from the last acknowledged block
                 }
             }
@@ -228,14 +250,14 @@ pub(crate) fn receive(
     let mut received = 0u64;
     let mut tries = 0;
     loop {
-        let deadline = Instant::now() + params.timeout;
+        let deadline = peer.deadline(params);
         let got = peer.wait(deadline)?;
         let (block, data) = match got {
             Got::Packet(Packet::Data { block, data }) => (block, data),
             Got::Packet(Packet::Error { code, message }) => return Err(Failure::Peer(code, message)),
             Got::Packet(_) => continue,
             Got::Timeout => {
-                retry(&mut tries, params)?;
+                peer.retry(&mut tries, params)?;
                 peer.send(&last_ack)?;
                 in_window = 0;
                 continue;

@@ -374,7 +374,8 @@ fn pool_full_gets_server_busy() {
 
 #[test]
 fn fifty_concurrent_transfers_byte_exact() {
-    let srv = tftp_server(&[]);
+    // All from 127.0.0.1: the per-address limit is not what this tests.
+    let srv = tftp_server(&[("max_per_ip", "0")]);
     let content = pattern(300_000, 8);
     std::fs::write(srv.path("tftp/c"), &content).unwrap();
     let addr = srv.addr;
@@ -658,4 +659,84 @@ fn rtftpd_drops_root_and_serves_only_world_readable_files() {
             assert_eq!(mine, Ok(b"mine".to_vec()));
         }
     }
+}
+
+/// Requests from silent (possibly spoofed) sources: the first packet goes
+/// out at most three times with the server's own timeout, whatever timeout
+/// they ask for, so they cannot hold the workers; and one address gets at
+/// most max_per_ip transfers.
+#[test]
+fn silent_sources_get_three_packets_and_cannot_hold_every_worker() {
+    let srv = tftp_server(&[("max_transfers", "6"), ("max_per_ip", "0")]);
+    std::fs::write(srv.path("tftp/f"), pattern(5000, 3)).unwrap();
+    let silent: Vec<(UdpSocket, bool)> = (0..12)
+        .map(|i| {
+            let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let with_options = i % 2 == 0;
+            let opts: &[(&str, &str)] = if with_options { &[("timeout", "255"), ("blksize", "1400")] } else { &[] };
+            s.send_to(&request(1, "f", "octet", opts), srv.addr).unwrap();
+            (s, with_options)
+        })
+        .collect();
+    // A legitimate client is served while the silent ones wait for nothing.
+    let mut served = false;
+    for _ in 0..40 {
+        let mut c = Client::new(srv.addr);
+        c.send_request(&request(1, "f", "octet", &[]));
+        match c.recv() {
+            (3, 1, first) => {
+                assert_eq!(c.read_all(512, 1, Some((3, 1, first))).len(), 5000);
+                served = true;
+                break;
+            }
+            (5, 0, _) => std::thread::sleep(Duration::from_millis(500)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(served, "the silent requests held every worker");
+    for (s, with_options) in &silent {
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut buf = [0u8; 2000];
+        let mut got = 0;
+        while let Ok((_, _)) = s.recv_from(&mut buf) {
+            got += 1;
+            // The first packet: an OACK without the timeout asked for, or
+            // DATA 1 (or "server busy" when all six workers were taken).
+            if buf[1] == 5 {
+                assert_eq!(&buf[..4], &[0, 5, 0, 0]);
+            } else if *with_options {
+                assert_eq!(&buf[..2], &[0, 6]);
+                assert!(!buf.windows(7).any(|w| w == b"timeout"), "timeout=255 was acknowledged");
+            } else {
+                assert_eq!(&buf[..4], &[0, 3, 0, 1]);
+            }
+        }
+        assert!(got <= 3, "{got} packets to a source that never answered");
+    }
+}
+
+#[test]
+fn max_per_ip_bounds_the_transfers_of_one_address() {
+    let srv = tftp_server(&[("max_per_ip", "2"), ("timeout", "3")]);
+    std::fs::write(srv.path("tftp/f"), "x".repeat(2000)).unwrap();
+    let held: Vec<Client> = (0..2)
+        .map(|_| {
+            let mut c = Client::new(srv.addr);
+            c.send_request(&request(1, "f", "octet", &[]));
+            assert_eq!(c.recv().0, 3);
+            c
+        })
+        .collect();
+    let mut third = Client::new(srv.addr);
+    third.send_request(&request(1, "f", "octet", &[]));
+    let (op, code, text) = third.recv();
+    assert_eq!((op, code), (5, 0));
+    assert!(String::from_utf8_lossy(&text).contains("too many transfers"));
+    // Another address is served meanwhile.
+    let other = UdpSocket::bind("127.0.0.2:0").unwrap();
+    other.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut c = Client { sock: other, server: srv.addr, tid: None };
+    c.send_request(&request(1, "f", "octet", &[]));
+    assert_eq!(c.read_all(512, 1, None).len(), 2000);
+    drop(held);
 }
