@@ -15,6 +15,10 @@ pub const PARALLEL_STAT_MIN: usize = 2048;
 /// SIZE in TYPE A must read the file to count line ends; larger files get `550`.
 pub const MAX_ASCII_SIZE_SCAN: u64 = 16 * 1024 * 1024;
 
+/// What SIZE in TYPE A may read in one session in all; beyond it `550`
+/// (a repeated SIZE of an unchanged file is answered from memory).
+pub const MAX_ASCII_SIZE_SESSION: u64 = 256 * 1024 * 1024;
+
 /// Bytes handed to one sendfile(2) call (an ABOR is noticed between calls).
 /// Measured with `make bench` (RETR 1 GiB over loopback, 2 cores): 32 KiB
 /// gave 3.1–3.5 GB/s at 0.3 CPU s/GB; 16 KiB 2.1, 64 KiB 2.1, 256 KiB 2.2,

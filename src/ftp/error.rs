@@ -210,6 +210,10 @@ impl FtpError {
             LocalFile(_, e) if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) => {
                 (C::INSUFFICIENT_STORAGE, "Insufficient storage space.".into())
             }
+            // Without the overwrite right, the name appeared while the data came in.
+            LocalFile(Direction::Upload, e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                (C::BAD_FILE_NAME, "Could not create file: it exists now and may not be overwritten.".into())
+            }
             LocalFile(Direction::Upload, _) => (C::LOCAL_ERROR, "Failure writing to local file.".into()),
             LocalFile(Direction::Download, _) => (C::LOCAL_ERROR, "Failure reading local file.".into()),
             DataTls(why) => (C::NEED_ENCRYPTION, format!("SSL connection failed: {why}.")),

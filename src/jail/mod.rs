@@ -175,11 +175,18 @@ impl Jail {
         sysfs::unlink_at(dir.as_fd(), name.as_cstr())
     }
 
-    /// Renames within the root, replacing `to` atomically if it is a file.
-    pub(crate) fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> io::Result<()> {
+    /// Renames within the root. With [`Replace::Allowed`] an existing `to`
+    /// (a file, or an empty directory when `from` is one) is replaced
+    /// atomically; with [`Replace::Never`] the rename fails with EEXIST if
+    /// `to` exists, decided by the kernel in the same step.
+    pub(crate) fn rename(&self, from: &VirtualPath, to: &VirtualPath, replace: Replace) -> io::Result<()> {
         let (from_dir, from_name) = self.parent_of(from)?;
         let (to_dir, to_name) = self.parent_of(to)?;
-        sysfs::rename_at(from_dir.as_fd(), from_name.as_cstr(), to_dir.as_fd(), to_name.as_cstr())
+        let (f, t) = (from_name.as_cstr(), to_name.as_cstr());
+        match replace {
+            Replace::Allowed => sysfs::rename_at(from_dir.as_fd(), f, to_dir.as_fd(), t),
+            Replace::Never => sysfs::rename_noreplace_at(from_dir.as_fd(), f, to_dir.as_fd(), t),
+        }
     }
 
     pub(crate) fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
@@ -206,7 +213,9 @@ impl Jail {
     /// temporary name in the same directory, renamed over `p` by
     /// [`Upload::commit`]; dropped uncommitted, the temporary file is removed
     /// and whatever `p` was stays untouched.
-    pub(crate) fn create_upload(&self, p: &VirtualPath, mode: u32) -> io::Result<Upload> {
+    /// With [`Replace::Never`] the commit fails if `p` exists by then, even
+    /// if it appeared while the data was coming in.
+    pub(crate) fn create_upload(&self, p: &VirtualPath, mode: u32, replace: Replace) -> io::Result<Upload> {
         let (dir, target) = self.parent_of(p)?;
         let old = sysfs::lstat_at(dir.as_fd(), target.as_cstr()).ok();
         if old.as_ref().is_some_and(is_dir) {
@@ -226,7 +235,7 @@ impl Jail {
             use std::os::unix::fs::PermissionsExt;
             let _ = file.set_permissions(std::fs::Permissions::from_mode(st.st_mode & 0o7777));
         }
-        Ok(Upload { dir, temp, target, file: Some(file), committed: false })
+        Ok(Upload { dir, temp, target, file: Some(file), committed: false, replace })
     }
 
     /// Opens an existing regular file for writing from `offset` on (STOR after
@@ -282,6 +291,15 @@ pub(crate) struct Upload {
     target: Name,
     file: Option<File>,
     committed: bool,
+    replace: Replace,
+}
+
+/// Whether an operation may replace what exists at its target name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replace {
+    Allowed,
+    /// The kernel refuses (EEXIST) if the name exists when the operation lands.
+    Never,
 }
 
 impl Upload {
@@ -289,10 +307,15 @@ impl Upload {
         self.file.as_mut().expect("file is present until commit")
     }
 
-    /// Closes the data and renames it over the target in one atomic step.
+    /// Closes the data and renames it over the target in one atomic step
+    /// (or, with [`Replace::Never`], to the target only if it is still absent).
     pub(crate) fn commit(mut self) -> io::Result<()> {
         drop(self.file.take());
-        sysfs::rename_at(self.dir.as_fd(), self.temp.as_cstr(), self.dir.as_fd(), self.target.as_cstr())?;
+        let (dir, temp, target) = (self.dir.as_fd(), self.temp.as_cstr(), self.target.as_cstr());
+        match self.replace {
+            Replace::Allowed => sysfs::rename_at(dir, temp, dir, target)?,
+            Replace::Never => sysfs::rename_noreplace_at(dir, temp, dir, target)?,
+        }
         self.committed = true;
         Ok(())
     }

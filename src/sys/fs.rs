@@ -66,6 +66,26 @@ pub(crate) fn rename_at(from_dir: BorrowedFd<'_>, from: &CStr, to_dir: BorrowedF
     nix::fcntl::renameat(from_dir, from, to_dir, to).map_err(io_err)
 }
 
+/// Renames `from` to `to` only if `to` does not exist (EEXIST otherwise), in
+/// one atomic step. Where the file system lacks RENAME_NOREPLACE (EINVAL),
+/// a non-directory is linked to the new name (which fails if it exists) and
+/// its old name removed.
+pub(crate) fn rename_noreplace_at(
+    from_dir: BorrowedFd<'_>,
+    from: &CStr,
+    to_dir: BorrowedFd<'_>,
+    to: &CStr,
+) -> io::Result<()> {
+    use nix::fcntl::{AtFlags, RenameFlags};
+    match nix::fcntl::renameat2(from_dir, from, to_dir, to, RenameFlags::RENAME_NOREPLACE) {
+        Err(nix::errno::Errno::EINVAL) => {
+            nix::unistd::linkat(from_dir, from, to_dir, to, AtFlags::empty()).map_err(io_err)?;
+            unlink_at(from_dir, from)
+        }
+        r => r.map_err(io_err),
+    }
+}
+
 pub(crate) fn readlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<std::ffi::OsString> {
     nix::fcntl::readlinkat(dir, name).map_err(io_err)
 }

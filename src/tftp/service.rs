@@ -10,7 +10,7 @@ use super::window::{self, Failure, Params, Peer};
 use crate::daemon::admission::{PerIp, Slot};
 use crate::daemon::pool::Pool;
 use crate::daemon::{Master, notify};
-use crate::jail::{Jail, VirtualPath};
+use crate::jail::{Jail, Replace, VirtualPath};
 use crate::log::file::LogFile;
 use crate::sys::net;
 use log::{debug, error, info, warn};
@@ -314,7 +314,8 @@ fn write(
     let n = options::negotiate(&job.request, None, limits).map_err(|(code, m)| refuse(sock, job.peer, code, &m))?;
     *shown = (n.blksize, n.windowsize);
     // Written under a temporary name and renamed into place only when complete.
-    let mut upload = ctx.jail.create_upload(&path, 0o644).map_err(|e| jailed(sock, job.peer, e))?;
+    let replace = if cfg.overwrite_enable { Replace::Allowed } else { Replace::Never };
+    let mut upload = ctx.jail.create_upload(&path, 0o644, replace).map_err(|e| jailed(sock, job.peer, e))?;
     let first = if n.accepted.is_empty() { packet::ack(0).to_vec() } else { packet::oack(&n.accepted) };
     let mut peer = Peer::new(sock, job.peer, n.blksize);
     let params = params(ctx, &n);

@@ -2,6 +2,7 @@
 //! one test per property, against the real binaries.
 
 use crate::support::*;
+use std::io::Write;
 
 /// An IAC sequence must not consume a line end: `DE IAC WILL LF LE x`
 /// is two bad commands, not `DELE x` (a line-based proxy sees two lines).
@@ -15,4 +16,98 @@ fn telnet_iac_never_swallows_a_line_end() {
     assert_eq!(c.reply().code, 500);
     assert_eq!(c.cmd("NOOP").code, 200);
     assert!(srv.path("home/alice/smuggle_me.txt").exists());
+}
+
+/// A server with `carol`, who may upload and rename but not delete,
+/// overwrite or remove directories, and `dave`, who may do everything.
+fn carol_server() -> (TestServer, TempDir) {
+    let dir = TempDir::new("carol");
+    let home = dir.0.join("carol");
+    std::fs::create_dir_all(home.join("keepdir")).unwrap();
+    std::fs::write(home.join("keepdir/inside"), "kept").unwrap();
+    std::fs::write(home.join("important.txt"), "important").unwrap();
+    let users = dir.0.join("users");
+    let dave = dir.0.join("dave");
+    std::fs::create_dir_all(&dave).unwrap();
+    let lines = format!(
+        "carol:{SECRET_HASH}:{}:rw,-delete,-overwrite,-rmdir\ndave:{SECRET_HASH}:{}:rw\n",
+        home.display(),
+        dave.display()
+    );
+    std::fs::write(&users, lines).unwrap();
+    let srv = TestServer::start(&[("user_file", users.to_str().unwrap())]);
+    (srv, dir)
+}
+
+/// RNTO over an existing name needs the rights destroying it would need.
+#[test]
+fn rnto_cannot_replace_what_the_user_may_not_destroy() {
+    let (srv, dir) = carol_server();
+    let home = dir.0.join("carol");
+    let mut c = srv.login("carol", "secret");
+    assert_eq!(c.cmd("DELE important.txt").code, 550);
+    assert_eq!(c.upload("STOR junk", b"junk").code, 226);
+    assert_eq!(c.cmd("RNFR junk").code, 350);
+    assert_eq!(c.cmd("RNTO important.txt").code, 550, "a file replaced without the overwrite right");
+    assert_eq!(std::fs::read_to_string(home.join("important.txt")).unwrap(), "important");
+    assert_eq!(c.cmd("MKD e").code, 257);
+    assert_eq!(c.cmd("RMD keepdir").code, 550);
+    std::fs::remove_file(home.join("keepdir/inside")).unwrap(); // an empty directory can be renamed over
+    assert_eq!(c.cmd("RNFR e").code, 350);
+    assert_eq!(c.cmd("RNTO keepdir").code, 550, "a directory replaced without delete and rmdir");
+    assert!(home.join("e").is_dir() && home.join("keepdir").is_dir());
+    // Renaming to a free name still works.
+    assert_eq!(c.cmd("RNFR junk").code, 350);
+    assert_eq!(c.cmd("RNTO fresh").code, 250);
+    // dave (rw) may replace by rename.
+    std::fs::write(dir.0.join("dave/a"), "a").unwrap();
+    std::fs::write(dir.0.join("dave/b"), "b").unwrap();
+    let mut d = srv.login("dave", "secret");
+    assert_eq!(d.cmd("RNFR a").code, 350);
+    assert_eq!(d.cmd("RNTO b").code, 250);
+    assert_eq!(std::fs::read_to_string(dir.0.join("dave/b")).unwrap(), "a");
+}
+
+/// An upload by a user without the overwrite right never replaces a file
+/// that appeared while its data was coming in.
+#[test]
+fn an_upload_never_replaces_a_file_that_appeared_meanwhile() {
+    let (srv, dir) = carol_server();
+    let home = dir.0.join("carol");
+    let mut first = srv.login("carol", "secret");
+    let mut data = first.epsv();
+    assert_eq!(first.cmd("STOR x").code, 150);
+    data.write_all(b"first").unwrap();
+    let mut second = srv.login("carol", "secret");
+    assert_eq!(second.upload("STOR x", b"second").code, 226);
+    drop(data);
+    assert_eq!(first.reply().code, 553, "the first upload must not replace x");
+    assert_eq!(std::fs::read_to_string(home.join("x")).unwrap(), "second");
+    let leftovers: Vec<_> = names(&home).into_iter().filter(|n| n.contains(".part")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// SIZE in TYPE A reads the file to count line ends: a session reads at
+/// most 256 MiB for it in all, and asking again about an unchanged file
+/// costs nothing.
+#[test]
+fn ascii_size_has_a_per_session_budget() {
+    let srv = TestServer::start(&[]);
+    const MIB: u64 = 1 << 20;
+    for i in 0..18 {
+        // Sparse: 15 MiB each without using the disk.
+        std::fs::File::create(srv.path(&format!("home/alice/f{i}"))).unwrap().set_len(15 * MIB).unwrap();
+    }
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE A").code, 200);
+    for _ in 0..50 {
+        assert_eq!(c.cmd("SIZE f0").lines[0], format!("213 {}", 15 * MIB));
+    }
+    for i in 1..17 {
+        assert_eq!(c.cmd(&format!("SIZE f{i}")).code, 213, "f{i}");
+    }
+    assert_eq!(c.cmd("SIZE f17").code, 550, "past the session's budget");
+    assert_eq!(c.cmd("SIZE f16").code, 213, "the last answer is remembered");
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    assert_eq!(c.cmd("SIZE f17").code, 213, "TYPE I reads nothing");
 }

@@ -63,6 +63,8 @@ pub(crate) struct LoggedIn {
     pub(crate) running: Option<(super::helper::Running, transfer::TransferInfo)>,
     /// Directories whose message_file was shown (dirmessage_enable: once each).
     shown_messages: Vec<VirtualPath>,
+    /// What SIZE in TYPE A has read for this session (see files::size).
+    pub(crate) ascii_sizes: files::AsciiSizes,
     /// While the session lasts, this worker thread (and the transfer threads
     /// it starts) reads and writes files as `identity.run_as`; dropped last,
     /// it stays on the worker until a login needs another identity.
@@ -89,6 +91,7 @@ impl LoggedIn {
             deny: config.deny_file.clone(),
             config,
             shown_messages: Vec::new(),
+            ascii_sizes: files::AsciiSizes::default(),
             umask: identity.umask,
             identity,
             jail,

@@ -11,7 +11,7 @@ use crate::ftp::error::{Direction, FtpError};
 use crate::ftp::helper::{Copy, DataTls, Outcome, Payload, Running, Sink, TransferReport};
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::{Conn, Response};
-use crate::jail::VirtualPath;
+use crate::jail::{Replace, VirtualPath};
 use crate::limits::MAX_UNIQUE_TRIES;
 use crate::log::vsftpd::{Event, Line};
 use crate::log::xferlog::{self, AccessMode, DataType, XferRecord};
@@ -230,7 +230,10 @@ pub(crate) fn stor(
             Err(e) => return Err(e.into()),
         }
     } else {
-        let mut upload = s.jail.create_upload(&path, file_mode(s, conn))?;
+        // Without the overwrite right, a name that appears during the upload
+        // (another session's) is not replaced either.
+        let replace = if s.identity.perms.overwrite { Replace::Allowed } else { Replace::Never };
+        let mut upload = s.jail.create_upload(&path, file_mode(s, conn), replace)?;
         give_away(s, conn, upload.file())?;
         Sink::Upload(upload)
     };
