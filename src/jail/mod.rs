@@ -27,6 +27,18 @@ pub struct Jail {
     /// Shared by sessions with the same root (see [`Roots`]).
     root: Arc<OwnedFd>,
     root_path: PathBuf,
+    /// The root is the host's `/`, so `/proc` lies inside it: everything
+    /// resolved on procfs is refused (see [`Jail::resolve`]).
+    guard_proc: bool,
+}
+
+/// Whether a root directory reaches the host's procfs: it is `/` itself.
+fn reaches_proc(root: &OwnedFd) -> bool {
+    let id = |st: FileStat| (st.st_dev, st.st_ino);
+    match (sysfs::fstat(root.as_fd()), File::open("/").and_then(|f| sysfs::fstat(f.as_fd()))) {
+        (Ok(r), Ok(slash)) => id(r) == id(slash) || sysfs::on_procfs(root.as_fd()),
+        _ => true,
+    }
 }
 
 /// What a directory listing returns for one entry.
@@ -98,14 +110,17 @@ impl Roots {
                 root
             }
         };
-        Ok(Jail { root, root_path: root_path.to_owned() })
+        let guard_proc = reaches_proc(&root);
+        Ok(Jail { root, root_path: root_path.to_owned(), guard_proc })
     }
 }
 
 impl Jail {
     /// Opens the root directory (a path from config, never from a client).
     pub fn open(root_path: &Path) -> io::Result<Jail> {
-        Ok(Jail { root: Arc::new(open_root(root_path)?), root_path: root_path.to_owned() })
+        let root = open_root(root_path)?;
+        let guard_proc = reaches_proc(&root);
+        Ok(Jail { root: Arc::new(root), root_path: root_path.to_owned(), guard_proc })
     }
 
     /// Where a virtual path lies on the host, for logs only (xferlog).
@@ -113,8 +128,15 @@ impl Jail {
         self.root_path.join(p.relative())
     }
 
+    /// Every path a client names reaches the kernel here. A root that is
+    /// the host's `/` refuses whatever lies on procfs: `/proc/self` (and
+    /// `/proc/<pid>`) would be the daemon's own memory map and open files.
     fn resolve(&self, p: &VirtualPath, flags: OFlag, mode: u32) -> io::Result<OwnedFd> {
-        sysfs::open_in_root(self.root.as_fd(), p.relative(), flags, mode)
+        let fd = sysfs::open_in_root(self.root.as_fd(), p.relative(), flags, mode)?;
+        if self.guard_proc && sysfs::on_procfs(fd.as_fd()) {
+            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        }
+        Ok(fd)
     }
 
     /// The directory holding `p`'s final name, and that name.

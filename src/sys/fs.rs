@@ -86,6 +86,11 @@ pub(crate) fn rename_noreplace_at(
     }
 }
 
+/// True when `fd` lies on procfs (fstatfs works on `O_PATH` fds too).
+pub(crate) fn on_procfs(fd: BorrowedFd<'_>) -> bool {
+    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)
+}
+
 pub(crate) fn readlink_at(dir: BorrowedFd<'_>, name: &CStr) -> io::Result<std::ffi::OsString> {
     nix::fcntl::readlinkat(dir, name).map_err(io_err)
 }

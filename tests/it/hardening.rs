@@ -111,3 +111,23 @@ fn ascii_size_has_a_per_session_budget() {
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.cmd("SIZE f17").code, 213, "TYPE I reads nothing");
 }
+
+/// A system account that is not jailed (chroot_local_user=NO) sees the
+/// host's `/`, but nothing on procfs: `/proc/self` would be the daemon.
+#[test]
+fn proc_is_out_of_reach_of_unjailed_users() {
+    if !root_or_skip() {
+        return;
+    }
+    let home = TempDir::new("procuser");
+    let user = SystemUser::new("p", &home.0.join("h"));
+    let srv = TestServer::start(&[("local_enable", "YES"), ("chroot_local_user", "NO")]);
+    let mut c = srv.login(&user.name, "secret");
+    assert_eq!(c.cmd("SIZE /etc/passwd").code, 213, "the host's / is reachable");
+    for cmd in ["CWD /proc", "CWD /proc/self/fd", "SIZE /proc/self/maps", "MDTM /proc/self/status", "MLST /proc/self"] {
+        assert_eq!(c.cmd(cmd).code, 550, "{cmd}");
+    }
+    let _data = c.epsv();
+    assert_eq!(c.cmd("RETR /proc/self/maps").code, 550);
+    assert_eq!(c.cmd("NOOP").code, 200);
+}
