@@ -231,10 +231,11 @@ impl Jail {
         dir::read(self.resolve(p, OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)?, limit)
     }
 
-    /// Starts an upload that replaces `p` only when committed: data goes to a
-    /// temporary name in the same directory, renamed over `p` by
-    /// [`Upload::commit`]; dropped uncommitted, the temporary file is removed
-    /// and whatever `p` was stays untouched.
+    /// Starts an upload that replaces `p` only when committed: data goes to
+    /// an unnamed file in the same directory (O_TMPFILE; where the file
+    /// system lacks it, a hidden temporary name), put in place by
+    /// [`Upload::commit`]. Dropped uncommitted, nothing is left behind and
+    /// whatever `p` was stays untouched.
     /// With [`Replace::Never`] the commit fails if `p` exists by then, even
     /// if it appeared while the data was coming in.
     pub(crate) fn create_upload(&self, p: &VirtualPath, mode: u32, replace: Replace) -> io::Result<Upload> {
@@ -243,21 +244,22 @@ impl Jail {
         if old.as_ref().is_some_and(is_dir) {
             return Err(io::Error::from(io::ErrorKind::IsADirectory));
         }
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let mut temp = format!(".{}.rftpd-{}-{n}.part", target.as_str(), std::process::id());
-        if temp.len() > 255 {
-            temp = format!(".rftpd-{}-{n}.part", std::process::id());
-        }
-        let temp = Name::new(&temp)?;
-        let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
-        let fd = sysfs::open_in_root(dir.as_fd(), temp.as_str(), flags, mode)?;
+        let (fd, temp) = match sysfs::open_unnamed(dir.as_fd(), mode)? {
+            Some(fd) => (fd, None),
+            None => {
+                sweep_stale(dir.as_fd());
+                let temp = temp_name(&target)?;
+                let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL;
+                (sysfs::open_in_root(dir.as_fd(), temp.as_str(), flags, mode)?, Some(temp))
+            }
+        };
         let file = File::from(fd);
         // An overwrite keeps the old file's permissions, as an in-place write would.
         if let Some(st) = old.filter(is_regular) {
             use std::os::unix::fs::PermissionsExt;
             let _ = file.set_permissions(std::fs::Permissions::from_mode(st.st_mode & 0o7777));
         }
-        Ok(Upload { dir, temp, target, file: Some(file), committed: false, replace })
+        Ok(Upload { dir, temp, target, file: Some(file), committed: false, replace, give_to: None })
     }
 
     /// Opens an existing regular file for writing from `offset` on (STOR after
@@ -309,11 +311,15 @@ impl Jail {
 #[derive(Debug)]
 pub(crate) struct Upload {
     dir: OwnedFd,
-    temp: Name,
+    /// The temporary name, where the file system has no O_TMPFILE.
+    temp: Option<Name>,
     target: Name,
     file: Option<File>,
     committed: bool,
     replace: Replace,
+    /// chown_uploads: (uid, gid, mode) the file gets once it has its name
+    /// (linking a file one no longer owns would be refused).
+    give_to: Option<(u32, u32, u32)>,
 }
 
 /// Whether an operation may replace what exists at its target name.
@@ -325,35 +331,117 @@ pub(crate) enum Replace {
 }
 
 impl Upload {
+    /// The committed file is given to `uid:gid` with `mode` (chown_uploads).
+    pub(crate) fn give_to(&mut self, uid: u32, gid: u32, mode: u32) {
+        self.give_to = Some((uid, gid, mode));
+    }
+
     pub(crate) fn file(&mut self) -> &mut File {
         self.file.as_mut().expect("file is present until commit")
     }
 
-    /// Closes the data and renames it over the target in one atomic step
-    /// (or, with [`Replace::Never`], to the target only if it is still absent).
+    /// Puts the data in place in one atomic step: over the target, or with
+    /// [`Replace::Never`] only if the target is still absent.
     pub(crate) fn commit(mut self) -> io::Result<()> {
-        drop(self.file.take());
-        let (dir, temp, target) = (self.dir.as_fd(), self.temp.as_cstr(), self.target.as_cstr());
-        match self.replace {
-            Replace::Allowed => sysfs::rename_at(dir, temp, dir, target)?,
-            Replace::Never => sysfs::rename_noreplace_at(dir, temp, dir, target)?,
+        let file = self.file.take().expect("file is present until commit");
+        let dir = self.dir.as_fd();
+        let target = self.target.as_cstr();
+        match (&self.temp, self.replace) {
+            (Some(temp), Replace::Allowed) => sysfs::rename_at(dir, temp.as_cstr(), dir, target)?,
+            (Some(temp), Replace::Never) => sysfs::rename_noreplace_at(dir, temp.as_cstr(), dir, target)?,
+            (None, Replace::Never) => sysfs::link_unnamed(file.as_fd(), dir, target)?,
+            // linkat cannot replace: link under a fresh name, rename that over
+            // the target (a name exists only for those two calls).
+            (None, Replace::Allowed) => {
+                let temp = temp_name(&self.target)?;
+                sysfs::link_unnamed(file.as_fd(), dir, temp.as_cstr())?;
+                if let Err(e) = sysfs::rename_at(dir, temp.as_cstr(), dir, target) {
+                    let _ = sysfs::unlink_at(dir, temp.as_cstr());
+                    return Err(e);
+                }
+            }
         }
         self.committed = true;
-        Ok(())
+        match self.give_to {
+            Some((uid, gid, mode)) => crate::sys::creds::give_away(file.as_fd(), uid, gid, mode),
+            None => Ok(()),
+        }
     }
 }
 
 impl Drop for Upload {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = sysfs::unlink_at(self.dir.as_fd(), self.temp.as_cstr());
+        if let (false, Some(temp)) = (self.committed, &self.temp) {
+            let _ = sysfs::unlink_at(self.dir.as_fd(), temp.as_cstr());
         }
     }
+}
+
+/// A fresh hidden name for an upload's data beside `target`:
+/// `.target.rftpd-PID-N.part`.
+fn temp_name(target: &Name) -> io::Result<Name> {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut temp = format!(".{}{TEMP_MARK}{}-{n}.part", target.as_str(), std::process::id());
+    if temp.len() > 255 {
+        temp = format!("{TEMP_MARK}{}-{n}.part", std::process::id());
+    }
+    Name::new(&temp)
+}
+
+const TEMP_MARK: &str = ".rftpd-";
+
+/// Removes the temporary files that rftpd processes which no longer run
+/// left in `dir` (killed mid-upload on a file system without O_TMPFILE).
+/// A temporary file of a live rftpd is left alone.
+fn sweep_stale(dir: std::os::fd::BorrowedFd<'_>) {
+    let Ok(names) = sysfs::names_in(dir) else { return };
+    for name in names {
+        let Some(text) = name.to_str() else { continue };
+        let Some(pid) = stale_owner(text) else { continue };
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "rftpd");
+        if !alive && let Ok(name) = Name::new(text) {
+            let _ = sysfs::unlink_at(dir, name.as_cstr());
+        }
+    }
+}
+
+/// The process id in a temporary name `….rftpd-PID-N.part`, if it is one
+/// and not this process's.
+fn stale_owner(name: &str) -> Option<u32> {
+    let rest = &name[name.rfind(TEMP_MARK)? + TEMP_MARK.len()..];
+    let (pid, tail) = rest.split_once('-')?;
+    let n = tail.strip_suffix(".part")?;
+    if !name.starts_with('.') || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok().filter(|p| *p != std::process::id())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_swept() {
+        assert_eq!(stale_owner(".big.bin.rftpd-4242-7.part"), Some(4242));
+        assert_eq!(stale_owner(".rftpd-4242-7.part"), Some(4242));
+        let ours = format!(".x.rftpd-{}-1.part", std::process::id());
+        for not_stale in ["big.bin", ".x.rftpd-12-.part", "x.rftpd-12-1.part", ".x.rftpd-ab-1.part", ours.as_str()] {
+            assert_eq!(stale_owner(not_stale), None, "{not_stale}");
+        }
+        let dir = std::env::temp_dir().join(format!("rftpd-sweep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // pid_max is at most 2^22: this pid cannot be running.
+        for name in [".old.rftpd-4999999-1.part", "keep.txt", ours.as_str()] {
+            std::fs::write(dir.join(name), "x").unwrap();
+        }
+        sweep_stale(File::open(&dir).unwrap().as_fd());
+        let mut left: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, [ours.clone(), "keep.txt".to_string()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn sessions_with_one_root_share_its_fd_until_the_root_is_replaced() {

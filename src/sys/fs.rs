@@ -86,6 +86,36 @@ pub(crate) fn rename_noreplace_at(
     }
 }
 
+/// An unnamed file in directory `dir` (O_TMPFILE): nothing to clean up if
+/// the process dies. `None` where the file system does not support it.
+pub(crate) fn open_unnamed(dir: BorrowedFd<'_>, mode: u32) -> io::Result<Option<OwnedFd>> {
+    match open_in_root(dir, ".", OFlag::O_TMPFILE | OFlag::O_WRONLY, mode) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives an unnamed (O_TMPFILE) file the name `name` in `dir`; EEXIST if
+/// the name exists. Through /proc/self/fd, which needs no capability
+/// (AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).
+pub(crate) fn link_unnamed(file: BorrowedFd<'_>, dir: BorrowedFd<'_>, name: &CStr) -> io::Result<()> {
+    let source = proc_fd_path(file);
+    nix::unistd::linkat(nix::fcntl::AT_FDCWD, source.as_str(), dir, name, nix::fcntl::AtFlags::AT_SYMLINK_FOLLOW)
+        .map_err(io_err)
+}
+
+/// The names in directory `dir` (for sweeping stale temporary files).
+pub(crate) fn names_in(dir: BorrowedFd<'_>) -> io::Result<Vec<std::ffi::OsString>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut d = nix::dir::Dir::openat(dir, ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(io_err)?;
+    Ok(d.iter()
+        .filter_map(Result::ok)
+        .map(|e| std::ffi::OsStr::from_bytes(e.file_name().to_bytes()).to_owned())
+        .collect())
+}
+
 /// True when `fd` lies on procfs (fstatfs works on `O_PATH` fds too).
 pub(crate) fn on_procfs(fd: BorrowedFd<'_>) -> bool {
     nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)

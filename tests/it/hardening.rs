@@ -131,3 +131,19 @@ fn proc_is_out_of_reach_of_unjailed_users() {
     assert_eq!(c.cmd("RETR /proc/self/maps").code, 550);
     assert_eq!(c.cmd("NOOP").code, 200);
 }
+
+/// A server killed (-9) during an overwriting STOR leaves the old file as
+/// it was and no temporary file behind.
+#[test]
+fn a_killed_upload_leaves_nothing_behind() {
+    let mut srv = TestServer::start(&[]);
+    std::fs::write(srv.path("home/alice/big.bin"), "old").unwrap();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("STOR big.bin").code, 150);
+    data.write_all(&pattern(4 << 20, 1)).unwrap();
+    srv.kill();
+    assert_eq!(std::fs::read_to_string(srv.path("home/alice/big.bin")).unwrap(), "old");
+    assert_eq!(names(&srv.path("home/alice")), ["big.bin"]);
+}

@@ -234,7 +234,9 @@ pub(crate) fn stor(
         // (another session's) is not replaced either.
         let replace = if s.identity.perms.overwrite { Replace::Allowed } else { Replace::Never };
         let mut upload = s.jail.create_upload(&path, file_mode(s, conn), replace)?;
-        give_away(s, conn, upload.file())?;
+        if let Some((uid, gid, mode)) = s.identity.uploads_to {
+            upload.give_to(uid, gid, mode);
+        }
         Sink::Upload(upload)
     };
     receive(s, conn, control, "STOR", path, sink, "Ok to send data.".into())
