@@ -17,7 +17,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
+    /// Failed logins since `failures_since`; another session's success
+    /// does not clear them.
     failures: u32,
+    failures_since: Instant,
     banned_until: Option<Instant>,
     window_start: Instant,
     connects: u32,
@@ -39,25 +42,42 @@ pub(crate) struct Abuse {
 impl Abuse {
     fn with<T>(&self, ip: IpAddr, now: Instant, f: impl FnOnce(&mut Record) -> T) -> T {
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        if records.len() >= MAX_TRACKED && !records.contains_key(&ip) {
-            records.retain(|_, r| r.banned_until.is_some_and(|b| b > now) || now - r.last_seen < RATE_WINDOW);
-            if records.len() >= MAX_TRACKED {
-                // Still full of live entries: forget the stalest tenth.
-                let mut seen: Vec<Instant> = records.values().map(|r| r.last_seen).collect();
-                seen.sort();
-                let cut = seen[MAX_TRACKED / 10];
-                records.retain(|_, r| r.last_seen > cut);
-            }
-        }
-        let r = records.entry(ip).or_insert(Record {
+        let fresh = Record {
             failures: 0,
+            failures_since: now,
             banned_until: None,
             window_start: now,
             connects: 0,
             last_seen: now,
-        });
+        };
+        if records.len() >= MAX_TRACKED && !records.contains_key(&ip) {
+            let banned = |r: &Record| r.banned_until.is_some_and(|b| b > now);
+            records.retain(|_, r| banned(r) || now - r.last_seen < RATE_WINDOW);
+            if records.len() >= MAX_TRACKED {
+                // Still full of live entries: forget the stalest tenth of
+                // those not banned. A live ban is never forgotten.
+                let mut seen: Vec<Instant> = records.values().filter(|r| !banned(r)).map(|r| r.last_seen).collect();
+                seen.sort();
+                if let Some(cut) = seen.get(seen.len() / 10) {
+                    records.retain(|_, r| banned(r) || r.last_seen > *cut);
+                }
+            }
+            if records.len() >= MAX_TRACKED {
+                // Every entry is a live ban: this address goes untracked.
+                let mut scratch = fresh;
+                return f(&mut scratch);
+            }
+        }
+        let r = records.entry(ip).or_insert(fresh);
         r.last_seen = now;
         f(r)
+    }
+
+    /// Whether `ip` is banned now (checked before every password, so a ban
+    /// also stops the address's sessions that are already open).
+    pub(crate) fn banned(&self, ip: IpAddr, now: Instant) -> bool {
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.get(&ip).and_then(|r| r.banned_until).is_some_and(|b| b > now)
     }
 
     /// A new connection from `ip`: refused while banned, or beyond
@@ -75,10 +95,14 @@ impl Abuse {
         })
     }
 
-    /// A failed login from `ip`; true when it is now banned (the
-    /// `ban_after`-th failure in a row, 0 = never).
+    /// A failed login from `ip`; true when it is now banned: the
+    /// `ban_after`-th failure (0 = never) within `ban_for`, however many
+    /// logins from the address succeeded meanwhile.
     pub(crate) fn login_failed(&self, ip: IpAddr, ban_after: u32, ban_for: Duration, now: Instant) -> bool {
         self.with(ip, now, |r| {
+            if now - r.failures_since >= ban_for {
+                (r.failures, r.failures_since) = (0, now);
+            }
             r.failures += 1;
             if ban_after > 0 && r.failures >= ban_after {
                 r.failures = 0;
@@ -87,11 +111,6 @@ impl Abuse {
             }
             false
         })
-    }
-
-    /// A successful login clears the failure count.
-    pub(crate) fn login_ok(&self, ip: IpAddr, now: Instant) {
-        self.with(ip, now, |r| r.failures = 0);
     }
 }
 
@@ -142,14 +161,38 @@ mod tests {
         let t0 = Instant::now();
         let ban = Duration::from_secs(60);
         assert!(!a.login_failed(ip, 3, ban, t0));
-        a.login_ok(ip, t0);
         assert!(!a.login_failed(ip, 3, ban, t0));
-        assert!(!a.login_failed(ip, 3, ban, t0));
+        assert!(!a.banned(ip, t0));
         assert!(a.login_failed(ip, 3, ban, t0));
+        assert!(a.banned(ip, t0) && !a.banned(other, t0));
         assert_eq!(a.connect(ip, 0, t0 + Duration::from_secs(59)), Err(Refusal::Banned));
         assert_eq!(a.connect(other, 0, t0), Ok(()));
         assert_eq!(a.connect(ip, 0, t0 + ban), Ok(()));
         assert!(!a.login_failed(ip, 0, ban, t0), "ban_after=0 never bans");
+    }
+
+    #[test]
+    fn failures_count_within_ban_seconds_and_old_ones_expire() {
+        let a = Abuse::default();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        let ban = Duration::from_secs(60);
+        assert!(!a.login_failed(ip, 2, ban, t0));
+        assert!(!a.login_failed(ip, 2, ban, t0 + ban), "the first failure has expired");
+        assert!(a.login_failed(ip, 2, ban, t0 + ban));
+    }
+
+    #[test]
+    fn a_flood_of_addresses_never_evicts_a_live_ban() {
+        let a = Abuse::default();
+        let t0 = Instant::now();
+        let banned: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(a.login_failed(banned, 1, Duration::from_secs(3600), t0));
+        for i in 0..(MAX_TRACKED as u32 + 15_000) {
+            let _ = a.connect(IpAddr::from((0x0a00_0000 + i).to_be_bytes()), 0, t0 + Duration::from_micros(i as u64));
+        }
+        assert_eq!(a.connect(banned, 0, t0 + Duration::from_secs(10)), Err(Refusal::Banned));
+        assert!(a.records.lock().unwrap().len() <= MAX_TRACKED);
     }
 
     #[test]

@@ -147,3 +147,31 @@ fn a_killed_upload_leaves_nothing_behind() {
     assert_eq!(std::fs::read_to_string(srv.path("home/alice/big.bin")).unwrap(), "old");
     assert_eq!(names(&srv.path("home/alice")), ["big.bin"]);
 }
+
+/// Failures count per address whatever other sessions do (a success
+/// between guesses resets nothing), and a ban stops password checks on
+/// the address's sessions that are already open.
+#[test]
+fn a_ban_holds_on_open_sessions_and_successes_do_not_reset_it() {
+    let srv = TestServer::start(&[("ban_after", "3"), ("ban_seconds", "60")]);
+    let mut guessers: Vec<FtpClient> = (0..4)
+        .map(|_| {
+            let mut c = srv.connect();
+            assert_eq!(c.cmd("USER alice").code, 331);
+            c
+        })
+        .collect();
+    for guesser in &mut guessers[..3] {
+        // A successful login between guesses does not clear the count.
+        srv.alice();
+        assert_eq!(guesser.cmd("PASS wrong").code, 530);
+    }
+    srv.wait_log("banned for 60s after 3 failed logins");
+    // The fourth session was open before the ban: even the right password is not checked.
+    let r = guessers[3].cmd("PASS secret");
+    assert_eq!(r.code, 530, "{r:?}");
+    assert!(guessers[3].closed());
+    srv.wait_log("login refused: address banned");
+    let mut late = FtpClient::raw(srv.addr);
+    assert_eq!(late.reply().code, 421, "a new connection from the banned address");
+}

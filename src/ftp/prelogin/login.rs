@@ -24,6 +24,11 @@ pub(crate) fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: E
         return Response::Reply(FtpError::UserFirst.reply(""));
     };
     let (sid, ip) = (conn.sid, conn.peer.ip());
+    // A ban stops the address's open sessions too: no password is checked.
+    if conn.server.registry.abuse.banned(ip, Instant::now()) {
+        info!("session={sid} client={ip} user={} login refused: address banned", crate::log::printable(&user));
+        return Response::Close(FtpError::LoginIncorrect.reply(""));
+    }
     // An earlier session's identity may linger on this worker; only an
     // anonymous login reads nothing the daemon alone may read (the users
     // file, /etc/shadow and PAM are checked with the worker's own rights).
@@ -50,7 +55,6 @@ pub(crate) fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: E
     match result {
         Ok((name, run_as, message, delay)) => {
             info!("session={sid} client={ip} user={name} login ok{run_as}");
-            server.registry.abuse.login_ok(ip, Instant::now());
             let anon_password = auth::is_anonymous_name(&user).then_some(password);
             server.vsftpd_log(Line { user: Some(&user), anon_password, ..Line::new(Event::Login, ip, true) });
             std::thread::sleep(delay);
