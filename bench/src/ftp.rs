@@ -91,6 +91,10 @@ fn start_rftpd(bin: &Path, root: &Path) -> Server {
         "pasv_max_port=31999".into(),
         "max_clients=12000".into(),
         "max_per_ip=0".into(),
+        // Every bench client comes from 127.0.0.1: no per-address limits.
+        "max_connect_rate=0".into(),
+        "max_prelogin=0".into(),
+        "max_prelogin_per_ip=0".into(),
         "log_level=warn".into(),
     ] {
         cmd.args(["-o", &kv]);

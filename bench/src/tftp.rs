@@ -23,7 +23,7 @@ fn start_rtftpd(bin: &Path, root: &Path) -> Server {
         .args(["-c", "/dev/null", "-f", "-o", "listen_address=127.0.0.1", "-o", &format!("listen_port={port}")])
         .arg("-o")
         .arg(format!("tftp_root={}", root.display()))
-        .args(["-o", "log_level=warn", "-o", "max_windowsize=64"])
+        .args(["-o", "log_level=warn", "-o", "max_windowsize=64", "-o", "max_per_ip=0", "-o", "tftp_username="])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -23,6 +23,8 @@ config_table! {
         banner_file: String = Kind::Path, "", "A file whose lines are the 220 greeting (multi-line), instead of ftpd_banner; empty = none.";
         max_clients: usize = num(1, 100_000), "2000", "Most sessions at once (worker threads); beyond it new connections get 421.";
         max_per_ip: usize = num(0, 100_000), "50", "Most sessions from one client address (0 = no limit); beyond it 421.";
+        max_prelogin: usize = num(0, 1_000_000), "500", "Most connections not yet logged in, from all addresses (0 = no limit); beyond it 421, so idle strangers cannot take every worker.";
+        max_prelogin_per_ip: usize = num(0, 100_000), "10", "Most connections not yet logged in from one client address (0 = no limit); beyond it 421.";
         nopriv_user: String = Kind::Text, "", "When started as root: after binding, become this user for good, keeping only the capabilities per-session accounts need; empty = stay root with those capabilities only.";
         anonymous_enable: bool = Kind::Bool, "NO", "Allow logins as 'anonymous' or 'ftp' with any password.";
         anon_root: String = Kind::Path, "/srv/ftp", "Root directory of anonymous sessions.";
@@ -57,7 +59,7 @@ config_table! {
         login_timeout: Duration = num(1, 3600), "60", "Seconds from connecting to a successful login (TLS handshake included); then 421 and close.";
         ban_after: u32 = num(0, 1000), "10", "Failed logins from one address, across its sessions, after which it is banned (0 = never).";
         ban_seconds: Duration = num(1, 604_800), "600", "How long a ban lasts; banned addresses get 421 at connect.";
-        max_connect_rate: u32 = num(0, 100_000), "0", "Most new connections per minute from one address (0 = no limit); beyond it 421.";
+        max_connect_rate: u32 = num(0, 100_000), "120", "Most new connections per minute from one address (0 = no limit); beyond it 421.";
         session_support: bool = Kind::Bool, "NO", "Record logins and logouts in wtmp_file (as `last` shows them), like a login shell.";
         wtmp_file: String = Kind::Path, "/var/log/wtmp", "Where session_support records logins and logouts.";
         setproctitle_enable: bool = Kind::Bool, "NO", "Name each session's thread after its client and user (ps -L, top -H).";

@@ -22,7 +22,7 @@ pub fn serve_inetd(stream: TcpStream, server: Arc<Server>, log: Option<LogFile>)
         let _wake = wake;
         watch(&events, &watched, log.as_ref());
     })?;
-    super::session::serve(stream, 1, &server);
+    super::session::serve(stream, 1, &server, None);
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use super::preflight::{Checked, check};
 use super::reply::{Reply, ReplyCode};
 use super::server::Server;
+use super::state::PreLoginSlots;
 use crate::config::Source;
 use crate::daemon::admission::{self, PerIp, Slot};
 use crate::daemon::pool::Pool;
@@ -25,14 +26,23 @@ pub(crate) struct Job {
     sid: u64,
     /// Its place under max_per_ip, released when the session ends.
     _slot: Slot,
+    /// Its places under max_prelogin_per_ip and max_prelogin, released at login.
+    prelogin: PreLoginSlots,
     server: Arc<Server>,
 }
+
+/// The key [`FtpMaster::prelogin_all`] counts every connection under.
+const ALL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
 pub(crate) struct FtpMaster {
     source: Source,
     server: Arc<Server>,
     pool: Pool<Job>,
     per_ip: PerIp,
+    prelogin_per_ip: PerIp,
+    /// Every connection not logged in yet, under the one key [`ALL`].
+    prelogin_all: PerIp,
+    refusals: RefusalLog,
     next_sid: u64,
     /// The server log, reopened on SIGHUP and SIGUSR1.
     log: Option<LogFile>,
@@ -40,13 +50,23 @@ pub(crate) struct FtpMaster {
 
 impl FtpMaster {
     pub(crate) fn new(source: Source, server: Arc<Server>, log: Option<LogFile>) -> FtpMaster {
-        let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server));
+        let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server, Some(job.prelogin)));
         let describe: fn(&Job) -> String = |job| {
             let client = job.stream.peer_addr().map(|a| a.ip().to_canonical().to_string()).unwrap_or_default();
             format!("session={} client={client}", job.sid)
         };
         let pool = Pool::new("worker", server.config.max_clients, serve, describe);
-        FtpMaster { source, server, pool, per_ip: PerIp::default(), next_sid: 1, log }
+        FtpMaster {
+            source,
+            server,
+            pool,
+            per_ip: PerIp::default(),
+            prelogin_per_ip: PerIp::default(),
+            prelogin_all: PerIp::default(),
+            refusals: RefusalLog::default(),
+            next_sid: 1,
+            log,
+        }
     }
 
     /// Counts the new connection and hands it over, or refuses it with 421.
@@ -64,18 +84,67 @@ impl FtpMaster {
             }
         };
         if let Some((why, text)) = refusal {
-            info!("session={sid} client={ip} refused: {why}");
+            self.refusals.log(sid, ip, why, Instant::now());
             return refuse(stream, text);
         }
         let Some(slot) = self.per_ip.acquire(ip, config.max_per_ip) else {
-            info!("session={sid} client={ip} refused: max_per_ip reached");
+            self.refusals.log(sid, ip, "max_per_ip reached", Instant::now());
             return refuse(stream, "There are too many connections from your internet address.");
         };
-        let job = Job { stream, sid, _slot: slot, server: self.server.clone() };
+        let prelogin = self.prelogin_per_ip.acquire(ip, config.max_prelogin_per_ip).and_then(|per_ip| {
+            let all = self.prelogin_all.acquire(ALL, config.max_prelogin)?;
+            Some(PreLoginSlots::new(per_ip, all))
+        });
+        let Some(prelogin) = prelogin else {
+            self.refusals.log(sid, ip, "too many connections not logged in", Instant::now());
+            return refuse(stream, "There are too many connections not logged in; try later.");
+        };
+        let job = Job { stream, sid, _slot: slot, prelogin, server: self.server.clone() };
         if let Err(job) = self.pool.try_hand_over(job) {
-            info!("session={sid} client={ip} refused: max_clients reached");
+            self.refusals.log(sid, ip, "max_clients reached", Instant::now());
             refuse(job.stream, "There are too many connected users, please try later.");
         }
+    }
+}
+
+/// At most this many refusal lines a second; the rest are counted and
+/// summed up in one line, so a flood of refused connections cannot flood
+/// the log.
+const REFUSAL_LINES_PER_SECOND: u32 = 10;
+
+#[derive(Default)]
+struct RefusalLog {
+    window: Option<Instant>,
+    logged: u32,
+    /// Refusals not logged in this window, by reason.
+    held: Vec<(&'static str, u64)>,
+}
+
+impl RefusalLog {
+    fn log(&mut self, sid: u64, ip: std::net::IpAddr, why: &'static str, now: Instant) {
+        if self.window.is_none_or(|w| now - w >= Duration::from_secs(1)) {
+            self.flush(now);
+        }
+        if self.logged < REFUSAL_LINES_PER_SECOND {
+            self.logged += 1;
+            info!("session={sid} client={ip} refused: {why}");
+        } else {
+            match self.held.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, n)) => *n += 1,
+                None => self.held.push((why, 1)),
+            }
+        }
+    }
+
+    /// Starts a new window, first saying how many refusals went unlogged.
+    fn flush(&mut self, now: Instant) {
+        if !self.held.is_empty() {
+            let total: u64 = self.held.iter().map(|(_, n)| n).sum();
+            let by: Vec<String> = self.held.iter().map(|(w, n)| format!("{n} {w}")).collect();
+            warn!("refused {total} more connection(s) without a line each: {}", by.join(", "));
+            self.held.clear();
+        }
+        (self.window, self.logged) = (Some(now), 0);
     }
 }
 

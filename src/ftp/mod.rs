@@ -36,7 +36,6 @@ use std::sync::Arc;
 pub use inetd::serve_inetd;
 pub use preflight::{Checked, check};
 pub use server::{Server, bind_all};
-pub use session::serve;
 
 /// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).
 pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log: Option<LogFile>) -> io::Result<()> {

@@ -11,7 +11,7 @@ use super::postlogin::{self, Dispatch, LoggedIn};
 use super::prelogin::{self, PreLogin, security};
 use super::reply::{Reply, ReplyCode};
 use super::server::Server;
-use super::state::{ClientOptions, Conn, Response};
+use super::state::{ClientOptions, Conn, PreLoginSlots, Response};
 use crate::config::Config;
 use crate::log::vsftpd;
 use crate::sys::utmp::Record;
@@ -34,7 +34,9 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
 }
 
 /// Runs one whole session on an accepted control connection.
-pub fn serve(stream: TcpStream, sid: u64, server: &Server) {
+/// `prelogin` is the connection's place among those not logged in yet
+/// (the master's count); it is given back at login.
+pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, prelogin: Option<PreLoginSlots>) {
     let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return;
     };
@@ -67,6 +69,7 @@ pub fn serve(stream: TcpStream, sid: u64, server: &Server) {
         phase: Phase::Pre,
         pre: PreLogin::default(),
         options: ClientOptions::default(),
+        prelogin,
     };
     if config.setproctitle_enable {
         sys::set_thread_name(&format!("ftp {}", peer.ip()));
@@ -86,6 +89,8 @@ struct Session<'a> {
     phase: Phase,
     pre: PreLogin,
     options: ClientOptions,
+    /// Given back at login (see [`PreLoginSlots`]).
+    prelogin: Option<PreLoginSlots>,
 }
 
 /// What the session is waiting on while a transfer runs.
@@ -318,6 +323,7 @@ impl Session<'_> {
                 sys::set_thread_name(&format!("ftp {}", li.identity.name));
             }
             self.phase = Phase::LoggedIn(li);
+            self.prelogin = None;
             if self.control.set_deadline(None).is_err() {
                 return Response::Hangup("control socket error".into());
             }

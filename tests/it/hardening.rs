@@ -175,3 +175,44 @@ fn a_ban_holds_on_open_sessions_and_successes_do_not_reset_it() {
     let mut late = FtpClient::raw(srv.addr);
     assert_eq!(late.reply().code, 421, "a new connection from the banned address");
 }
+
+/// Connections that never log in have their own budget, per address and
+/// in all, so a few addresses cannot take every worker; a login gives the
+/// place back.
+#[test]
+fn connections_not_logged_in_have_their_own_budget() {
+    let srv = TestServer::start(&[("max_prelogin_per_ip", "3"), ("max_prelogin", "4")]);
+    let mut idle: Vec<FtpClient> = (0..3).map(|_| srv.connect()).collect();
+    let mut fourth = FtpClient::raw(srv.addr);
+    assert_eq!(fourth.reply().code, 421, "a fourth idle connection from one address");
+    // Another address still gets in, until the total is reached.
+    let other = connect_from("127.0.0.2", srv.addr);
+    let mut other = FtpClient::from_stream(other);
+    assert_eq!(other.reply().code, 220);
+    let mut over = FtpClient::from_stream(connect_from("127.0.0.3", srv.addr));
+    assert_eq!(over.reply().code, 421, "past max_prelogin");
+    // Logging in gives the place back.
+    assert_eq!(idle[0].cmd("USER alice").code, 331);
+    assert_eq!(idle[0].cmd("PASS secret").code, 230);
+    let mut now = srv.connect();
+    assert_eq!(now.cmd("NOOP").code, 200);
+    drop(idle);
+}
+
+/// A flood of refused connections writes a bounded number of lines: the
+/// rest are summed up in one.
+#[test]
+fn refusals_cannot_flood_the_log() {
+    let srv = TestServer::start(&[("max_prelogin_per_ip", "1")]);
+    let _held = srv.connect();
+    for _ in 0..100 {
+        let mut c = FtpClient::raw(srv.addr);
+        assert_eq!(c.reply().code, 421);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mut c = FtpClient::raw(srv.addr);
+    assert_eq!(c.reply().code, 421);
+    srv.wait_log("more connection(s) without a line each");
+    let lines = srv.log_count("refused: too many connections not logged in");
+    assert!(lines < 100, "{lines} refusal lines for 101 refusals");
+}

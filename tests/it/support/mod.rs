@@ -238,6 +238,11 @@ impl TestServer {
         }
     }
 
+    /// How many log lines so far contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).count()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -286,7 +291,11 @@ impl FtpClient {
 
     /// Wraps a connection whose first reply the caller reads itself.
     pub fn raw(addr: SocketAddr) -> FtpClient {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+        FtpClient::from_stream(TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect"))
+    }
+
+    /// Wraps a connected stream (e.g. from [`connect_from`]); the caller reads the greeting.
+    pub fn from_stream(stream: TcpStream) -> FtpClient {
         timeouts(&stream);
         let reader = BufReader::new(stream.try_clone().unwrap());
         FtpClient { stream, reader }
