@@ -167,6 +167,11 @@ impl Control {
         }
     }
 
+    /// How long the session may wait for a command (idle_session_timeout).
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.idle
+    }
+
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.stream.as_fd()
     }

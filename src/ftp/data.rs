@@ -6,6 +6,7 @@
 //! (theft protection). Active: connect only to the control peer (bounce
 //! protection is checked by the PORT/EPRT handler), from port 20 when allowed.
 
+use crate::daemon::admission::Slot;
 use crate::sys::net;
 use log::{debug, warn};
 use nix::poll::{PollFd, PollFlags};
@@ -26,6 +27,13 @@ pub(crate) enum Pending {
 pub(crate) struct PassiveListener {
     listener: TcpListener,
     pub(crate) port: u16,
+    /// Its place under max_pasv_per_ip, given back with the listener.
+    _slot: Option<Slot>,
+    /// The client's connection, taken while the session waited for the
+    /// transfer command (see [`PassiveListener::take_waiting`]).
+    early: Option<TcpStream>,
+    /// A stranger's connection was refused (the transfer then says so).
+    refused: bool,
 }
 
 /// Who may connect to a passive port.
@@ -54,6 +62,10 @@ pub(crate) enum DataError {
 
 static PORT_SEED: AtomicU32 = AtomicU32::new(0);
 
+/// Connections a passive listener queues: the client may open more than
+/// one by mistake (or retry); strangers never reach it (see open_passive).
+const PASSIVE_BACKLOG: i32 = 4;
+
 /// A cheap spread of starting points so concurrent sessions don't all probe
 /// the same port first. Not security-relevant: the peer check guards the port.
 fn start_offset(span: u32) -> u32 {
@@ -64,12 +76,22 @@ fn start_offset(span: u32) -> u32 {
 }
 
 /// Listens for a passive data connection on `local_ip`, on a free port of
-/// `range` (inclusive) or any port when `None`.
-pub(crate) fn open_passive(local_ip: IpAddr, range: Option<(u16, u16)>) -> io::Result<PassiveListener> {
-    let listen = |port: u16| -> io::Result<PassiveListener> {
-        let listener = net::listen(SocketAddr::new(local_ip, port), 1)?;
+/// `range` (inclusive) or any port when `None`. With `only_from`, the kernel
+/// drops connection attempts from other addresses before they reach the
+/// backlog, so a thief cannot fill it and starve the client.
+pub(crate) fn open_passive(
+    local_ip: IpAddr,
+    range: Option<(u16, u16)>,
+    only_from: Option<IpAddr>,
+    slot: Option<Slot>,
+) -> io::Result<PassiveListener> {
+    // The filter compares one family; an address of the other is left to the accept check.
+    let only_from = only_from.filter(|p| p.is_ipv4() == local_ip.is_ipv4());
+    let mut slot = slot;
+    let mut listen = |port: u16| -> io::Result<PassiveListener> {
+        let listener = net::listen_for(SocketAddr::new(local_ip, port), PASSIVE_BACKLOG, only_from)?;
         let port = listener.local_addr()?.port();
-        Ok(PassiveListener { listener, port })
+        Ok(PassiveListener { listener, port, _slot: slot.take(), early: None, refused: false })
     };
     let Some((lo, hi)) = range else {
         return listen(0);
@@ -88,12 +110,41 @@ pub(crate) fn open_passive(local_ip: IpAddr, range: Option<(u16, u16)>) -> io::R
 }
 
 impl PassiveListener {
+    /// The listener to watch while the session waits for its next command,
+    /// until the client's connection has been taken.
+    pub(crate) fn waiting_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.early.is_none().then(|| self.listener.as_fd())
+    }
+
+    /// Takes what is queued on the listener now, so strangers never hold
+    /// its backlog against the client: the first connection that passes
+    /// `check` is kept for the transfer, every other one is closed.
+    pub(crate) fn take_waiting(&mut self, peer: IpAddr, check: PeerCheck) {
+        loop {
+            let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+            if !matches!(net::poll(&mut fds, Some(Duration::ZERO)), Ok(n) if n > 0) {
+                return;
+            }
+            let Ok((stream, from)) = self.listener.accept() else { return };
+            let allowed = check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer;
+            if allowed && self.early.is_none() {
+                self.early = Some(stream);
+            } else if !allowed {
+                warn!("passive data connection from {} refused: control peer is {peer}", from.ip().to_canonical());
+                self.refused = true;
+            }
+        }
+    }
+
     /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
     /// addresses are dropped and logged and the wait goes on, unless `check`
     /// lets anyone in (pasv_promiscuous).
-    pub(crate) fn accept(self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
+    pub(crate) fn accept(mut self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
+        if let Some(stream) = self.early.take() {
+            return Ok(stream);
+        }
         let deadline = Instant::now() + timeout;
-        let mut refused = false;
+        let mut refused = self.refused;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];

@@ -6,6 +6,7 @@
 
 use super::command::{self, Command};
 use super::control::{Control, Line};
+use super::data::{PeerCheck, Pending};
 use super::error::FtpError;
 use super::postlogin::{self, Dispatch, LoggedIn};
 use super::prelogin::{self, PreLogin, security};
@@ -183,8 +184,22 @@ impl Session<'_> {
         matches!(&self.phase, Phase::LoggedIn(li) if li.running.is_some())
     }
 
-    /// The next command line, or the end of the running transfer.
+    /// The next command line, or the end of the running transfer. While a
+    /// passive port waits for the transfer command, what connects to it is
+    /// taken at once (see `PassiveListener::take_waiting`).
     fn next_event(&mut self) -> io::Result<Event> {
+        while let Some(ready) = self.wait_for_passive()? {
+            if ready {
+                let (peer, promiscuous) = (self.conn.peer.ip(), self.conn.config.pasv_promiscuous);
+                if let Phase::LoggedIn(li) = &mut self.phase
+                    && let Some(Pending::Passive(l)) = &mut li.data
+                {
+                    l.take_waiting(peer, PeerCheck::from_promiscuous(promiscuous));
+                }
+            } else {
+                break;
+            }
+        }
         let done = match &self.phase {
             Phase::LoggedIn(li) if !self.control.has_buffered() => li.running.as_ref().map(|(r, _)| r.done_fd()),
             _ => None,
@@ -198,6 +213,25 @@ impl Session<'_> {
             return self.control.read_line().map(Event::Line);
         }
         Ok(Event::TransferDone)
+    }
+
+    /// With no transfer running and a passive port waiting for its client:
+    /// waits (up to the idle timeout) for a command or a connection.
+    /// `Some(true)`: something connected; `Some(false)`: a command is there;
+    /// `None`: there is no such port to watch.
+    fn wait_for_passive(&mut self) -> io::Result<Option<bool>> {
+        let idle = self.control.idle_timeout();
+        if self.control.has_buffered() {
+            return Ok(None);
+        }
+        let Phase::LoggedIn(li) = &self.phase else { return Ok(None) };
+        let Some(Pending::Passive(l)) = li.data.as_ref().filter(|_| li.running.is_none()) else { return Ok(None) };
+        let Some(listener) = l.waiting_fd() else { return Ok(None) };
+        let mut fds = [PollFd::new(self.control.fd(), PollFlags::POLLIN), PollFd::new(listener, PollFlags::POLLIN)];
+        if net::poll(&mut fds, Some(idle))? == 0 {
+            return Err(io::Error::from(io::ErrorKind::TimedOut));
+        }
+        Ok(Some(!net::is_ready(&fds[0])))
     }
 
     /// The end of a login (session end or REIN): its wtmp record.

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 pub struct Registry {
     /// Bans and connection rates: they outlive reloads too.
     pub(crate) abuse: crate::daemon::admission::Abuse,
+    /// Passive ports held per client address (max_pasv_per_ip).
+    pub(crate) pasv_ports: crate::daemon::admission::PerIp,
     draining: AtomicBool,
     sessions: Mutex<HashMap<u64, Arc<TcpStream>>>,
 }

@@ -24,15 +24,74 @@ fn new_tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
 /// (IPV6_V6ONLY off) so one socket serves IPv4 and IPv6; other IPv6 addresses
 /// are bound v6-only so they can sit beside IPv4 listeners on the same port.
 pub(crate) fn listen(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    listen_for(addr, backlog, None)
+}
+
+/// Like [`listen`]; with `only_from`, a socket filter makes the kernel drop
+/// connection attempts from any other address before they take a place in
+/// the backlog (attached before `listen`, so none slips in first), where
+/// the kernel lets this process attach one.
+pub(crate) fn listen_for(addr: SocketAddr, backlog: i32, only_from: Option<IpAddr>) -> io::Result<TcpListener> {
     let fd = new_tcp_socket(&addr)?;
     if let IpAddr::V6(ip) = addr.ip() {
         socket::setsockopt(&fd, sockopt::Ipv6V6Only, &(ip != Ipv6Addr::UNSPECIFIED)).map_err(io_err)?;
+    }
+    // Best effort: some kernels let only CAP_NET_ADMIN attach socket
+    // filters; the FTP session also takes waiting connections itself.
+    if let Some(peer) = only_from {
+        let _ = attach_source_filter(&fd, peer);
     }
     let sa = SockaddrStorage::from(addr);
     socket::bind(fd.as_raw_fd(), &sa).map_err(io_err)?;
     let backlog = Backlog::new(backlog).unwrap_or(Backlog::MAXCONN);
     socket::listen(&fd, backlog).map_err(io_err)?;
     Ok(TcpListener::from(fd))
+}
+
+/// A classic BPF program accepting only packets whose IP source is `peer`.
+/// For TCP the filter runs on each SYN of a listening socket; loads at
+/// SKF_NET_OFF read the IP header (IPv4 source at 12, IPv6 at 8..24).
+fn source_filter(peer: IpAddr) -> Vec<libc::sock_filter> {
+    const LD_ABS_W: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JEQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let (words, first): (Vec<u32>, i32) = match peer {
+        IpAddr::V4(a) => (vec![u32::from_be_bytes(a.octets())], 12),
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            ((0..4).map(|i| u32::from_be_bytes([o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3]])).collect(), 8)
+        }
+    };
+    let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    let mut prog = Vec::new();
+    let n = words.len();
+    for (i, w) in words.iter().enumerate() {
+        let offset = (libc::SKF_NET_OFF + first + 4 * i as i32) as u32;
+        prog.push(op(LD_ABS_W, 0, 0, offset));
+        // On a mismatch jump to the final "drop"; on a match go on.
+        let to_drop = (2 * (n - i - 1) + 1) as u8;
+        prog.push(op(JEQ, 0, to_drop, *w));
+    }
+    prog.push(op(RET, 0, 0, u32::MAX));
+    prog.push(op(RET, 0, 0, 0));
+    prog
+}
+
+fn attach_source_filter(fd: &OwnedFd, peer: IpAddr) -> io::Result<()> {
+    let mut prog = source_filter(peer);
+    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: prog.as_mut_ptr() };
+    // SAFETY: fd is an open socket; fprog points at `prog`, alive for the
+    // call, and the size passed is that of the sock_fprog it points to.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&fprog as *const libc::sock_fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 /// Connects to `to` from `from`, waiting at most `timeout`. `from` with port 0
@@ -127,4 +186,17 @@ pub(crate) fn udp_bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
     }
     socket::bind(fd.as_raw_fd(), &SockaddrStorage::from(addr)).map_err(io_err)?;
     Ok(std::net::UdpSocket::from(fd))
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_for_one_peer_accepts_only_it() {
+        let l = listen_for("127.0.0.1:0".parse().unwrap(), 4, Some("127.0.0.1".parse().unwrap())).unwrap();
+        let addr = l.local_addr().unwrap();
+        let _ok = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).unwrap();
+        assert!(l.accept().is_ok());
+    }
 }

@@ -216,3 +216,56 @@ fn refusals_cannot_flood_the_log() {
     let lines = srv.log_count("refused: too many connections not logged in");
     assert!(lines < 100, "{lines} refusal lines for 101 refusals");
 }
+
+/// One address holds at most max_pasv_per_ip passive ports, so a few
+/// addresses cannot take the whole range.
+#[test]
+fn passive_ports_are_bounded_per_address() {
+    let srv = TestServer::start(&[("max_pasv_per_ip", "2")]);
+    let mut sessions: Vec<FtpClient> = (0..3).map(|_| srv.alice()).collect();
+    let r = sessions[0].cmd("EPSV");
+    assert_eq!(r.code, 229, "{r:?} {}", srv.wait_log("passive"));
+    assert_eq!(sessions[1].cmd("EPSV").code, 229);
+    assert_eq!(sessions[1].cmd("EPSV").code, 229, "a session's new port replaces its old one");
+    assert_eq!(sessions[2].cmd("EPSV").code, 425);
+    let mut other = FtpClient::from_stream(connect_from("127.0.0.2", srv.addr));
+    assert_eq!(other.reply().code, 220);
+    assert_eq!(other.cmd("USER alice").code, 331);
+    assert_eq!(other.cmd("PASS secret").code, 230);
+    assert_eq!(other.cmd("EPSV").code, 229, "another address has its own share");
+    drop(sessions.remove(0));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(sessions[1].cmd("EPSV").code, 229, "a closed session gives its port back");
+}
+
+/// Strangers' connection attempts to a passive port are dropped by the
+/// kernel before they take a place in its backlog: a thief cannot fill it.
+#[test]
+fn a_thief_cannot_fill_the_passive_backlog() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let r = c.cmd("EPSV");
+    let port: u16 = r.lines[0].split('|').nth(3).unwrap().parse().unwrap();
+    let target: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    // A thief on 127.0.0.2 keeps connecting (non-blocking: a filtered SYN never completes).
+    let thieves: Vec<std::net::TcpStream> = (0..50)
+        .map(|_| {
+            use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, connect, socket};
+            use std::os::fd::AsRawFd;
+            let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::SOCK_NONBLOCK, None).unwrap();
+            bind(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 2, 0)).unwrap();
+            let _ = connect(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port));
+            std::net::TcpStream::from(fd)
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::fs::write(srv.path("home/alice/f"), pattern(100_000, 4)).unwrap();
+    let mut data = std::net::TcpStream::connect_timeout(&target, std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!(c.cmd("RETR f").code, 150);
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut data, &mut got).unwrap();
+    assert_eq!(got.len(), 100_000);
+    assert_eq!(c.reply().code, 226);
+    drop(thieves);
+}

@@ -64,7 +64,13 @@ pub(crate) fn eprt(s: &mut LoggedIn, conn: &Conn<'_>, arg: EprtArg) -> FtpResult
 /// Opens a passive listener for the next transfer; returns its port.
 fn listen(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<u16, FtpError> {
     s.data = None;
-    match data::open_passive(conn.local.ip(), conn.config.pasv_range()) {
+    let client = conn.peer.ip();
+    let Some(slot) = conn.server.registry.pasv_ports.acquire(client, conn.config.max_pasv_per_ip) else {
+        warn!("session={} client={client} refused a passive port: max_pasv_per_ip reached", conn.sid);
+        return Err(FtpError::NoPassivePort);
+    };
+    let only_from = (!conn.config.pasv_promiscuous).then_some(client);
+    match data::open_passive(conn.local.ip(), conn.config.pasv_range(), only_from, Some(slot)) {
         Ok(l) => {
             let port = l.port;
             s.data = Some(Pending::Passive(l));
