@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    sys::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let invocation = match cli::parse(&args) {
         Ok(i) => i,

@@ -24,6 +24,7 @@ config_table! {
         max_clients: usize = num(1, 100_000), "2000", "Most sessions at once (worker threads); beyond it new connections get 421.";
         max_per_ip: usize = num(0, 100_000), "50", "Most sessions from one client address (0 = no limit); beyond it 421.";
         max_pasv_per_ip: usize = num(0, 100_000), "16", "Most passive ports one client address holds at once (0 = no limit), so a few addresses cannot take the whole pasv_min_port..pasv_max_port range.";
+        max_listing_memory: usize = num(1, 1_000_000), "256", "MiB that directory listings waiting to be sent may hold together, all sessions counted; a listing beyond it gets 451.";
         max_prelogin: usize = num(0, 1_000_000), "500", "Most connections not yet logged in, from all addresses (0 = no limit); beyond it 421, so idle strangers cannot take every worker.";
         max_prelogin_per_ip: usize = num(0, 100_000), "10", "Most connections not yet logged in from one client address (0 = no limit); beyond it 421.";
         nopriv_user: String = Kind::Text, "", "When started as root: after binding, become this user for good, keeping only the capabilities per-session accounts need; empty = stay root with those capabilities only.";

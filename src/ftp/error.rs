@@ -29,6 +29,8 @@ pub(crate) enum FtpError {
     NotRegularFile,
     /// SIZE in TYPE A of a file too large to count → 550.
     AsciiSizeUnavailable,
+    /// The listings held in memory by all sessions are at their limit → 451.
+    ListingMemory,
     /// MLSD of a file → 501.
     MlsdNotADirectory,
     /// REST past the end of the file (RFC 3659 §5.4) → 554.
@@ -154,6 +156,7 @@ impl FtpError {
             AsciiSizeUnavailable => {
                 (C::FILE_UNAVAILABLE, "SIZE not available in ASCII mode for files this large; use TYPE I.".into())
             }
+            ListingMemory => (C::LOCAL_ERROR, "Too many large listings in progress; try again later.".into()),
             MlsdNotADirectory => (C::BAD_ARGUMENTS, "MLSD: not a directory.".into()),
             RestartBeyondEnd => (C::BAD_RESTART, "Restart offset is beyond the end of the file.".into()),
             RnfrRequired => (C::BAD_SEQUENCE, "RNFR required first.".into()),

@@ -3,6 +3,7 @@
 //! connection for ABOR, STAT and NOOP. Ends by returning a [`TransferReport`].
 
 use super::command::TransferType;
+use super::memory::Listing;
 use crate::ascii;
 use crate::jail::Upload;
 use crate::limits::{COPY_BUFFER, SENDFILE_CHUNK, THREAD_STACK};
@@ -22,7 +23,7 @@ pub(crate) enum Payload {
     /// says otherwise), TYPE A converts LF → CRLF.
     File { file: File, offset: u64, kind: TransferType, copy: Copy },
     /// LIST/NLST/MLSD: a listing already in wire form.
-    Buffer(Vec<u8>),
+    Buffer(Listing),
     /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
     Receive { sink: Sink, kind: TransferType },
 }
@@ -247,7 +248,7 @@ fn run(
             send_file(tcp, &file, offset, &mut pace)
         }
         (Payload::File { mut file, offset, kind, .. }, _) => send_copy(&mut data, &mut file, offset, kind, &mut pace),
-        (Payload::Buffer(buf), _) => send_buffer(&mut data, &buf, &mut pace),
+        (Payload::Buffer(listing), _) => send_buffer(&mut data, &listing.bytes, &mut pace),
         (Payload::Receive { sink, kind }, _) => receive(&mut data, sink, kind, &mut pace),
     };
     let outcome = match result {

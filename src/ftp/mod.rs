@@ -18,6 +18,7 @@ pub(crate) mod format;
 pub(crate) mod helper;
 pub mod inetd;
 pub(crate) mod master;
+pub(crate) mod memory;
 pub(crate) mod postlogin;
 pub mod preflight;
 pub(crate) mod prelogin;

@@ -269,3 +269,54 @@ fn a_thief_cannot_fill_the_passive_backlog() {
     assert_eq!(c.reply().code, 226);
     drop(thieves);
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Listings that clients never read are bounded in all (451 beyond
+/// max_listing_memory), and their memory goes back to the system once they
+/// are gone.
+#[test]
+fn big_listings_are_bounded_and_their_memory_returns() {
+    let srv = TestServer::start(&[("max_listing_memory", "24")]);
+    let dir = srv.path("home/alice/many");
+    std::fs::create_dir(&dir).unwrap();
+    let long = "n".repeat(200);
+    for i in 0..20_000 {
+        std::fs::File::create(dir.join(format!("{long}{i:05}"))).unwrap();
+    }
+    let mut warm = srv.alice();
+    assert_eq!(warm.listing("LIST many").lines().count(), 20_000);
+    drop(warm);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = rss_kib(srv.pid());
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..10 {
+        let mut c = srv.alice();
+        let data = c.epsv();
+        let r = c.cmd("LIST many");
+        match r.code {
+            150 => held.push((c, data)),
+            451 => refused += 1,
+            other => panic!("LIST: {other} {r:?}"),
+        }
+    }
+    let peak = rss_kib(srv.pid());
+    // Each listing is about 5.4 MB: at most four fit in 24 MiB (fewer
+    // are held when the socket buffers took one whole).
+    assert!(held.len() <= 4 && refused >= 6, "{} held, {refused} refused, peak RSS {peak} KiB", held.len());
+    drop(held);
+    let mut after = rss_kib(srv.pid());
+    for _ in 0..100 {
+        if after < before + 8 * 1024 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = rss_kib(srv.pid());
+    }
+    assert!(after < before + 8 * 1024, "RSS {before} KiB before, {peak} KiB at the peak, {after} KiB after");
+}

@@ -10,6 +10,7 @@ use crate::ftp::control::Control;
 use crate::ftp::error::{FtpError, FtpResult};
 use crate::ftp::format::{self, FactSet, LsEntry, MlsxEntry};
 use crate::ftp::helper::Payload;
+use crate::ftp::memory::Listing;
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::{ClientOptions, Conn, Response};
 // `*` and `?` wildcards (NLST/LIST `*.txt`, as tnftp's mget sends).
@@ -237,7 +238,14 @@ fn send_listing(
 ) -> Result<Response, FtpError> {
     let info =
         TransferInfo { verb, path, kind: Kind::Listing, transfer_type: TransferType::Ascii, written: Written::InPlace };
-    start(s, conn, control, info, Payload::Buffer(text.into_bytes()), "Here comes the directory listing.".into())
+    let mut bytes = text.into_bytes();
+    bytes.shrink_to_fit();
+    let Some(listing) = Listing::hold(bytes, conn.config.max_listing_memory << 20) else {
+        warn!("session={} listing refused: the listings held in memory are at their limit", conn.sid);
+        s.data = None;
+        return Err(FtpError::ListingMemory);
+    };
+    start(s, conn, control, info, Payload::Buffer(listing), "Here comes the directory listing.".into())
 }
 
 /// Most directory levels LIST -R descends.
