@@ -320,3 +320,34 @@ fn big_listings_are_bounded_and_their_memory_returns() {
     }
     assert!(after < before + 8 * 1024, "RSS {before} KiB before, {peak} KiB at the peak, {after} KiB after");
 }
+
+/// Anonymous users cannot loosen permissions: no SITE UMASK or CHMOD, so
+/// an anonymous upload stays unreadable to the next stranger.
+#[test]
+fn anonymous_users_cannot_loosen_permissions() {
+    let srv =
+        TestServer::start(&[("anon_upload_enable", "YES"), ("anon_other_write_enable", "YES"), ("anon_umask", "077")]);
+    let mut anon = srv.login("anonymous", "x");
+    assert_eq!(anon.cmd("SITE UMASK 000").code, 550);
+    assert_eq!(anon.upload("STOR drop", b"payload").code, 226);
+    assert_eq!(anon.cmd("SITE CHMOD 666 drop").code, 550);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(srv.path("anon/drop")).unwrap().permissions().mode() & 0o777, 0o600);
+    let mut other = srv.login("anonymous", "y");
+    let _data = other.epsv();
+    assert_eq!(other.cmd("RETR drop").code, 550, "a stranger's upload is no download");
+}
+
+/// SITE CHMOD sets only 0–0777: never setuid, setgid or sticky.
+#[test]
+fn site_chmod_never_sets_special_bits() {
+    let srv = TestServer::start(&[]);
+    std::fs::write(srv.path("home/alice/prog"), "x").unwrap();
+    let mut c = srv.alice();
+    for mode in ["6755", "7777", "4755", "1777", "10755"] {
+        assert_eq!(c.cmd(&format!("SITE CHMOD {mode} prog")).code, 501, "{mode}");
+    }
+    assert_eq!(c.cmd("SITE CHMOD 755 prog").code, 200);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(srv.path("home/alice/prog")).unwrap().permissions().mode() & 0o7777, 0o755);
+}
