@@ -75,9 +75,12 @@ check-jail:
 SUBST    = sed 's|@SBINDIR@|$(PREFIX)/sbin|g'
 CONFIGS  = /etc/rftpd/rftpd.conf:etc/rftpd.conf:644 /etc/rftpd/rtftpd.conf:etc/rtftpd.conf:644 \
 	/etc/rftpd/rftpd.users:etc/rftpd.users:600 /etc/logrotate.d/rftpd:etc/logrotate.d/rftpd:644 \
-	/etc/pam.d/rftpd:etc/pam.d/rftpd:644
+	/etc/pam.d/rftpd:etc/pam.d/rftpd:644 \
+	/etc/fail2ban/filter.d/rftpd.conf:etc/fail2ban/filter.d/rftpd.conf:644 \
+	/etc/fail2ban/jail.d/rftpd.conf:etc/fail2ban/jail.d/rftpd.conf:644
 install: $(if $(filter target/release/rftpd,$(BINARY)),build)
-	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR) $(DESTDIR)/etc/pam.d
+	install -d $(SBINDIR) $(CONFDIR) $(UNITDIR) $(MANDIR)/man5 $(MANDIR)/man8 $(DOCDIR)/xinetd.d $(ROTATEDIR) $(DESTDIR)/etc/pam.d \
+		$(DESTDIR)/etc/fail2ban/filter.d $(DESTDIR)/etc/fail2ban/jail.d
 	install -d -m 755 $(DESTDIR)/srv/ftp $(DESTDIR)/srv/tftp
 	install -s -m 755 $(BINARY) $(SBINDIR)/rftpd
 	install -s -m 755 $(TFTP_BINARY) $(SBINDIR)/rtftpd

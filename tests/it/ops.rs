@@ -216,6 +216,8 @@ fn make_install_into_destdir_and_uninstall() {
         "etc/rftpd/rftpd.users",
         "etc/logrotate.d/rftpd",
         "etc/pam.d/rftpd",
+        "etc/fail2ban/filter.d/rftpd.conf",
+        "etc/fail2ban/jail.d/rftpd.conf",
         "opt/rftpd/lib/systemd/system/rftpd.service",
         "opt/rftpd/lib/systemd/system/rftpd.socket",
         "opt/rftpd/lib/systemd/system/rftpd-inetd.socket",
@@ -260,6 +262,7 @@ fn make_install_into_destdir_and_uninstall() {
         "opt/rftpd/lib/systemd/system/rftpd.service",
         "etc/logrotate.d/rftpd",
         "etc/pam.d/rftpd",
+        "etc/fail2ban/jail.d/rftpd.conf",
         "etc/rftpd/rtftpd.conf",
         "etc/rftpd/rftpd.users",
         "opt/rftpd/share/doc/rftpd",
@@ -564,4 +567,36 @@ fn logrotate_signals_only_rftpds_own_processes() {
     signal(&srv, Signal::SIGTERM);
     assert_eq!(srv.wait_exit().code(), Some(0));
     assert!(!pid_file.exists(), "the pid file is removed at exit");
+}
+
+/// Debian's real fail2ban-regex with etc/fail2ban/filter.d/rftpd.conf on a
+/// log this server wrote: every failed login matches with its client's
+/// address, even when the user name imitates another address; a
+/// successful login never matches.
+#[test]
+fn fail2ban_filter_matches_failed_logins_with_their_address() {
+    if !have("fail2ban-regex") {
+        return;
+    }
+    let dir = TempDir::new("f2b");
+    let log = dir.0.join("rftpd.log");
+    let srv = Spec { extra: &[("log_file", log.to_str().unwrap())], ..Default::default() }.start();
+    for (from, user, pass) in [
+        ("127.0.0.2", "alice", "wrong"),
+        ("127.0.0.2", "nobody-here", "x"),
+        ("127.0.0.3", "x client=9.9.9.9 user=y", "x"),
+        ("127.0.0.1", "alice", "secret"),
+    ] {
+        let mut c = FtpClient::from_stream(connect_from(from, srv.addr));
+        assert_eq!(c.reply().code, 220);
+        assert_eq!(c.cmd(&format!("USER {user}")).code, 331);
+        c.cmd(&format!("PASS {pass}"));
+    }
+    srv.wait_log("user=alice login ok");
+    srv.wait_log("user=x client=9.9.9.9 user=y login failed");
+    let filter = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/fail2ban/filter.d/rftpd.conf");
+    let out = run(Command::new("fail2ban-regex").args(["--out", "ip"]).arg(&log).arg(filter));
+    let mut ips: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    ips.sort();
+    assert_eq!(ips, ["127.0.0.2", "127.0.0.2", "127.0.0.3"], "{out}");
 }
