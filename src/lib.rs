@@ -78,7 +78,13 @@ pub mod ftp;
 pub mod jail;
 pub mod limits;
 pub mod log;
+pub(crate) mod metrics;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tftp;
 pub mod tls;
+
+/// Notes the process start time for the metrics endpoint (call first thing in main).
+pub fn metrics_started() {
+    metrics::started();
+}

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 fn main() -> ExitCode {
     sys::tune_allocator();
+    rftpd::metrics_started();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let invocation = match cli::parse(&args) {
         Ok(i) => i,

@@ -15,6 +15,7 @@ fn fail(code: u8, message: &str) -> ExitCode {
 
 fn main() -> ExitCode {
     rftpd::sys::tune_allocator();
+    rftpd::metrics_started();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (source, mode, log_to) = match cli::parse_tftp(&args) {
         Ok(Invocation::Serve { config, mode, log_to }) => (config, mode, log_to),

@@ -129,6 +129,7 @@ config_table! {
         text_userdb_names: bool = Kind::Bool, "YES", "Show owner and group names in listings; NO shows the numbers (vsftpd's default).";
         dirmessage_enable: bool = Kind::Bool, "NO", "Show the message_file of a directory in the reply to the login or CWD that enters it (once per session).";
         message_file: String = Kind::Text, ".message", "The per-directory message file name for dirmessage_enable.";
+        metrics_listen_address: Option<std::net::SocketAddr> = Kind::Text, "", "Address and port of the Prometheus endpoint (http://ADDRESS/metrics), e.g. 127.0.0.1:9121 or [::1]:9121; empty = off. Read at start only.";
         pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rftpd.log", "Server log file; empty = standard error (also with -f or under systemd).";
         log_level: log::LevelFilter = Kind::Text, "info", "Server log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";

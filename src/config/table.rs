@@ -68,6 +68,19 @@ impl FromValue for Vec<IpAddr> {
     }
 }
 
+/// `ADDRESS:PORT` (`[v6]:PORT` for IPv6); empty = none.
+impl FromValue for Option<std::net::SocketAddr> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Text(t) if t.is_empty() => Ok(None),
+            Value::Text(t) => {
+                t.parse().map(Some).map_err(|_| format!("'{t}' is not ADDRESS:PORT (e.g. 127.0.0.1:9121, [::1]:9121)"))
+            }
+            _ => Err(mismatch(v, "an address and port")),
+        }
+    }
+}
+
 impl FromValue for Option<IpAddr> {
     fn from_value(v: &Value) -> Result<Self, String> {
         match v {

@@ -73,6 +73,12 @@ impl Abuse {
         f(r)
     }
 
+    /// How many addresses are banned now (for the metrics endpoint).
+    pub(crate) fn banned_now(&self, now: Instant) -> usize {
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.values().filter(|r| r.banned_until.is_some_and(|b| b > now)).count()
+    }
+
     /// Whether `ip` is banned now (checked before every password, so a ban
     /// also stops the address's sessions that are already open).
     pub(crate) fn banned(&self, ip: IpAddr, now: Instant) -> bool {

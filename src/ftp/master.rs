@@ -69,6 +69,11 @@ impl FtpMaster {
         }
     }
 
+    /// The pool's worker counts (for the metrics endpoint).
+    pub(crate) fn worker_counts(&self) -> Arc<crate::daemon::pool::Counts> {
+        self.pool.counts().clone()
+    }
+
     /// Counts the new connection and hands it over, or refuses it with 421.
     fn admit(&mut self, stream: TcpStream, sid: u64) {
         let Ok(peer) = stream.peer_addr() else { return };
@@ -122,6 +127,15 @@ struct RefusalLog {
 
 impl RefusalLog {
     fn log(&mut self, sid: u64, ip: std::net::IpAddr, why: &'static str, now: Instant) {
+        use crate::metrics::{FTP, Refusal};
+        let reason = match why {
+            "max_clients reached" => Refusal::MaxClients,
+            "max_per_ip reached" => Refusal::MaxPerIp,
+            "banned after failed logins" => Refusal::Ban,
+            "max_connect_rate reached" => Refusal::Rate,
+            _ => Refusal::PreLogin,
+        };
+        FTP.refusals[reason as usize].inc();
         if self.window.is_none_or(|w| now - w >= Duration::from_secs(1)) {
             self.flush(now);
         }
@@ -186,11 +200,15 @@ impl Master for FtpMaster {
         notify::notify("RELOADING=1");
         match load_server(&self.source, &self.server) {
             Ok(server) => {
+                crate::metrics::FTP.reloads[0].inc();
                 info!("configuration reloaded");
                 self.pool.set_max(server.config.max_clients);
                 self.server = Arc::new(server);
             }
-            Err(e) => error!("reload failed, keeping the old configuration: {e}"),
+            Err(e) => {
+                crate::metrics::FTP.reloads[1].inc();
+                error!("reload failed, keeping the old configuration: {e}")
+            }
         }
         notify::notify("READY=1\nSTATUS=Accepting connections");
     }

@@ -40,6 +40,18 @@ pub use server::{Server, bind_all};
 
 /// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).
 pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log: Option<LogFile>) -> io::Result<()> {
+    let metrics_at = server.config.metrics_listen_address;
+    let registry = server.registry.clone();
     let mut master = master::FtpMaster::new(source, server, log);
+    if let Some(addr) = metrics_at {
+        let counts = master.worker_counts();
+        let probes = crate::metrics::Probes {
+            workers: Box::new(move || (counts.busy(), counts.alive())),
+            bans: Box::new(move || registry.abuse.banned_now(std::time::Instant::now())),
+        };
+        let _ = crate::metrics::PROBES.set(probes);
+        crate::metrics::http::start(addr, crate::metrics::render_ftp)
+            .map_err(|e| io::Error::new(e.kind(), format!("metrics_listen_address {addr}: {e}")))?;
+    }
     crate::daemon::run(&mut master, listeners)
 }

@@ -75,9 +75,13 @@ pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, prelogin: Opti
     if config.setproctitle_enable {
         sys::set_thread_name(&format!("ftp {}", peer.ip()));
     }
+    let m = &crate::metrics::FTP;
+    m.sessions_active.inc();
     let end = session.run();
     session.stop_transfer();
     session.logged_out();
+    m.sessions_active.dec();
+    m.sessions_ended[ended_by(&end) as usize].inc();
     if config.setproctitle_enable {
         sys::set_thread_name(&worker_name);
     }
@@ -363,6 +367,22 @@ impl Session<'_> {
             }
         }
         r
+    }
+}
+
+/// How a session ended, from the reason its loop gave.
+fn ended_by(reason: &str) -> crate::metrics::SessionEnd {
+    use crate::metrics::SessionEnd;
+    if reason.contains("timeout") || reason.contains("timed out") {
+        SessionEnd::Timeout
+    } else if reason.contains("shutting down") {
+        SessionEnd::Shutdown
+    } else if reason == "client closed the connection" {
+        SessionEnd::ClientClosed
+    } else if reason.starts_with("221") {
+        SessionEnd::Quit
+    } else {
+        SessionEnd::Error
     }
 }
 

@@ -29,6 +29,7 @@ config_table! {
         max_per_ip: usize = num(0, 100_000), "10", "Most transfers at once for one client address (0 = no limit); beyond it ERROR 0.";
         max_transfers: usize = num(1, 100_000), "100", "Most transfers at once (worker threads); beyond it requests get ERROR 0 \"server busy\".";
         shutdown_grace: Duration = num(0, 86_400), "30", "Seconds SIGTERM waits for running transfers before rtftpd exits.";
+        metrics_listen_address: Option<std::net::SocketAddr> = Kind::Text, "", "Address and port of the Prometheus endpoint (http://ADDRESS/metrics), e.g. 127.0.0.1:9122; empty = off.";
         pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rtftpd.log", "Log file; empty = standard error (also with -f or under systemd).";
         log_level: log::LevelFilter = Kind::Text, "info", "Log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";

@@ -80,6 +80,9 @@ pub(crate) fn negotiate(
             _ => None,
         };
         if let Some(v) = confirmed {
+            if let Some(i) = crate::metrics::TFTP_OPTIONS.iter().position(|o| o == name) {
+                crate::metrics::TFTP.options[i].inc();
+            }
             n.accepted.push((name.clone(), v));
         }
     }

@@ -80,6 +80,14 @@ pub fn run(
         format!("client={} {verb} {}", job.peer.ip().to_canonical(), printable(&job.request.filename))
     };
     let pool = Pool::new("tftp", config.max_transfers, serve, describe);
+    if let Some(addr) = config.metrics_listen_address {
+        let counts = pool.counts().clone();
+        let probes =
+            crate::metrics::Probes { workers: Box::new(move || (counts.busy(), counts.alive())), bans: Box::new(|| 0) };
+        let _ = crate::metrics::PROBES.set(probes);
+        crate::metrics::http::start(addr, crate::metrics::render_tftp)
+            .map_err(|e| io::Error::new(e.kind(), format!("metrics_listen_address {addr}: {e}")))?;
+    }
     let mut master = TftpMaster { ctx, pool, log, lifetime, buf: vec![0u8; 65_536], per_ip: PerIp::default() };
     crate::daemon::run(&mut master, sockets)
 }
@@ -122,6 +130,7 @@ impl Master for TftpMaster {
         let client = peer.ip().to_canonical();
         let Some(slot) = self.per_ip.acquire(client, self.ctx.config.max_per_ip) else {
             info!("client={client} refused: max_per_ip reached");
+            crate::metrics::TFTP.refusals[1].inc();
             let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "too many transfers from your address"), peer);
             return;
         };
@@ -129,6 +138,7 @@ impl Master for TftpMaster {
         let job = Job { request, peer, v6, ctx: self.ctx.clone(), _slot: slot };
         if self.pool.try_hand_over(job).is_err() {
             info!("client={} refused: max_transfers reached", peer.ip().to_canonical());
+            crate::metrics::TFTP.refusals[0].inc();
             let _ = sock.send_to(&packet::error(ErrorCode::NotDefined, "server busy"), peer);
         }
     }
@@ -197,6 +207,12 @@ fn serve(ctx: &Context, job: &Job) {
     } else {
         read(ctx, &sock, job, &limits, &mut shown)
     };
+    let m = &crate::metrics::TFTP;
+    let ok = result.is_ok();
+    m.transfers[usize::from(req.write)][usize::from(!ok)].inc();
+    if let Ok(n) = &result {
+        if req.write { &m.bytes_received } else { &m.bytes_sent }.add(*n);
+    }
     let (bytes, outcome) = match &result {
         Ok(n) => (*n, "ok".to_string()),
         Err(Failure::Timeout) => (0, "timeout".into()),

@@ -137,7 +137,11 @@ impl<'a> Peer<'a> {
     fn retry(&self, tries: &mut u32, params: &Params) -> Result<(), Failure> {
         *tries += 1;
         let limit = if self.proven { params.retries } else { params.retries.min(UNPROVEN_RETRIES) };
-        if *tries > limit { Err(Failure::Timeout) } else { Ok(()) }
+        if *tries > limit {
+            return Err(Failure::Timeout);
+        }
+        crate::metrics::TFTP.retransmissions.inc();
+        Ok(())
     }
 
     /// Sends `first` (OACK) and waits for ACK 0; resent on timeout.

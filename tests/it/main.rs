@@ -13,6 +13,7 @@ mod interop;
 mod jail;
 mod listing;
 mod login;
+mod metrics;
 mod ops;
 mod support;
 mod tftp;

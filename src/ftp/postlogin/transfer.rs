@@ -62,27 +62,35 @@ fn mode_word(s: &LoggedIn) -> &'static str {
 /// used once.
 fn open_data(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<TcpStream, FtpError> {
     let config = conn.config;
-    let stream = match s.data.take() {
+    let (mode, opened) = match s.data.take() {
         None => return Err(FtpError::NoDataConnection),
         Some(Pending::Passive(listener)) => {
             let check = PeerCheck::from_promiscuous(config.pasv_promiscuous);
-            listener.accept(conn.peer.ip(), config.accept_timeout, check).map_err(|e| match e {
-                DataError::BadIp => FtpError::DataPeerRefused,
-                DataError::Timeout => FtpError::DataConnectionFailed,
-                DataError::Io(e) => {
-                    warn!("session={} passive accept failed: {e}", conn.sid);
-                    FtpError::DataConnectionFailed
-                }
-            })?
+            (
+                1,
+                listener.accept(conn.peer.ip(), config.accept_timeout, check).map_err(|e| match e {
+                    DataError::BadIp => FtpError::DataPeerRefused,
+                    DataError::Timeout => FtpError::DataConnectionFailed,
+                    DataError::Io(e) => {
+                        warn!("session={} passive accept failed: {e}", conn.sid);
+                        FtpError::DataConnectionFailed
+                    }
+                }),
+            )
         }
         Some(Pending::Active(target)) => {
             let source_port = config.connect_from_port_20.then_some(config.ftp_data_port);
-            data::connect_active(conn.local.ip(), target, source_port, config.connect_timeout).map_err(|e| {
-                info!("session={} active connection to {target} failed: {e}", conn.sid);
-                FtpError::DataConnectionFailed
-            })?
+            (
+                0,
+                data::connect_active(conn.local.ip(), target, source_port, config.connect_timeout).map_err(|e| {
+                    info!("session={} active connection to {target} failed: {e}", conn.sid);
+                    FtpError::DataConnectionFailed
+                }),
+            )
         }
     };
+    crate::metrics::FTP.data_connections[mode][usize::from(opened.is_err())].inc();
+    let stream = opened?;
     let timeout = Some(config.data_connection_timeout);
     stream
         .set_read_timeout(timeout)
@@ -313,6 +321,7 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
         report.elapsed.as_millis(),
         result_text(&report.outcome)
     );
+    count(&info, &report);
     if info.kind != Kind::Listing {
         write_xferlog(s, conn, &info, &report);
         let event = if info.kind == Kind::Upload { Event::Upload } else { Event::Download };
@@ -340,6 +349,28 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
         None => Reply::new(ReplyCode::TRANSFER_COMPLETE, done),
         Some(e) => e.reply(""),
     })
+}
+
+/// The transfer in the metrics: bytes, result and duration.
+fn count(info: &TransferInfo, report: &TransferReport) {
+    let m = &crate::metrics::FTP;
+    let result = match report.outcome {
+        Outcome::Complete => 0,
+        Outcome::Aborted => 2,
+        _ => 1,
+    };
+    match info.kind {
+        Kind::Listing => {
+            m.bytes_sent.add(report.bytes);
+            m.listings[result.min(1)].inc();
+        }
+        Kind::Download | Kind::Upload => {
+            let upload = info.kind == Kind::Upload;
+            if upload { &m.bytes_received } else { &m.bytes_sent }.add(report.bytes);
+            m.transfers[usize::from(upload)][result].inc();
+            m.transfer_seconds.observe(report.elapsed);
+        }
+    }
 }
 
 fn write_xferlog(s: &LoggedIn, conn: &Conn<'_>, info: &TransferInfo, report: &TransferReport) {

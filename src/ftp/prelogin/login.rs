@@ -3,7 +3,7 @@
 //! max_login_fails on this connection).
 
 use super::{PreLogin, Stage, describe};
-use crate::auth::{self, AuthError, Identity, Switching};
+use crate::auth::{self, AccountKind, AuthError, Identity, Switching};
 use crate::config::Config;
 use crate::ftp::error::FtpError;
 use crate::ftp::reply::{Reply, ReplyCode};
@@ -47,14 +47,15 @@ pub(crate) fn pass(pre: &mut PreLogin, conn: &Conn<'_>, password: &str, enter: E
         })
         .and_then(|(id, config)| {
             let (name, run_as, root) = (id.name.clone(), describe(&id), id.root.display().to_string());
-            let delay = config.delay_successful_login;
+            let (delay, kind) = (config.delay_successful_login, id.kind);
             enter(id, config)
-                .map(|message| (name, run_as, message, delay))
+                .map(|message| (name, run_as, message, delay, kind))
                 .map_err(|e| AuthError::Refused(format!("cannot open root directory {root}: {e}")))
         });
     match result {
-        Ok((name, run_as, message, delay)) => {
+        Ok((name, run_as, message, delay, kind)) => {
             info!("session={sid} client={ip} user={name} login ok{run_as}");
+            crate::metrics::FTP.logins[kind as usize][0].inc();
             let anon_password = auth::is_anonymous_name(&user).then_some(password);
             server.vsftpd_log(Line { user: Some(&user), anon_password, ..Line::new(Event::Login, ip, true) });
             std::thread::sleep(delay);
@@ -87,6 +88,18 @@ fn user_config(conn: &Conn<'_>, name: &str) -> Result<Arc<Config>, AuthError> {
         .map_err(|e| AuthError::Refused(format!("user_config_dir file: {e}")))
 }
 
+/// Which kind of account a failed login named, as far as can be told: an
+/// anonymous name, a name in the users file, else a system account.
+fn kind_of(conn: &Conn<'_>, user: &str) -> AccountKind {
+    if auth::is_anonymous_name(user) {
+        AccountKind::Anonymous
+    } else if matches!(conn.server.users.lookup(user), Ok(Some(_))) {
+        AccountKind::Virtual
+    } else {
+        AccountKind::System
+    }
+}
+
 /// A failed login: logged, delayed, counted for the address (a ban) and
 /// for this connection (max_login_fails); answered with `answer`.
 pub(crate) fn failed(pre: &mut PreLogin, conn: &Conn<'_>, user: &str, answer: FtpError, e: AuthError) -> Response {
@@ -99,6 +112,7 @@ pub(crate) fn failed(pre: &mut PreLogin, conn: &Conn<'_>, user: &str, answer: Ft
         AuthError::Denied => {}
     }
     info!("session={sid} client={ip} user={user} login failed");
+    crate::metrics::FTP.logins[kind_of(conn, user) as usize][1].inc();
     conn.server.vsftpd_log(Line { user: Some(user), ..Line::new(Event::Login, ip, false) });
     pre.failed_logins += 1;
     std::thread::sleep(config.delay_failed_login);

@@ -51,7 +51,9 @@ fn check_auth(config: &Config, control: &Control, mechanism: &str, phase: Phase)
 /// The TLS handshake on the control connection (after 234, or at once for implicit FTPS).
 pub(crate) fn start_tls(conn: &Conn<'_>, control: &mut Control) -> io::Result<()> {
     let tls = conn.server.tls.as_ref().ok_or_else(|| io::Error::other("TLS is not configured"))?;
-    control.start_tls(tls.for_session()?)?;
+    let started = tls.for_session().and_then(|session| control.start_tls(session));
+    crate::metrics::FTP.tls_handshakes[usize::from(started.is_err())].inc();
+    started?;
     let (version, suite) = control.tls().map(|t| t.describe()).unwrap_or_default();
     info!("session={} client={} TLS {version} {suite}", conn.sid, conn.peer.ip());
     Ok(())
