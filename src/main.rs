@@ -93,7 +93,8 @@ fn try_serve(source: &Source, mode: ServeMode, log_to: LogTo) -> Result<(), Stop
     }
     let ftp::Checked { config, values, prepared, notes } = checked;
     let log_to = if config.syslog_enable && log_to == LogTo::Configured { LogTo::Syslog } else { log_to };
-    let server_log = rlog::start(&config.log_file, config.log_level, mode, log_to).map_err(runtime)?;
+    let server_log =
+        rlog::start(&config.log_file, config.log_level, config.log_format, mode, log_to).map_err(runtime)?;
     for note in notes {
         log::info!("config note: {note}");
     }

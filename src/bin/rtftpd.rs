@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         println!("rtftpd: configuration OK");
         return ExitCode::SUCCESS;
     }
-    let log = match rlog::start(&config.log_file, config.log_level, mode, log_to) {
+    let log = match rlog::start(&config.log_file, config.log_level, config.log_format, mode, log_to) {
         Ok(f) => f,
         Err(e) => return fail(1, &e.to_string()),
     };

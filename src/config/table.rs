@@ -96,6 +96,16 @@ impl FromValue for NamePatterns {
     }
 }
 
+impl FromValue for crate::log::Format {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match String::from_value(v)?.as_str() {
+            "text" => Ok(crate::log::Format::Text),
+            "json" => Ok(crate::log::Format::Json),
+            other => Err(format!("'{other}' is not text or json")),
+        }
+    }
+}
+
 impl FromValue for log::LevelFilter {
     fn from_value(v: &Value) -> Result<Self, String> {
         let text = String::from_value(v)?;

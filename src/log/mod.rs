@@ -3,6 +3,7 @@
 //! `RUST_LOG` says otherwise (`debug` shows the protocol with log_ftp_protocol).
 
 pub mod file;
+pub(crate) mod json;
 pub mod syslog;
 pub(crate) mod vsftpd;
 pub(crate) mod xferlog;
@@ -71,11 +72,19 @@ pub(crate) fn choose(log_file: &str, mode: ServeMode, log_to: LogTo) -> io::Resu
     Ok(if mode == ServeMode::Inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
 }
 
+/// How server-log lines are written (`log_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 /// Chooses the target ([`choose`]) and sets the logger up ([`init`]); returns
 /// the log file, if any, for the caller to reopen on SIGHUP.
 pub fn start(
     log_file: &str,
     level: log::LevelFilter,
+    format: Format,
     mode: ServeMode,
     log_to: LogTo,
 ) -> io::Result<Option<file::LogFile>> {
@@ -84,12 +93,12 @@ pub fn start(
         Target::File(f) => Some(f.clone()),
         _ => None,
     };
-    init(target, level);
+    init(target, level, format);
     Ok(reopenable)
 }
 
 /// Sets the global logger up once; later calls are ignored.
-pub(crate) fn init(target: Target, level: log::LevelFilter) {
+pub(crate) fn init(target: Target, level: log::LevelFilter, format: Format) {
     let mut builder = env_logger::Builder::new();
     // rustls reports every client's quirks (an IP address as SNI, …) at warn
     // and its handshake steps at debug: only its errors belong in our log.
@@ -107,11 +116,21 @@ pub(crate) fn init(target: Target, level: log::LevelFilter) {
     builder.format(move |buf, rec| {
         let message = rec.args().to_string();
         let message = printable(&message);
+        let c = civil_local(now());
+        if format == Format::Json {
+            let time =
+                format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
+            let line = json::line(&time, rec.level(), std::process::id(), &message);
+            if let Some(s) = &to_syslog {
+                let _ = s.write_line(syslog::Severity::of(rec.level()), &line);
+                return Ok(());
+            }
+            return writeln!(buf, "{line}");
+        }
         if let Some(s) = &to_syslog {
             let _ = s.write_line(syslog::Severity::of(rec.level()), &format!("{} {message}", rec.level()));
             return Ok(());
         }
-        let c = civil_local(now());
         writeln!(
             buf,
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {} [{}] {message}",

@@ -600,3 +600,42 @@ fn fail2ban_filter_matches_failed_logins_with_their_address() {
     ips.sort();
     assert_eq!(ips, ["127.0.0.2", "127.0.0.2", "127.0.0.3"], "{out}");
 }
+
+/// log_format=json: every line is one JSON object (checked by Python's json
+/// module) with the text line's fields, and the fail2ban filter reads it too.
+#[test]
+fn json_log_lines_parse_and_carry_the_text_fields() {
+    if !have("python3") {
+        return;
+    }
+    let dir = TempDir::new("jsonlog");
+    let log = dir.0.join("rftpd.log");
+    let srv =
+        Spec { extra: &[("log_file", log.to_str().unwrap()), ("log_format", "json")], ..Default::default() }.start();
+    let mut bad = FtpClient::from_stream(connect_from("127.0.0.2", srv.addr));
+    assert_eq!(bad.reply().code, 220);
+    assert_eq!(bad.cmd("USER al\"ice").code, 331);
+    assert_eq!(bad.cmd("PASS wrong").code, 530);
+    let mut c = srv.alice();
+    assert_eq!(c.upload("STOR j.bin", b"json").code, 226);
+    srv.wait_log("\"event\":\"STOR /j.bin\"");
+    let check = r#"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for l in lines:
+    assert {"time", "level", "pid", "event", "message"} <= l.keys(), l
+stor = [l for l in lines if l["event"] == "STOR /j.bin"][0]
+assert stor["user"] == "alice" and stor["client"] == "127.0.0.1" and stor["bytes"] == 4 and stor["result"] == "ok", stor
+assert isinstance(stor["session"], int) and isinstance(stor["ms"], int), stor
+bad = [l for l in lines if l["event"] == "login failed"][0]
+assert bad["user"] == 'al"ice' and bad["client"] == "127.0.0.2", bad
+print(len(lines))
+"#;
+    let out = run(Command::new("python3").args(["-c", check]).arg(&log));
+    assert!(out.trim().parse::<usize>().unwrap() >= 5, "{out}");
+    if have("fail2ban-regex") {
+        let filter = concat!(env!("CARGO_MANIFEST_DIR"), "/etc/fail2ban/filter.d/rftpd.conf");
+        let ips = run(Command::new("fail2ban-regex").args(["--out", "ip"]).arg(&log).arg(filter));
+        assert_eq!(ips.split_whitespace().collect::<Vec<_>>(), ["127.0.0.2"], "{ips}");
+    }
+}

@@ -160,6 +160,8 @@ impl TestServer {
         std::thread::spawn(move || {
             let on_line = |line: String| {
                 if let Some(addr) = line.split("listening on ").nth(1) {
+                    // Up to the closing quote of log_format=json's "event".
+                    let addr = addr.split('"').next().unwrap_or(addr);
                     let _ = tx.send(addr.trim().trim_start_matches("udp ").to_string());
                 }
                 log2.lock().unwrap().push(line);
