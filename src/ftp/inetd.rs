@@ -22,6 +22,9 @@ pub fn serve_inetd(stream: TcpStream, server: Arc<Server>, log: Option<LogFile>)
         let _wake = wake;
         watch(&events, &watched, log.as_ref());
     })?;
+    if !server.config.upload_hook.is_empty() {
+        super::hooks::start(1)?;
+    }
     super::session::serve(stream, 1, &server, None);
     Ok(())
 }

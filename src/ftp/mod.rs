@@ -16,6 +16,7 @@ pub(crate) mod data;
 pub(crate) mod error;
 pub(crate) mod format;
 pub(crate) mod helper;
+pub(crate) mod hooks;
 pub mod inetd;
 pub(crate) mod master;
 pub(crate) mod memory;
@@ -41,6 +42,9 @@ pub use server::{Server, bind_all};
 /// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).
 pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log: Option<LogFile>) -> io::Result<()> {
     let metrics_at = server.config.metrics_listen_address;
+    if !server.config.upload_hook.is_empty() {
+        hooks::start(server.config.upload_hook_max)?;
+    }
     let registry = server.registry.clone();
     let mut master = master::FtpMaster::new(source, server, log);
     if let Some(addr) = metrics_at {

@@ -50,6 +50,7 @@ pub(crate) fn prepare(config: &Config, v: &Values, notes: &mut Vec<ConfigError>)
         check_accounts(config, v, &mut errors);
     }
     check_logs(config, v, &mut errors);
+    check_hook(config, v, &mut errors);
     check_user_config_dir(config, v, &mut errors);
     if v.get("tcp_wrappers") == &Value::Bool(true) {
         notes
@@ -152,6 +153,18 @@ fn check_accounts(config: &Config, v: &Values, errors: &mut ConfigErrors) {
             ),
             Err(e) => errors.push(v.error(key, e)),
         }
+    }
+}
+
+/// upload_hook names a program the daemon can run.
+fn check_hook(config: &Config, v: &Values, errors: &mut ConfigErrors) {
+    let hook = config.upload_hook.as_str();
+    if hook.is_empty() {
+        return;
+    }
+    let runnable = Path::new(hook).is_file() && nix::unistd::access(hook, nix::unistd::AccessFlags::X_OK).is_ok();
+    if !runnable {
+        errors.push(v.error("upload_hook", format!("{hook} is not an executable file")));
     }
 }
 

@@ -100,6 +100,8 @@ pub(crate) struct Ftp {
     pub(crate) refusals: [Counter; 5],
     /// By result (ok, failed).
     pub(crate) reloads: [Counter; 2],
+    /// By result (ok, failed, skipped).
+    pub(crate) upload_hooks: [Counter; 3],
 }
 
 pub(crate) static FTP: Ftp = Ftp {
@@ -115,6 +117,7 @@ pub(crate) static FTP: Ftp = Ftp {
     data_connections: [const { [const { Counter::new() }; 2] }; 2],
     refusals: [const { Counter::new() }; 5],
     reloads: [const { Counter::new() }; 2],
+    upload_hooks: [const { Counter::new() }; 3],
 };
 
 /// How a session ended, for `rftpd_sessions_total{end=…}`.
@@ -228,6 +231,9 @@ pub(crate) fn render_ftp() -> String {
     let reloads: Vec<_> =
         ["ok", "failed"].iter().zip(&m.reloads).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
     t.counter("config_reloads_total", "Configuration reloads (SIGHUP), by result.", &reloads);
+    let hooks: Vec<_> =
+        ["ok", "failed", "skipped"].iter().zip(&m.upload_hooks).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
+    t.counter("upload_hooks_total", "upload_hook runs, by result.", &hooks);
     if let Some(p) = PROBES.get() {
         let (busy, alive) = (p.workers)();
         t.gauge("workers_busy", "Worker threads running a session.", &[(&[][..], busy as f64)]);

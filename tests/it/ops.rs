@@ -639,3 +639,58 @@ print(len(lines))
         assert_eq!(ips.split_whitespace().collect::<Vec<_>>(), ["127.0.0.2"], "{ips}");
     }
 }
+
+/// upload_hook runs after each completed upload with the upload in its
+/// environment; a hook that hangs or fails never holds up uploads.
+#[test]
+fn upload_hook_gets_the_upload_and_never_stalls_sessions() {
+    let dir = TempDir::new("hook");
+    let record = dir.0.join("record");
+    let hook = dir.0.join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nenv | grep ^RFTPD_ | sort > {}.tmp && mv {}.tmp {}\necho hook saw $RFTPD_PATH\n",
+            record.display(),
+            record.display(),
+            record.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let srv = TestServer::start(&[("upload_hook", hook.to_str().unwrap())]);
+    let mut c = srv.alice();
+    assert_eq!(c.upload("STOR hooked.bin", b"12345").code, 226);
+    srv.wait_log("upload_hook: hook saw /hooked.bin");
+    srv.wait_log("upload_hook done for /hooked.bin");
+    let env = std::fs::read_to_string(&record).unwrap();
+    for want in [
+        "RFTPD_USER=alice".to_string(),
+        "RFTPD_PATH=/hooked.bin".into(),
+        format!("RFTPD_FILE={}", srv.path("home/alice/hooked.bin").display()),
+        "RFTPD_SIZE=5".into(),
+        "RFTPD_CLIENT=127.0.0.1".into(),
+    ] {
+        assert!(env.lines().any(|l| l == want), "{want} missing:\n{env}");
+    }
+    // One runner and a hook that hangs: uploads still complete at once.
+    let hang = dir.0.join("hang.sh");
+    // Bounded, so nothing outlives the test for long.
+    std::fs::write(&hang, "#!/bin/sh\nsleep 20\n").unwrap();
+    std::fs::set_permissions(&hang, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let srv = TestServer::start(&[("upload_hook", hang.to_str().unwrap()), ("upload_hook_max", "1")]);
+    let mut c = srv.alice();
+    for i in 0..5 {
+        assert_eq!(c.upload(&format!("STOR f{i}"), b"x").code, 226);
+    }
+    // A failing hook is logged.
+    let fail = dir.0.join("fail.sh");
+    std::fs::write(&fail, "#!/bin/sh\necho broken >&2\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fail, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let srv = TestServer::start(&[("upload_hook", fail.to_str().unwrap())]);
+    let mut c = srv.alice();
+    assert_eq!(c.upload("STOR g", b"x").code, 226);
+    srv.wait_log("upload_hook: broken");
+    srv.wait_log("upload_hook failed for /g: exit status: 3");
+}

@@ -322,6 +322,17 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
         result_text(&report.outcome)
     );
     count(&info, &report);
+    if info.kind == Kind::Upload && matches!(report.outcome, Outcome::Complete) && !s.config.upload_hook.is_empty() {
+        crate::ftp::hooks::uploaded(crate::ftp::hooks::Upload {
+            program: s.config.upload_hook.clone(),
+            session: conn.sid,
+            user: s.identity.name.clone(),
+            client: conn.peer.ip(),
+            path: info.path.to_string(),
+            file: s.jail.host_path(&info.path).display().to_string(),
+            size: report.bytes,
+        });
+    }
     if info.kind != Kind::Listing {
         write_xferlog(s, conn, &info, &report);
         let event = if info.kind == Kind::Upload { Event::Upload } else { Event::Download };
