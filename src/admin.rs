@@ -113,6 +113,7 @@ pub fn demo(dir: &str, extra: &[String]) -> Result<Demo, AdminError> {
         "write_enable=YES".into(),
         "local_umask=022".into(),
         "log_file=".into(),
+        format!("control_socket={}", root.join("control.sock").display()),
         format!("user_file={}", users.display()),
         // The demo tree belongs to whoever runs the demo, root included:
         // sessions use that account rather than 'ftp'.

@@ -4,6 +4,8 @@
 //! rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]
 //! rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME
 //! rftpd demo [-o KEY=VALUE]... [DIR]
+//! rftpd who [-c FILE] [-o KEY=VALUE]... [--json]
+//! rftpd kick [-c FILE] [-o KEY=VALUE]... ID
 //! ```
 
 use getopts::Options;
@@ -41,9 +43,31 @@ pub enum LogTo {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invocation {
-    Serve { config: crate::config::Source, mode: ServeMode, log_to: LogTo },
-    Passwd { file: String, home: Option<String>, perm: Option<String>, name: String },
-    Demo { dir: String, overrides: Vec<String> },
+    Serve {
+        config: crate::config::Source,
+        mode: ServeMode,
+        log_to: LogTo,
+    },
+    Passwd {
+        file: String,
+        home: Option<String>,
+        perm: Option<String>,
+        name: String,
+    },
+    Demo {
+        dir: String,
+        overrides: Vec<String>,
+    },
+    /// `rftpd who`: the sessions of the running daemon (its control_socket).
+    Who {
+        config: crate::config::Source,
+        json: bool,
+    },
+    /// `rftpd kick ID`: ends a session with 421.
+    Kick {
+        config: crate::config::Source,
+        id: u64,
+    },
     Version,
     Help(String),
 }
@@ -63,7 +87,9 @@ fn serve_options(default_config: &str) -> Options {
 fn usage() -> String {
     let brief = "Usage: rftpd [-c FILE] [-o KEY=VALUE]... [--check-config] [--inetd] [-f] [-V] [-h]\n       \
                  rftpd passwd [-f FILE] [-d HOME] [-p PERMS] NAME\n       \
-                 rftpd demo [-o KEY=VALUE]... [DIR]";
+                 rftpd demo [-o KEY=VALUE]... [DIR]\n       \
+                 rftpd who [-c FILE] [-o KEY=VALUE]... [--json]\n       \
+                 rftpd kick [-c FILE] [-o KEY=VALUE]... ID";
     serve_options(DEFAULT_CONFIG).usage(brief)
 }
 
@@ -72,6 +98,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     match args.first().map(String::as_str) {
         Some("passwd") => parse_passwd(&args[1..]),
         Some("demo") => parse_demo(&args[1..]),
+        Some("who") => parse_admin(&args[1..], false),
+        Some("kick") => parse_admin(&args[1..], true),
         _ => parse_daemon(args, DEFAULT_CONFIG, &usage()),
     }
 }
@@ -124,6 +152,32 @@ fn parse_passwd(args: &[String]) -> Result<Invocation, UsageError> {
         perm,
         name: name.clone(),
     })
+}
+
+/// `who` and `kick`: the config names the daemon's control_socket.
+fn parse_admin(args: &[String], kick: bool) -> Result<Invocation, UsageError> {
+    let mut o = Options::new();
+    o.optopt("c", "config", &format!("config file (default {DEFAULT_CONFIG})"), "FILE");
+    o.optmulti("o", "option", "set a config key", "KEY=VALUE");
+    o.optflag("", "json", "one JSON array");
+    let m = o.parse(args).map_err(|e| UsageError(e.to_string()))?;
+    let config = crate::config::Source {
+        file: Some(m.opt_str("c").unwrap_or_else(|| DEFAULT_CONFIG.into())),
+        overrides: m.opt_strs("o"),
+    };
+    if !kick {
+        return match &m.free[..] {
+            [] => Ok(Invocation::Who { config, json: m.opt_present("json") }),
+            _ => Err("usage: rftpd who [-c FILE] [-o KEY=VALUE]... [--json]".into()),
+        };
+    }
+    match &m.free[..] {
+        [id] => {
+            let id = id.parse().map_err(|_| UsageError(format!("kick: '{id}' is not a session id")))?;
+            Ok(Invocation::Kick { config, id })
+        }
+        _ => Err("usage: rftpd kick [-c FILE] [-o KEY=VALUE]... ID".into()),
+    }
 }
 
 fn parse_demo(args: &[String]) -> Result<Invocation, UsageError> {

@@ -41,6 +41,30 @@ fn main() -> ExitCode {
             Err(e) => fail(1, &e.to_string()),
         },
         Invocation::Serve { config, mode, log_to } => serve(&config, mode, log_to),
+        Invocation::Who { config, json } => ask(&config, if json { "who json" } else { "who" }),
+        Invocation::Kick { config, id } => ask(&config, &format!("kick {id}")),
+    }
+}
+
+/// `rftpd who` / `rftpd kick`: asks the running daemon through its control socket.
+fn ask(source: &Source, request: &str) -> ExitCode {
+    let config = match Config::load(source) {
+        Ok(c) => c,
+        Err(e) => return fail(2, &e.to_string()),
+    };
+    if config.control_socket.is_empty() {
+        return fail(2, "control_socket is empty: the daemon has no control socket");
+    }
+    match ftp::admin_socket::ask(&config.control_socket, request) {
+        Ok(answer) => {
+            print!("{answer}");
+            if answer.starts_with("error") || answer.starts_with("refused") {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(1, &format!("control socket {e}")),
     }
 }
 

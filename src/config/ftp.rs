@@ -129,6 +129,7 @@ config_table! {
         text_userdb_names: bool = Kind::Bool, "YES", "Show owner and group names in listings; NO shows the numbers (vsftpd's default).";
         dirmessage_enable: bool = Kind::Bool, "NO", "Show the message_file of a directory in the reply to the login or CWD that enters it (once per session).";
         message_file: String = Kind::Text, ".message", "The per-directory message file name for dirmessage_enable.";
+        control_socket: String = Kind::Path, "/run/rftpd/control.sock", "Unix socket (mode 0600) for rftpd who and rftpd kick; only root and the daemon's user may use it; empty = none. Read at start.";
         upload_hook: String = Kind::Path, "", "Program run after each completed upload, as the daemon's own user, with RFTPD_USER, RFTPD_CLIENT, RFTPD_PATH, RFTPD_FILE, RFTPD_SIZE and RFTPD_SESSION set; never delays the session; empty = none.";
         upload_hook_max: usize = num(1, 64), "4", "Most upload_hook programs running at once (read at start); more wait in a queue of 256, beyond it they are skipped and logged.";
         metrics_listen_address: Option<std::net::SocketAddr> = Kind::Text, "", "Address and port of the Prometheus endpoint (http://ADDRESS/metrics), e.g. 127.0.0.1:9121 or [::1]:9121; empty = off. Read at start only.";

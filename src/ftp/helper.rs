@@ -199,6 +199,11 @@ impl Running {
     }
 
     /// Bytes moved so far.
+    /// The bytes-moved counter, shared (for `rftpd who`).
+    pub(crate) fn progress(&self) -> Arc<AtomicU64> {
+        self.progress.clone()
+    }
+
     pub(crate) fn bytes(&self) -> u64 {
         self.progress.load(Ordering::Relaxed)
     }

@@ -10,6 +10,7 @@
 //! `state` is the leaf both phases share; `command`, `reply`, `error`,
 //! `format` and `control` serve both and depend on no phase.
 
+pub mod admin_socket;
 pub mod command;
 pub mod control;
 pub(crate) mod data;
@@ -42,6 +43,11 @@ pub use server::{Server, bind_all};
 /// Serves FTP on `listeners` until SIGTERM/SIGINT (then drains).
 pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log: Option<LogFile>) -> io::Result<()> {
     let metrics_at = server.config.metrics_listen_address;
+    if !server.config.control_socket.is_empty()
+        && let Err(e) = admin_socket::start(&server.config.control_socket, server.registry.clone())
+    {
+        log::warn!("control_socket {}: {e} (rftpd who and kick will not work)", server.config.control_socket);
+    }
     if !server.config.upload_hook.is_empty() {
         hooks::start(server.config.upload_hook_max)?;
     }

@@ -12,6 +12,7 @@ use super::postlogin::{self, Dispatch, LoggedIn};
 use super::prelogin::{self, PreLogin, security};
 use super::reply::{Reply, ReplyCode};
 use super::server::Server;
+use super::sessions::Seen;
 use super::state::{ClientOptions, Conn, PreLoginSlots, Response};
 use crate::config::Config;
 use crate::log::vsftpd;
@@ -44,7 +45,8 @@ pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, prelogin: Opti
     let (peer, local) = (canonical(peer), canonical(local));
     let config = server.config.clone();
     let worker_name = std::thread::current().name().unwrap_or("worker").to_owned();
-    let conn = Conn { config: &config, server, peer, local, sid };
+    let seen = Arc::new(Seen::new(peer.ip()));
+    let conn = Conn { config: &config, server, peer, local, sid, seen: &seen };
     info!("session={sid} client={} connected", peer.ip());
     server.vsftpd_log(vsftpd::Line::new(vsftpd::Event::Connect, peer.ip(), true));
     let setup = net::tune_control(&stream)
@@ -55,7 +57,7 @@ pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, prelogin: Opti
         return;
     }
     let stream = Arc::new(stream);
-    let Some(_registration) = server.registry.register(sid, &stream) else {
+    let Some(_registration) = server.registry.register(sid, &stream, &seen) else {
         let bye = Reply::new(ReplyCode::SERVICE_UNAVAILABLE, "Server shutting down.");
         let _ = Control::new(stream, config.idle_session_timeout).reply(&bye);
         return;
@@ -143,6 +145,7 @@ impl Session<'_> {
                     }
                     continue;
                 }
+                Event::Line(None) if self.conn.seen.kicked() => return self.kicked(),
                 Event::Line(None) if self.conn.server.registry.draining() => return self.drain(),
                 Event::Line(None) => return "client closed the connection".into(),
                 Event::Line(Some(Line::TooLong)) => {
@@ -174,6 +177,15 @@ impl Session<'_> {
         }
         let _ = self.send(&Reply::new(ReplyCode::SERVICE_UNAVAILABLE, "Server shutting down."));
         "server shutting down".into()
+    }
+
+    /// `rftpd kick`: as [`Session::drain`], with the administrator named.
+    fn kicked(&mut self) -> String {
+        if self.running() {
+            let _ = self.finish_transfer();
+        }
+        let _ = self.send(&Reply::new(ReplyCode::SERVICE_UNAVAILABLE, "Disconnected by the administrator."));
+        "kicked by the administrator".into()
     }
 
     fn send(&mut self, reply: &Reply) -> io::Result<()> {
@@ -277,12 +289,16 @@ impl Session<'_> {
 
     fn handle(&mut self, bytes: &[u8]) -> Response {
         let conn = self.conn;
+        let shown = if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"PASS") {
+            "PASS <hidden>".into()
+        } else {
+            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+        };
+        // While a transfer runs, the session shows that transfer's command.
+        if !self.running() {
+            conn.seen.command(&crate::log::printable(&shown));
+        }
         if conn.config.log_ftp_protocol {
-            let shown = if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"PASS") {
-                "PASS <hidden>".into()
-            } else {
-                String::from_utf8_lossy(bytes)
-            };
             debug!("session={} < {shown}", conn.sid);
         }
         let cmd = match command::parse(bytes) {
@@ -334,6 +350,7 @@ impl Session<'_> {
             Some(Dispatch::Respond(r)) => r,
             Some(Dispatch::Reinitialize(r)) => {
                 self.logged_out();
+                conn.seen.logged_out();
                 self.phase = Phase::Pre;
                 let deadline = Instant::now() + conn.config.login_timeout;
                 if self.control.set_deadline(Some(deadline)).is_err() {
@@ -360,6 +377,7 @@ impl Session<'_> {
             if li.config.setproctitle_enable {
                 sys::set_thread_name(&format!("ftp {}", li.identity.name));
             }
+            conn.seen.logged_in(&li.identity.name);
             self.phase = Phase::LoggedIn(li);
             self.prelogin = None;
             if self.control.set_deadline(None).is_err() {

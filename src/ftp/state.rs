@@ -18,12 +18,14 @@ pub(crate) struct Conn<'a> {
     /// Our end of the control connection, likewise canonical.
     pub(crate) local: SocketAddr,
     pub(crate) sid: u64,
+    /// What the session is doing, for `rftpd who`.
+    pub(crate) seen: &'a crate::ftp::sessions::Seen,
 }
 
 impl<'a> Conn<'a> {
     /// The same connection under another config (a user's own, from user_config_dir).
     pub(crate) fn with_config<'b>(&'b self, config: &'b Config) -> Conn<'b> {
-        Conn { config, server: self.server, peer: self.peer, local: self.local, sid: self.sid }
+        Conn { config, server: self.server, peer: self.peer, local: self.local, sid: self.sid, seen: self.seen }
     }
 }
 

@@ -52,7 +52,7 @@ fn split(message: &str) -> (Vec<(&str, String)>, String) {
     (fields, event.join(" "))
 }
 
-fn quote(out: &mut String, s: &str) {
+pub(crate) fn quote(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

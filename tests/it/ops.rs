@@ -694,3 +694,83 @@ fn upload_hook_gets_the_upload_and_never_stalls_sessions() {
     srv.wait_log("upload_hook: broken");
     srv.wait_log("upload_hook failed for /g: exit status: 3");
 }
+
+/// `rftpd who` lists sessions with what they are doing (a running transfer
+/// with its progress), `--json` too; `rftpd kick ID` ends one with 421;
+/// the control socket refuses other users.
+#[test]
+fn who_and_kick_through_the_control_socket() {
+    let dir = TempDir::new("ctl");
+    let sock = dir.0.join("control.sock");
+    let srv = TestServer::start(&[("control_socket", sock.to_str().unwrap()), ("local_max_rate", "200000")]);
+    std::fs::write(srv.path("home/alice/big"), pattern(4 << 20, 2)).unwrap();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("RETR big").code, 150);
+    let mut first = vec![0u8; 100_000];
+    data.read_exact(&mut first).unwrap();
+    let mut idle = srv.alice();
+    assert_eq!(idle.cmd("NOOP").code, 200);
+    let admin = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rftpd"))
+            .args(args)
+            .args(["-c", "/dev/null", "-o"])
+            .arg(format!("control_socket={}", sock.display()))
+            .output()
+            .unwrap()
+    };
+    let who = admin(&["who"]);
+    let text = String::from_utf8_lossy(&who.stdout);
+    assert!(who.status.success(), "{text}{}", String::from_utf8_lossy(&who.stderr));
+    let line = text.lines().find(|l| l.contains("RETR big")).unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("alice") && line.contains("127.0.0.1") && line.contains(&format!("/{} bytes", 4 << 20)),
+        "{line}"
+    );
+    assert!(text.lines().any(|l| l.contains("alice") && l.ends_with("NOOP")), "{text}");
+    let json = admin(&["who", "--json"]);
+    let check = r#"
+import json, sys
+rows = json.loads(sys.stdin.read())
+busy = [r for r in rows if r["transfer"]]
+assert len(rows) == 2 and len(busy) == 1, rows
+t = busy[0]["transfer"]
+assert t["file"] == "/big" and t["size"] == 4194304 and 0 < t["bytes"] <= 4194304, t
+print(busy[0]["id"])
+"#;
+    let mut py =
+        Command::new("python3").args(["-c", check]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    py.stdin.take().unwrap().write_all(&json.stdout).unwrap();
+    let out = py.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&json.stdout));
+    let busy_id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // Kick the idle session: it is told 421 and closed.
+    let idle_id =
+        text.lines().find(|l| l.ends_with("NOOP")).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
+    assert_ne!(idle_id, busy_id);
+    let kick = admin(&["kick", &idle_id]);
+    assert!(kick.status.success(), "{}", String::from_utf8_lossy(&kick.stdout));
+    assert_eq!(idle.reply().lines[0], "421 Disconnected by the administrator.");
+    assert!(!admin(&["kick", "999999"]).status.success(), "no such session");
+    drop(data);
+    // Another user gets nothing from the socket.
+    if root_or_skip() && have("setpriv") {
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_rftpd"),
+                "who",
+                "-c",
+                "/dev/null",
+                "-o",
+            ])
+            .arg(format!("control_socket={}", sock.display()))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "nobody may not use the control socket");
+    }
+}

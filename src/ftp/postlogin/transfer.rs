@@ -134,7 +134,12 @@ pub(crate) fn start(
         AccountKind::Anonymous => conn.config.anon_max_rate,
         AccountKind::Virtual | AccountKind::System => conn.config.local_max_rate,
     };
+    let size = match &payload {
+        Payload::File { file, offset, .. } => file.metadata().ok().map(|m| m.len().saturating_sub(*offset)),
+        _ => None,
+    };
     let running = Running::start(format!("xfer-{}", conn.sid), data, tls, max_rate, payload)?;
+    conn.seen.transfer_started(info.path.as_str(), size, running.progress());
     s.running = Some((running, info));
     Ok(Response::Started)
 }
@@ -310,6 +315,7 @@ fn result_text(outcome: &Outcome) -> String {
 pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
     let (running, info) = s.running.take()?;
     let report = running.wait();
+    conn.seen.transfer_ended();
     info!(
         "session={} client={} user={} {} {} bytes={} ms={} result={}",
         conn.sid,

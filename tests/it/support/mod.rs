@@ -121,6 +121,8 @@ impl TestServer {
             ("data_connection_timeout", "20".into()),
             ("idle_session_timeout", "60".into()),
             ("log_file", String::new()),
+            // Not the shared /run/rftpd/control.sock: tests run side by side.
+            ("control_socket", String::new()),
         ];
         let base: &[(&str, String)] = if spec.tftp { &tftp_opts } else { &ftp_opts };
         let mut opts: Vec<(String, String)> =
