@@ -351,3 +351,56 @@ fn site_chmod_never_sets_special_bits() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(srv.path("home/alice/prog")).unwrap().permissions().mode() & 0o7777, 0o755);
 }
+
+/// Unmounts a FUSE mount when dropped.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let unmounted = ["fusermount3", "fusermount"]
+            .iter()
+            .any(|tool| std::process::Command::new(tool).arg("-u").arg(&self.0).status().is_ok_and(|s| s.success()));
+        if !unmounted {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+}
+
+/// On a file system without O_TMPFILE (bindfs, a FUSE file system from
+/// Debian, as NFS or CephFS may be), uploads fall back to a hidden
+/// temporary name: still atomic, and a killed server's leftovers are swept
+/// by the next upload to that directory.
+#[test]
+fn uploads_stay_atomic_on_a_file_system_without_o_tmpfile() {
+    if !root_or_skip() || !have("bindfs") || !std::path::Path::new("/dev/fuse").exists() {
+        return;
+    }
+    let dir = TempDir::new("fuse");
+    let (src, mnt) = (dir.0.join("src"), dir.0.join("mnt"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&mnt).unwrap();
+    run(std::process::Command::new("bindfs").arg(&src).arg(&mnt));
+    let _mounted = Mounted(mnt.clone());
+    std::fs::write(mnt.join("big.bin"), "old").unwrap();
+    let users = dir.0.join("users");
+    std::fs::write(&users, format!("alice:{SECRET_HASH}:{}:rw\n", mnt.display())).unwrap();
+    let extra = [("user_file", users.to_str().unwrap())];
+    let mut srv = TestServer::start(&extra);
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("STOR big.bin").code, 150);
+    data.write_all(&pattern(1 << 20, 5)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    srv.kill();
+    assert_eq!(std::fs::read_to_string(mnt.join("big.bin")).unwrap(), "old", "the old file is intact");
+    let stale: Vec<String> = names(&src).into_iter().filter(|n| n.ends_with(".part")).collect();
+    assert_eq!(stale.len(), 1, "the fallback's temporary name: {stale:?}");
+    let srv = TestServer::start(&extra);
+    let mut c = srv.alice();
+    assert_eq!(c.upload("STOR fresh.bin", b"new").code, 226);
+    assert_eq!(std::fs::read_to_string(mnt.join("fresh.bin")).unwrap(), "new");
+    let mut left = names(&src);
+    left.sort();
+    assert_eq!(left, ["big.bin", "fresh.bin"], "the dead server's temporary file was swept");
+}
