@@ -79,6 +79,7 @@ pub mod jail;
 pub mod limits;
 pub mod log;
 pub(crate) mod metrics;
+pub mod proxy;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tftp;

@@ -129,6 +129,8 @@ config_table! {
         text_userdb_names: bool = Kind::Bool, "YES", "Show owner and group names in listings; NO shows the numbers (vsftpd's default).";
         dirmessage_enable: bool = Kind::Bool, "NO", "Show the message_file of a directory in the reply to the login or CWD that enters it (once per session).";
         message_file: String = Kind::Text, ".message", "The per-directory message file name for dirmessage_enable.";
+        proxy_protocol_enable: bool = Kind::Bool, "NO", "Connections from proxy_protocol_from must start with a PROXY protocol header (v1 or v2, as HAProxy sends), which names the real client; its address then counts everywhere (logs, bans, max_per_ip, data connection checks).";
+        proxy_protocol_from: crate::proxy::Networks = Kind::Text, "", "Balancers allowed to send a PROXY header: addresses and CIDR prefixes, comma-separated (e.g. 10.0.0.0/8, ::1). Others are served as direct clients.";
         control_socket: String = Kind::Path, "/run/rftpd/control.sock", "Unix socket (mode 0600) for rftpd who and rftpd kick; only root and the daemon's user may use it; empty = none. Read at start.";
         upload_hook: String = Kind::Path, "", "Program run after each completed upload, as the daemon's own user, with RFTPD_USER, RFTPD_CLIENT, RFTPD_PATH, RFTPD_FILE, RFTPD_SIZE and RFTPD_SESSION set; never delays the session; empty = none.";
         upload_hook_max: usize = num(1, 64), "4", "Most upload_hook programs running at once (read at start); more wait in a queue of 256, beyond it they are skipped and logged.";

@@ -96,6 +96,12 @@ impl FromValue for NamePatterns {
     }
 }
 
+impl FromValue for crate::proxy::Networks {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        crate::proxy::Networks::parse(&String::from_value(v)?)
+    }
+}
+
 impl FromValue for crate::log::Format {
     fn from_value(v: &Value) -> Result<Self, String> {
         match String::from_value(v)?.as_str() {

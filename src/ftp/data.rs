@@ -7,6 +7,7 @@
 //! protection is checked by the PORT/EPRT handler), from port 20 when allowed.
 
 use crate::daemon::admission::Slot;
+use crate::proxy::Networks;
 use crate::sys::net;
 use log::{debug, warn};
 use nix::poll::{PollFd, PollFlags};
@@ -119,13 +120,14 @@ impl PassiveListener {
     /// Takes what is queued on the listener now, so strangers never hold
     /// its backlog against the client: the first connection that passes
     /// `check` is kept for the transfer, every other one is closed.
-    pub(crate) fn take_waiting(&mut self, peer: IpAddr, check: PeerCheck) {
+    pub(crate) fn take_waiting(&mut self, peer: IpAddr, check: PeerCheck, proxies: Option<&Networks>) {
         loop {
             let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
             if !matches!(net::poll(&mut fds, Some(Duration::ZERO)), Ok(n) if n > 0) {
                 return;
             }
             let Ok((stream, from)) = self.listener.accept() else { return };
+            let Some(from) = source(&stream, from, proxies) else { continue };
             let allowed = check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer;
             if allowed && self.early.is_none() {
                 self.early = Some(stream);
@@ -139,7 +141,13 @@ impl PassiveListener {
     /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
     /// addresses are dropped and logged and the wait goes on, unless `check`
     /// lets anyone in (pasv_promiscuous).
-    pub(crate) fn accept(mut self, peer: IpAddr, timeout: Duration, check: PeerCheck) -> Result<TcpStream, DataError> {
+    pub(crate) fn accept(
+        mut self,
+        peer: IpAddr,
+        timeout: Duration,
+        check: PeerCheck,
+        proxies: Option<&Networks>,
+    ) -> Result<TcpStream, DataError> {
         if let Some(stream) = self.early.take() {
             return Ok(stream);
         }
@@ -156,12 +164,30 @@ impl PassiveListener {
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                 Err(e) => return Err(DataError::Io(e)),
             };
+            let Some(from) = source(&stream, from, proxies) else { continue };
             if check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer {
                 return Ok(stream);
             }
             // RFC 2577 §5 (port stealing): only the control peer may connect.
             warn!("passive data connection from {} refused: control peer is {peer}", from.ip().to_canonical());
             refused = true;
+        }
+    }
+}
+
+/// Where a data connection really comes from: its peer, or, from a trusted
+/// balancer (`proxies`), the client its PROXY header names. `None` (and
+/// the connection is dropped) for a balancer's health check or a bad header.
+fn source(stream: &TcpStream, from: SocketAddr, proxies: Option<&Networks>) -> Option<SocketAddr> {
+    if !proxies.is_some_and(|p| p.contains(from.ip())) {
+        return Some(from);
+    }
+    match crate::proxy::read_header(stream) {
+        Ok(crate::proxy::Header::Proxied { client, .. }) => Some(client),
+        Ok(crate::proxy::Header::Local) => None,
+        Err(e) => {
+            warn!("passive data connection from balancer {}: {e}", from.ip().to_canonical());
+            None
         }
     }
 }

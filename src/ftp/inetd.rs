@@ -25,7 +25,7 @@ pub fn serve_inetd(stream: TcpStream, server: Arc<Server>, log: Option<LogFile>)
     if !server.config.upload_hook.is_empty() {
         super::hooks::start(1)?;
     }
-    super::session::serve(stream, 1, &server, None);
+    super::session::serve(stream, 1, &server, super::admit::Admission::Inetd);
     Ok(())
 }
 

@@ -3,18 +3,15 @@
 //! max_per_ip), hands each connection to a worker or answers `421` itself,
 //! and swaps in a new [`Server`] on SIGHUP. It never talks FTP beyond a 421.
 
+use super::admit::{self, Admission};
 use super::preflight::{Checked, check};
-use super::reply::{Reply, ReplyCode};
 use super::server::Server;
-use super::state::PreLoginSlots;
 use crate::config::Source;
-use crate::daemon::admission::{self, PerIp, Slot};
 use crate::daemon::pool::Pool;
 use crate::daemon::{Master, notify};
-use crate::limits::REFUSAL_WRITE_TIMEOUT_MS;
 use crate::log::file::LogFile;
 use log::{error, info, warn};
-use std::io::{self, Write};
+use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,25 +21,14 @@ use std::time::{Duration, Instant};
 pub(crate) struct Job {
     stream: TcpStream,
     sid: u64,
-    /// Its place under max_per_ip, released when the session ends.
-    _slot: Slot,
-    /// Its places under max_prelogin_per_ip and max_prelogin, released at login.
-    prelogin: PreLoginSlots,
+    admitted: Admission,
     server: Arc<Server>,
 }
-
-/// The key [`FtpMaster::prelogin_all`] counts every connection under.
-const ALL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
 pub(crate) struct FtpMaster {
     source: Source,
     server: Arc<Server>,
     pool: Pool<Job>,
-    per_ip: PerIp,
-    prelogin_per_ip: PerIp,
-    /// Every connection not logged in yet, under the one key [`ALL`].
-    prelogin_all: PerIp,
-    refusals: RefusalLog,
     next_sid: u64,
     /// The server log, reopened on SIGHUP and SIGUSR1.
     log: Option<LogFile>,
@@ -50,23 +36,13 @@ pub(crate) struct FtpMaster {
 
 impl FtpMaster {
     pub(crate) fn new(source: Source, server: Arc<Server>, log: Option<LogFile>) -> FtpMaster {
-        let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server, Some(job.prelogin)));
+        let serve = Arc::new(|job: Job| super::session::serve(job.stream, job.sid, &job.server, job.admitted));
         let describe: fn(&Job) -> String = |job| {
             let client = job.stream.peer_addr().map(|a| a.ip().to_canonical().to_string()).unwrap_or_default();
             format!("session={} client={client}", job.sid)
         };
         let pool = Pool::new("worker", server.config.max_clients, serve, describe);
-        FtpMaster {
-            source,
-            server,
-            pool,
-            per_ip: PerIp::default(),
-            prelogin_per_ip: PerIp::default(),
-            prelogin_all: PerIp::default(),
-            refusals: RefusalLog::default(),
-            next_sid: 1,
-            log,
-        }
+        FtpMaster { source, server, pool, next_sid: 1, log }
     }
 
     /// The pool's worker counts (for the metrics endpoint).
@@ -75,90 +51,25 @@ impl FtpMaster {
     }
 
     /// Counts the new connection and hands it over, or refuses it with 421.
+    /// A connection from a trusted balancer (proxy_protocol_from) is counted
+    /// by the worker once its PROXY header names the real client.
     fn admit(&mut self, stream: TcpStream, sid: u64) {
         let Ok(peer) = stream.peer_addr() else { return };
         let ip = peer.ip().to_canonical();
         let config = &self.server.config;
-        let refusal = match self.server.registry.abuse.connect(ip, config.max_connect_rate, Instant::now()) {
-            Ok(()) => None,
-            Err(admission::Refusal::Banned) => {
-                Some(("banned after failed logins", "Too many failed logins from your internet address; try later."))
-            }
-            Err(admission::Refusal::TooFast) => {
-                Some(("max_connect_rate reached", "Too many connections from your internet address; slow down."))
-            }
-        };
-        if let Some((why, text)) = refusal {
-            self.refusals.log(sid, ip, why, Instant::now());
-            return refuse(stream, text);
-        }
-        let Some(slot) = self.per_ip.acquire(ip, config.max_per_ip) else {
-            self.refusals.log(sid, ip, "max_per_ip reached", Instant::now());
-            return refuse(stream, "There are too many connections from your internet address.");
-        };
-        let prelogin = self.prelogin_per_ip.acquire(ip, config.max_prelogin_per_ip).and_then(|per_ip| {
-            let all = self.prelogin_all.acquire(ALL, config.max_prelogin)?;
-            Some(PreLoginSlots::new(per_ip, all))
-        });
-        let Some(prelogin) = prelogin else {
-            self.refusals.log(sid, ip, "too many connections not logged in", Instant::now());
-            return refuse(stream, "There are too many connections not logged in; try later.");
-        };
-        let job = Job { stream, sid, _slot: slot, prelogin, server: self.server.clone() };
-        if let Err(job) = self.pool.try_hand_over(job) {
-            self.refusals.log(sid, ip, "max_clients reached", Instant::now());
-            refuse(job.stream, "There are too many connected users, please try later.");
-        }
-    }
-}
-
-/// At most this many refusal lines a second; the rest are counted and
-/// summed up in one line, so a flood of refused connections cannot flood
-/// the log.
-const REFUSAL_LINES_PER_SECOND: u32 = 10;
-
-#[derive(Default)]
-struct RefusalLog {
-    window: Option<Instant>,
-    logged: u32,
-    /// Refusals not logged in this window, by reason.
-    held: Vec<(&'static str, u64)>,
-}
-
-impl RefusalLog {
-    fn log(&mut self, sid: u64, ip: std::net::IpAddr, why: &'static str, now: Instant) {
-        use crate::metrics::{FTP, Refusal};
-        let reason = match why {
-            "max_clients reached" => Refusal::MaxClients,
-            "max_per_ip reached" => Refusal::MaxPerIp,
-            "banned after failed logins" => Refusal::Ban,
-            "max_connect_rate reached" => Refusal::Rate,
-            _ => Refusal::PreLogin,
-        };
-        FTP.refusals[reason as usize].inc();
-        if self.window.is_none_or(|w| now - w >= Duration::from_secs(1)) {
-            self.flush(now);
-        }
-        if self.logged < REFUSAL_LINES_PER_SECOND {
-            self.logged += 1;
-            info!("session={sid} client={ip} refused: {why}");
+        let admitted = if config.proxy_protocol_enable && config.proxy_protocol_from.contains(ip) {
+            Admission::Proxied
         } else {
-            match self.held.iter_mut().find(|(w, _)| *w == why) {
-                Some((_, n)) => *n += 1,
-                None => self.held.push((why, 1)),
+            match admit::admit(&self.server.registry, config, ip, sid) {
+                Ok(a) => Admission::Direct(a),
+                Err(text) => return admit::refuse(stream, text),
             }
+        };
+        let job = Job { stream, sid, admitted, server: self.server.clone() };
+        if let Err(job) = self.pool.try_hand_over(job) {
+            self.server.registry.refusals.log(sid, ip, "max_clients reached", Instant::now());
+            admit::refuse(job.stream, "There are too many connected users, please try later.");
         }
-    }
-
-    /// Starts a new window, first saying how many refusals went unlogged.
-    fn flush(&mut self, now: Instant) {
-        if !self.held.is_empty() {
-            let total: u64 = self.held.iter().map(|(_, n)| n).sum();
-            let by: Vec<String> = self.held.iter().map(|(w, n)| format!("{n} {w}")).collect();
-            warn!("refused {total} more connection(s) without a line each: {}", by.join(", "));
-            self.held.clear();
-        }
-        (self.window, self.logged) = (Some(now), 0);
     }
 }
 
@@ -242,12 +153,4 @@ fn load_server(source: &Source, old: &Server) -> Result<Server, String> {
         warn!("reload: log_file changed; restart rftpd to apply");
     }
     Server::new(config, values, old.registry.clone(), prepared).map_err(|e| e.to_string())
-}
-
-/// Writes one 421 with a short deadline and closes: the master never waits on a client.
-fn refuse(stream: TcpStream, text: &str) {
-    let reply = Reply::new(ReplyCode::SERVICE_UNAVAILABLE, text);
-    let _ = stream.set_write_timeout(Some(Duration::from_millis(REFUSAL_WRITE_TIMEOUT_MS)));
-    let _ = (&stream).write_all(&reply.to_bytes());
-    let _ = stream.shutdown(std::net::Shutdown::Write);
 }

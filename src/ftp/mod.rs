@@ -11,6 +11,7 @@
 //! `format` and `control` serve both and depend on no phase.
 
 pub mod admin_socket;
+pub(crate) mod admit;
 pub mod command;
 pub mod control;
 pub(crate) mod data;

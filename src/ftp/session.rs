@@ -4,6 +4,7 @@
 //! only QUIT, the idle timeout, too many failed logins or the client
 //! leaving do.
 
+use super::admit::{self, Admission, PreLoginSlots};
 use super::command::{self, Command};
 use super::control::{Control, Line};
 use super::data::{PeerCheck, Pending};
@@ -13,9 +14,10 @@ use super::prelogin::{self, PreLogin, security};
 use super::reply::{Reply, ReplyCode};
 use super::server::Server;
 use super::sessions::Seen;
-use super::state::{ClientOptions, Conn, PreLoginSlots, Response};
+use super::state::{ClientOptions, Conn, Response};
 use crate::config::Config;
 use crate::log::vsftpd;
+use crate::proxy;
 use crate::sys::utmp::Record;
 use crate::sys::{self, net};
 use log::{debug, info, warn};
@@ -35,15 +37,41 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
-/// Runs one whole session on an accepted control connection.
-/// `prelogin` is the connection's place among those not logged in yet
-/// (the master's count); it is given back at login.
-pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, prelogin: Option<PreLoginSlots>) {
+/// Runs one whole session on an accepted control connection. `admitted`
+/// holds its places under the per-address limits (the places among those
+/// not logged in are given back at login); from a trusted balancer, the
+/// PROXY header is read first and the real client admitted.
+pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, admitted: Admission) {
     let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return;
     };
     let (peer, local) = (canonical(peer), canonical(local));
     let config = server.config.clone();
+    let (peer, mut admitted) = match admitted {
+        Admission::Direct(a) => (peer, Some(a)),
+        Admission::Inetd => (peer, None),
+        Admission::Proxied => match proxy::read_header(&stream) {
+            Ok(proxy::Header::Proxied { client, .. }) => {
+                let client = canonical(client);
+                debug!("session={sid} client={} through balancer {}", client.ip(), peer.ip());
+                match admit::admit(&server.registry, &config, client.ip(), sid) {
+                    Ok(a) => (client, Some(a)),
+                    Err(text) => return admit::refuse(stream, text),
+                }
+            }
+            // The balancer's health check: nothing to log at info.
+            Ok(proxy::Header::Local) => {
+                crate::metrics::FTP.proxy_health_checks.inc();
+                debug!("session={sid} balancer {} health check (PROXY LOCAL)", peer.ip());
+                return;
+            }
+            Err(e) => {
+                warn!("session={sid} balancer={} {e}: closed", peer.ip());
+                return;
+            }
+        },
+    };
+    let prelogin = admitted.as_mut().and_then(|a| a.prelogin.take());
     let worker_name = std::thread::current().name().unwrap_or("worker").to_owned();
     let seen = Arc::new(Seen::new(peer.ip()));
     let conn = Conn { config: &config, server, peer, local, sid, seen: &seen };
@@ -206,11 +234,12 @@ impl Session<'_> {
     fn next_event(&mut self) -> io::Result<Event> {
         while let Some(ready) = self.wait_for_passive()? {
             if ready {
-                let (peer, promiscuous) = (self.conn.peer.ip(), self.conn.config.pasv_promiscuous);
+                let (peer, config) = (self.conn.peer.ip(), self.conn.config);
+                let proxies = config.proxy_protocol_enable.then_some(&config.proxy_protocol_from);
                 if let Phase::LoggedIn(li) = &mut self.phase
                     && let Some(Pending::Passive(l)) = &mut li.data
                 {
-                    l.take_waiting(peer, PeerCheck::from_promiscuous(promiscuous));
+                    l.take_waiting(peer, PeerCheck::from_promiscuous(config.pasv_promiscuous), proxies);
                 }
             } else {
                 break;

@@ -17,8 +17,25 @@ pub struct Registry {
     pub(crate) abuse: crate::daemon::admission::Abuse,
     /// Passive ports held per client address (max_pasv_per_ip).
     pub(crate) pasv_ports: crate::daemon::admission::PerIp,
+    /// Sessions per client address (max_per_ip).
+    pub(crate) per_ip: crate::daemon::admission::PerIp,
+    /// Connections not logged in, per address and in all (max_prelogin*).
+    pub(crate) prelogin_per_ip: crate::daemon::admission::PerIp,
+    pub(crate) prelogin_all: crate::daemon::admission::PerIp,
+    /// Refusal lines, rate-limited.
+    pub(crate) refusals: RefusalLogLock,
     draining: AtomicBool,
     sessions: Mutex<Sessions>,
+}
+
+/// The refusal log behind a lock (the master and proxied workers write it).
+#[derive(Debug, Default)]
+pub(crate) struct RefusalLogLock(Mutex<super::admit::RefusalLog>);
+
+impl RefusalLogLock {
+    pub(crate) fn log(&self, sid: u64, ip: IpAddr, why: &'static str, now: Instant) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).log(sid, ip, why, now);
+    }
 }
 
 /// Each session's control connection (to shut its read side) and its view.

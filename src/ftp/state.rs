@@ -48,16 +48,3 @@ pub(crate) enum Response {
     /// Close the connection without a reply (it is unusable); the reason is logged.
     Hangup(String),
 }
-
-/// A connection's places among those not logged in yet (max_prelogin_per_ip,
-/// max_prelogin): held from accept to login, given back when dropped.
-pub(crate) struct PreLoginSlots {
-    _per_ip: crate::daemon::admission::Slot,
-    _all: crate::daemon::admission::Slot,
-}
-
-impl PreLoginSlots {
-    pub(crate) fn new(per_ip: crate::daemon::admission::Slot, all: crate::daemon::admission::Slot) -> PreLoginSlots {
-        PreLoginSlots { _per_ip: per_ip, _all: all }
-    }
-}

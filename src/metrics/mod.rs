@@ -102,6 +102,8 @@ pub(crate) struct Ftp {
     pub(crate) reloads: [Counter; 2],
     /// By result (ok, failed, skipped).
     pub(crate) upload_hooks: [Counter; 3],
+    /// PROXY LOCAL connections (a balancer's health checks).
+    pub(crate) proxy_health_checks: Counter,
 }
 
 pub(crate) static FTP: Ftp = Ftp {
@@ -118,6 +120,7 @@ pub(crate) static FTP: Ftp = Ftp {
     refusals: [const { Counter::new() }; 5],
     reloads: [const { Counter::new() }; 2],
     upload_hooks: [const { Counter::new() }; 3],
+    proxy_health_checks: Counter::new(),
 };
 
 /// How a session ended, for `rftpd_sessions_total{end=…}`.
@@ -234,6 +237,11 @@ pub(crate) fn render_ftp() -> String {
     let hooks: Vec<_> =
         ["ok", "failed", "skipped"].iter().zip(&m.upload_hooks).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
     t.counter("upload_hooks_total", "upload_hook runs, by result.", &hooks);
+    t.counter(
+        "proxy_health_checks_total",
+        "PROXY LOCAL connections (a balancer's health checks).",
+        &[(vec![], m.proxy_health_checks.get())],
+    );
     if let Some(p) = PROBES.get() {
         let (busy, alive) = (p.workers)();
         t.gauge("workers_busy", "Worker threads running a session.", &[(&[][..], busy as f64)]);

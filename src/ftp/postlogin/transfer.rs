@@ -66,9 +66,10 @@ fn open_data(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<TcpStream, FtpError> {
         None => return Err(FtpError::NoDataConnection),
         Some(Pending::Passive(listener)) => {
             let check = PeerCheck::from_promiscuous(config.pasv_promiscuous);
+            let proxies = config.proxy_protocol_enable.then_some(&config.proxy_protocol_from);
             (
                 1,
-                listener.accept(conn.peer.ip(), config.accept_timeout, check).map_err(|e| match e {
+                listener.accept(conn.peer.ip(), config.accept_timeout, check, proxies).map_err(|e| match e {
                     DataError::BadIp => FtpError::DataPeerRefused,
                     DataError::Timeout => FtpError::DataConnectionFailed,
                     DataError::Io(e) => {
