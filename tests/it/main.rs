@@ -15,6 +15,7 @@ mod listing;
 mod login;
 mod metrics;
 mod ops;
+mod proxy;
 mod support;
 mod tftp;
 mod transfer;
