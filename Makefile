@@ -15,7 +15,7 @@ DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
 ROTATEDIR = $(DESTDIR)/etc/logrotate.d
 UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rtftpd.service rtftpd.socket
 
-.PHONY: all build run test lint check-jail install uninstall clean bench bench-idle mutants
+.PHONY: all build run test lint check-jail install uninstall clean bench bench-idle bench-metrics mutants
 
 all: build
 
@@ -51,6 +51,11 @@ bench: build
 	@command -v vsftpd >/dev/null && command -v in.tftpd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vsftpd tftpd-hpa >/dev/null; }
 	$(BENCH) ftp target/release/rftpd
 	$(BENCH) tftp target/release/rtftpd
+
+# The cost of the metrics endpoint: rftpd with it on (scraped every second)
+# against rftpd without, same run.
+bench-metrics: build
+	$(BENCH) metrics target/release/rftpd
 
 bench-idle: build
 	$(BENCH) idle target/release/rftpd $(IDLE)

@@ -75,9 +75,17 @@ fn wait_ready(server: Server) -> Server {
 }
 
 fn start_rftpd(bin: &Path, root: &Path) -> Server {
+    start_rftpd_with(bin, root, &[])
+}
+
+/// rftpd with `extra` KEY=VALUE settings on top of the bench's.
+fn start_rftpd_with(bin: &Path, root: &Path, extra: &[&str]) -> Server {
     let port = free_port();
     let mut cmd = Command::new(bin);
     cmd.args(["-c", "/dev/null", "-f"]);
+    for kv in extra {
+        cmd.args(["-o", kv]);
+    }
     for kv in [
         "listen_address=127.0.0.1".to_string(),
         format!("listen_port={port}"),
@@ -375,6 +383,55 @@ const FIGURES: &[Figure] = &[
 
 fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 { format!("{:.2}x", a / b) } else { "n/a".into() }
+}
+
+/// The metrics endpoint's cost: rftpd with metrics_listen_address set
+/// (and scraped every second, as Prometheus would) against rftpd without,
+/// same tree, same run, runs interleaved.
+pub fn metrics(bin: &Path, only: &str) {
+    raise_nofile(65_536);
+    let tree = Tree::new();
+    let port = free_port();
+    let on = format!("metrics_listen_address=127.0.0.1:{port}");
+    // Both as the runner's own account: this needs no `ftp` account (no vsftpd here).
+    let own = ["ftp_username=", "guest_username="];
+    let servers = [start_rftpd_with(bin, &tree.root, &[&on, own[0], own[1]]), start_rftpd_with(bin, &tree.root, &own)];
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let scraper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut scrapes = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                    use std::io::{Read, Write};
+                    let _ = s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n");
+                    let _ = s.read_to_end(&mut Vec::new());
+                    scrapes += 1;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            scrapes
+        })
+    };
+    println!("rftpd with metrics (scraped every second) vs without, {RUNS} interleaved runs: median (min-max)");
+    println!("machine: {}", machine());
+    println!("{:<32} {:>11} {:>24} {:>24} {:>7}", "figure", "unit", "metrics on", "metrics off", "ratio");
+    for f in FIGURES.iter().filter(|f| f.label.starts_with(only)) {
+        let mut runs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        for round in 0..=RUNS {
+            for i in [round % 2, 1 - round % 2] {
+                let s = sample(&servers[i], f.work);
+                if round > 0 {
+                    runs[i].push(s.value);
+                }
+            }
+        }
+        let (a, b) = (Cell::of(&runs[0]), Cell::of(&runs[1]));
+        println!("{:<32} {:>11} {:>24} {:>24} {:>7}", f.label, f.unit, a.text(1), b.text(1), ratio(a.median, b.median));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    println!("scrapes: {}", scraper.join().unwrap_or(0));
+    drop(servers);
 }
 
 /// Runs every figure whose label starts with `only` ("" = all, with the idle figure).

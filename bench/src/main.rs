@@ -3,7 +3,9 @@
 //! - `rftpd-bench ftp PATH-TO-rftpd [FIGURE]`: rftpd against vsftpd (only
 //!   the figures whose label starts with FIGURE, if given);
 //! - `rftpd-bench idle PATH-TO-rftpd N`: N logged-in idle rftpd sessions;
-//! - `rftpd-bench tftp PATH-TO-rtftpd`: rtftpd against tftpd-hpa.
+//! - `rftpd-bench tftp PATH-TO-rtftpd`: rtftpd against tftpd-hpa;
+//! - `rftpd-bench metrics PATH-TO-rftpd [FIGURE]`: rftpd with the metrics
+//!   endpoint on (and scraped) against rftpd without.
 
 mod client;
 mod common;
@@ -19,6 +21,8 @@ fn main() {
         ["ftp", bin, only] => ftp::run(Path::new(bin), only),
         ["idle", bin, n] if n.parse::<usize>().is_ok() => ftp::idle(Path::new(bin), n.parse().unwrap()),
         ["tftp", bin] => tftp::run(Path::new(bin)),
+        ["metrics", bin] => ftp::metrics(Path::new(bin), ""),
+        ["metrics", bin, only] => ftp::metrics(Path::new(bin), only),
         _ => {
             eprintln!("usage: rftpd-bench ftp RFTPD [FIGURE] | rftpd-bench idle RFTPD N | rftpd-bench tftp RTFTPD");
             std::process::exit(2);
