@@ -119,13 +119,13 @@ fn system_logins_refused_like_pam_would() {
     std::fs::write(&ftpusers, "root\n").unwrap();
     assert_eq!(try_login(&srv, &user.name), 230, "off the list, it may log in");
 
-    run(Command::new("usermod").args(["-s", "/usr/sbin/nologin", &user.name]));
+    user.usermod(&["-s", "/usr/sbin/nologin"]);
     assert_eq!(try_login(&srv, &user.name), 530);
     srv.wait_log("shell /usr/sbin/nologin is not in /etc/shells");
     let lax = TestServer::start(&[("local_enable", "YES"), ("check_shell", "NO")]);
     assert_eq!(try_login(&lax, &user.name), 230, "check_shell=NO");
 
-    run(Command::new("usermod").args(["-L", &user.name]));
+    user.usermod(&["-L"]);
     assert_eq!(try_login(&lax, &user.name), 530);
     lax.wait_log("account locked");
 }
@@ -350,6 +350,6 @@ fn pam_checks_system_accounts() {
     let try_login = |password: &str| login_code(&srv, &user.name, password);
     assert_eq!(try_login("wrong"), 530);
     srv.wait_log(&format!("PAM ({service}): 7: Authentication failure"));
-    run(Command::new("usermod").args(["-L", &user.name]));
+    user.usermod(&["-L"]);
     assert_eq!(try_login("secret"), 530, "locked");
 }

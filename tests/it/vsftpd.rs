@@ -707,7 +707,7 @@ fn chroot_list_and_passwd_chroot() {
     let base = tmp.0.join("base");
     std::fs::create_dir_all(base.join("rest")).unwrap();
     let dotted = format!("{}/./rest", base.display());
-    run(Command::new("usermod").args(["-d", &dotted, &user.name]));
+    user.usermod(&["-d", &dotted]);
     let srv = TestServer::start(&[("local_enable", "YES"), ("ftpusers_file", ""), ("passwd_chroot_enable", "YES")]);
     let mut c = srv.login(&user.name, "secret");
     assert!(c.cmd("PWD").lines[0].starts_with("257 \"/rest\""));

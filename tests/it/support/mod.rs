@@ -564,13 +564,92 @@ impl SystemUser {
         let name = format!("rft{}{tag}", std::process::id());
         let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
         let _ = Command::new("userdel").arg(&name).output();
-        run(Command::new("useradd").args(["-m", "-s", "/bin/sh", "-d"]).arg(home).arg(&name));
-        let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().expect("chpasswd");
-        use std::io::Write;
-        chpasswd.stdin.take().unwrap().write_all(format!("{name}:secret\n").as_bytes()).unwrap();
-        assert!(chpasswd.wait().unwrap().success());
+        remove_entries(&name);
+        let added = Command::new("useradd").args(["-m", "-s", "/bin/sh", "-d"]).arg(home).arg(&name).output();
+        if added.is_ok_and(|o| o.status.success()) {
+            let mut chpasswd = Command::new("chpasswd").stdin(std::process::Stdio::piped()).spawn().expect("chpasswd");
+            use std::io::Write;
+            chpasswd.stdin.take().unwrap().write_all(format!("{name}:secret\n").as_bytes()).unwrap();
+            assert!(chpasswd.wait().unwrap().success());
+        } else {
+            // /etc/passwd is a bind-mounted file (../shared/tools/fresh-host-test),
+            // which useradd cannot replace: write the entries in place.
+            add_entries(&name, home);
+        }
         let user = nix::unistd::User::from_name(&name).unwrap().expect("the new account");
         SystemUser { name, uid: user.uid.as_raw(), gid: user.gid.as_raw(), home: home.to_path_buf() }
+    }
+}
+
+impl SystemUser {
+    /// `usermod ARGS NAME`; where usermod cannot replace a bind-mounted
+    /// /etc/passwd (fresh-host-test), `-s SHELL`, `-d HOME` and `-L` are
+    /// done in place.
+    pub fn usermod(&self, args: &[&str]) {
+        let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let done = Command::new("usermod").args(args).arg(&self.name).output();
+        if done.is_ok_and(|o| o.status.success()) {
+            return;
+        }
+        let (file, field) = match args {
+            ["-s", _] => ("/etc/passwd", 6),
+            ["-d", _] => ("/etc/passwd", 5),
+            ["-L"] => ("/etc/shadow", 1),
+            _ => panic!("usermod {args:?} failed and has no in-place fallback"),
+        };
+        let value = |old: &str| match args {
+            ["-s", new] | ["-d", new] => new.to_string(),
+            _ => format!("!{old}"),
+        };
+        let prefix = format!("{}:", self.name);
+        let text = std::fs::read_to_string(file).unwrap();
+        let edited: String = text
+            .lines()
+            .map(|l| {
+                if !l.starts_with(&prefix) {
+                    return format!("{l}\n");
+                }
+                let mut fields: Vec<String> = l.split(':').map(str::to_owned).collect();
+                fields[field] = value(&fields[field]);
+                format!("{}\n", fields.join(":"))
+            })
+            .collect();
+        std::fs::write(file, edited).unwrap();
+    }
+}
+
+const ACCOUNT_FILES: [&str; 3] = ["/etc/passwd", "/etc/group", "/etc/shadow"];
+
+/// Appends `name` to passwd, group and shadow in place (a free uid/gid from
+/// 61000, password "secret"), and makes its home.
+fn add_entries(name: &str, home: &Path) {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let group = std::fs::read_to_string("/etc/group").unwrap();
+    let used = |text: &str, id: u32| text.lines().any(|l| l.split(':').nth(2) == Some(&id.to_string()));
+    let id = (61_000..65_000).find(|id| !used(&passwd, *id) && !used(&group, *id)).expect("a free id");
+    let lines = [
+        format!("{name}:x:{id}:{id}::{}:/bin/sh\n", home.display()),
+        format!("{name}:x:{id}:\n"),
+        format!("{name}:{SECRET_HASH}:19000:0:99999:7:::\n"),
+    ];
+    for (file, line) in ACCOUNT_FILES.iter().zip(lines) {
+        let mut text = std::fs::read_to_string(file).unwrap();
+        text.push_str(&line);
+        std::fs::write(file, text).unwrap();
+    }
+    std::fs::create_dir_all(home).unwrap();
+    std::os::unix::fs::chown(home, Some(id), Some(id)).unwrap();
+}
+
+/// Removes `name`'s lines from passwd, group and shadow in place.
+fn remove_entries(name: &str) {
+    let prefix = format!("{name}:");
+    for file in ACCOUNT_FILES {
+        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        if text.lines().any(|l| l.starts_with(&prefix)) {
+            let kept: String = text.lines().filter(|l| !l.starts_with(&prefix)).map(|l| format!("{l}\n")).collect();
+            let _ = std::fs::write(file, kept);
+        }
     }
 }
 
@@ -578,5 +657,6 @@ impl Drop for SystemUser {
     fn drop(&mut self) {
         let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
         let _ = Command::new("userdel").arg(&self.name).output();
+        remove_entries(&self.name);
     }
 }
