@@ -19,8 +19,9 @@ const MAX_REQUEST: u64 = 256;
 /// Binds `path` (replacing a stale socket) and answers on it from a new thread.
 pub(crate) fn start(path: &str, registry: Arc<Registry>) -> io::Result<()> {
     let p = Path::new(path);
+    // The daemon runs with umask 0: a directory made here is private.
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        std::fs::create_dir_all(dir)?;
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700).create(dir)?;
     }
     if std::fs::symlink_metadata(p).is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type())) {
         std::fs::remove_file(p)?;

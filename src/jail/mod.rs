@@ -394,6 +394,20 @@ const TEMP_MARK: &str = ".rftpd-";
 /// left in `dir` (killed mid-upload on a file system without O_TMPFILE).
 /// A temporary file of a live rftpd is left alone.
 fn sweep_stale(dir: std::os::fd::BorrowedFd<'_>) {
+    // Once per directory and process: reading a large directory on every
+    // upload would cost more than the stale files do.
+    static SWEPT: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+    let Ok(st) = sysfs::fstat(dir) else { return };
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if swept.contains(&(st.st_dev, st.st_ino)) {
+            return;
+        }
+        if swept.len() >= 4096 {
+            swept.clear();
+        }
+        swept.push((st.st_dev, st.st_ino));
+    }
     let Ok(names) = sysfs::names_in(dir) else { return };
     for name in names {
         let Some(text) = name.to_str() else { continue };
