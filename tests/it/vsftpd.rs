@@ -112,6 +112,13 @@ fn no_vsftpd_key_is_unknown() {
         assert!(!text.contains("unknown key"), "{key}: {text}");
         assert!(guide.contains(&format!("| `{key}` |")), "docs/VSFTPD.md has no row for {key}");
     }
+    // And every key of rftpd's own has a row too (the table of keys rftpd adds).
+    let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/etc/rftpd.conf")).unwrap();
+    for key in sample.lines().filter_map(|l| l.strip_prefix('#')?.split_once('=').map(|(k, _)| k)) {
+        if key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            assert!(guide.contains(&format!("| `{key}` |")), "docs/VSFTPD.md has no row for rftpd's {key}");
+        }
+    }
 }
 
 #[test]
