@@ -207,9 +207,14 @@ impl Session<'_> {
         "server shutting down".into()
     }
 
-    /// `rftpd kick`: as [`Session::drain`], with the administrator named.
+    /// `rftpd kick`: a running transfer is aborted (and answered), then 421.
     fn kicked(&mut self) -> String {
         if self.running() {
+            self.logged_in(|li, _, _, _| {
+                if let Some((running, _)) = &li.running {
+                    running.abort();
+                }
+            });
             let _ = self.finish_transfer();
         }
         let _ = self.send(&Reply::new(ReplyCode::SERVICE_UNAVAILABLE, "Disconnected by the administrator."));

@@ -754,6 +754,10 @@ print(busy[0]["id"])
     assert!(kick.status.success(), "{}", String::from_utf8_lossy(&kick.stdout));
     assert_eq!(idle.reply().lines[0], "421 Disconnected by the administrator.");
     assert!(!admin(&["kick", "999999"]).status.success(), "no such session");
+    // Kicking the busy session aborts its transfer at once.
+    assert!(admin(&["kick", &busy_id]).status.success());
+    assert_eq!(c.reply().code, 426);
+    assert_eq!(c.reply().lines[0], "421 Disconnected by the administrator.");
     drop(data);
     // Another user gets nothing from the socket.
     if root_or_skip() && have("setpriv") {
