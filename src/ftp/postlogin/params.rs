@@ -69,7 +69,10 @@ fn listen(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<u16, FtpError> {
         warn!("session={} client={client} refused a passive port: max_pasv_per_ip reached", conn.sid);
         return Err(FtpError::NoPassivePort);
     };
-    let only_from = (!conn.config.pasv_promiscuous).then_some(client);
+    // Behind a balancer, data connections come from the balancer (their
+    // PROXY header names the client): no kernel filter on the client then.
+    let filtered = !conn.config.pasv_promiscuous && !conn.config.proxy_protocol_enable;
+    let only_from = filtered.then_some(client);
     match data::open_passive(conn.local.ip(), conn.config.pasv_range(), only_from, Some(slot)) {
         Ok(l) => {
             let port = l.port;
