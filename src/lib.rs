@@ -6,8 +6,9 @@
 //! ```text
 //!  main.rs ── cli ── config::load ──► ftp::run ──► daemon::run (the core, no protocol)
 //!                                        │ master thread: poll listeners + signals;
-//!                                        │ ftp::master counts per IP and hands each
-//!                                        │ socket to an idle worker or answers 421
+//!                                        │ ftp::admit counts per IP (a balancer's
+//!                                        │ connections after their PROXY header),
+//!                                        │ hands each socket to an idle worker or 421
 //!                                        ▼
 //!                                    daemon::pool (crossbeam rendezvous channel)
 //!                                        │ worker thread
@@ -22,7 +23,8 @@
 //! ```
 //!
 //! Layers, each using only those below it: `sys` → `limits`, `config`,
-//! `ascii` → `jail`, `auth`, `log`, `tls` → `daemon` → `ftp`, `tftp`.
+//! `ascii`, `proxy` → `jail`, `auth`, `log`, `tls`, `metrics` → `daemon` →
+//! `ftp`, `tftp`.
 //!
 //! # Where is X
 //! - every path a client names: [`jail`] (nothing else takes client text to the kernel)
@@ -31,7 +33,10 @@
 //! - reply codes: [`ftp::reply::ReplyCode`]; failures and their one mapping to
 //!   replies: [`ftp::error::FtpError::reply`]; handlers in [`ftp::prelogin`]
 //!   (before login) and [`ftp::postlogin`]
-//! - numeric bounds (line length, listing size, …): [`limits`]
+//! - numeric bounds (line length, listing size, …): [`limits`]; per-address
+//!   limits: [`daemon::admission`] and `ftp::admit`
+//! - the PROXY protocol: [`proxy`]; Prometheus metrics: `metrics`; `rftpd
+//!   who`/`kick`: [`ftp::admin_socket`] over `ftp::sessions`
 //! - FTPS: certificates and per-session TLS configs in [`tls`]; the control
 //!   connection's TLS layer in [`ftp::control`], the data connection's in
 //!   [`ftp::helper`]

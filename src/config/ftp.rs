@@ -137,7 +137,7 @@ config_table! {
         metrics_listen_address: Option<std::net::SocketAddr> = Kind::Text, "", "Address and port of the Prometheus endpoint (http://ADDRESS/metrics), e.g. 127.0.0.1:9121 or [::1]:9121; empty = off. Read at start only.";
         pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rftpd.log", "Server log file; empty = standard error (also with -f or under systemd).";
-        log_format: crate::log::Format = Kind::Text, "text", "Server log line format: text, or json (one JSON object per line with the same fields).";
+        log_format: crate::config::LogFormat = Kind::Text, "text", "Server log line format: text, or json (one JSON object per line with the same fields).";
         log_level: log::LevelFilter = Kind::Text, "info", "Server log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";
         log_ftp_protocol: bool = Kind::Bool, "NO", "Log every command and reply at debug level (passwords are never logged).";
         xferlog_enable: bool = Kind::Bool, "NO", "Write one wu-ftpd xferlog line per transfer.";

@@ -47,3 +47,10 @@ pub(crate) fn read_values(keys: &'static [keys::Key], source: &Source) -> (Value
     }
     (values, errors)
 }
+
+/// How server-log lines are written (`log_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

@@ -102,11 +102,11 @@ impl FromValue for crate::proxy::Networks {
     }
 }
 
-impl FromValue for crate::log::Format {
+impl FromValue for crate::config::LogFormat {
     fn from_value(v: &Value) -> Result<Self, String> {
         match String::from_value(v)?.as_str() {
-            "text" => Ok(crate::log::Format::Text),
-            "json" => Ok(crate::log::Format::Json),
+            "text" => Ok(crate::config::LogFormat::Text),
+            "json" => Ok(crate::config::LogFormat::Json),
             other => Err(format!("'{other}' is not text or json")),
         }
     }

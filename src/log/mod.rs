@@ -72,12 +72,9 @@ pub(crate) fn choose(log_file: &str, mode: ServeMode, log_to: LogTo) -> io::Resu
     Ok(if mode == ServeMode::Inetd && stderr_is_socket { Target::Off } else { Target::Stderr })
 }
 
-/// How server-log lines are written (`log_format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+/// How server-log lines are written (`log_format`); defined with the
+/// config, which sits below the log.
+pub use crate::config::LogFormat as Format;
 
 /// Chooses the target ([`choose`]) and sets the logger up ([`init`]); returns
 /// the log file, if any, for the caller to reopen on SIGHUP.

@@ -32,7 +32,7 @@ config_table! {
         metrics_listen_address: Option<std::net::SocketAddr> = Kind::Text, "", "Address and port of the Prometheus endpoint (http://ADDRESS/metrics), e.g. 127.0.0.1:9122; empty = off.";
         pid_file: String = Kind::Path, "", "File the daemon writes its process id to; empty = none. The logrotate script signals /run/rftpd.pid and /run/rtftpd.pid. Not used with --inetd.";
         log_file: String = Kind::Path, "/var/log/rtftpd.log", "Log file; empty = standard error (also with -f or under systemd).";
-        log_format: crate::log::Format = Kind::Text, "text", "Log line format: text, or json (one JSON object per line with the same fields).";
+        log_format: crate::config::LogFormat = Kind::Text, "text", "Log line format: text, or json (one JSON object per line with the same fields).";
         log_level: log::LevelFilter = Kind::Text, "info", "Log level: off, error, warn, info, debug or trace (RUST_LOG overrides).";
     }
     accepted {
