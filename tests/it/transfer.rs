@@ -44,6 +44,16 @@ fn rest_for_retr_and_stor() {
     assert_eq!(c.cmd("REST 30000").code, 350);
     assert_eq!(c.upload("STOR up.bin", &content[30_000..]).code, 226);
     assert_eq!(std::fs::read(srv.path("home/alice/up.bin")).unwrap(), content);
+    // An offset inside a longer file: it is cut there and continued.
+    std::fs::write(srv.path("home/alice/cut.bin"), [&content[..30_000], &b"stale tail"[..]].concat()).unwrap();
+    assert_eq!(c.cmd("REST 30000").code, 350);
+    assert_eq!(c.upload("STOR cut.bin", &content[30_000..]).code, 226);
+    assert_eq!(std::fs::read(srv.path("home/alice/cut.bin")).unwrap(), content);
+    // An upload offset past the end of the file: 554, the file untouched.
+    assert_eq!(c.cmd("REST 200000").code, 350);
+    let _data = c.epsv();
+    assert_eq!(c.cmd("STOR cut.bin").code, 554);
+    assert_eq!(std::fs::read(srv.path("home/alice/cut.bin")).unwrap(), content);
     // RFC 3659 §5.4: past the end → 554.
     assert_eq!(c.cmd("REST 999999").code, 350);
     let _data = c.epsv();
