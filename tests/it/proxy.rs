@@ -169,6 +169,27 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         srv.wait_log("client=127.0.0.6 user=alice RETR /up.bin bytes=300000");
         // A health check (no PROXY header is sent by haproxy's check here) is not needed; the log
         // never names the balancer as a client.
+        // A passive data connection through the balancer from another real
+        // client (127.0.0.7) gets nothing; the session's own client gets the file.
+        let mut c = FtpClient::from_stream(connect_from("127.0.0.6", ([127, 0, 0, 5], front_port).into()));
+        assert_eq!(c.reply().code, 220);
+        assert_eq!(c.cmd("USER alice").code, 331);
+        assert_eq!(c.cmd("PASS secret").code, 230);
+        assert_eq!(c.cmd("TYPE I").code, 200);
+        let r = c.cmd("EPSV");
+        let port: u16 = r.lines[0].split('|').nth(3).unwrap().parse().unwrap();
+        let mut thief = connect_from("127.0.0.7", ([127, 0, 0, 5], port).into());
+        srv.wait_log("passive data connection from 127.0.0.7 refused");
+        thief.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut stolen = Vec::new();
+        let _ = thief.read_to_end(&mut stolen);
+        assert!(stolen.is_empty(), "the thief got data");
+        let mut data = connect_from("127.0.0.6", ([127, 0, 0, 5], port).into());
+        assert_eq!(c.cmd("RETR up.bin").code, 150);
+        let mut got = Vec::new();
+        data.read_to_end(&mut got).unwrap();
+        assert!(got == body, "the client's own data connection through the balancer");
+        assert_eq!(c.reply().code, 226);
         assert_eq!(srv.log_count("client=127.0.0.1 "), 0, "the balancer's address must not appear as a client");
     }
 }
