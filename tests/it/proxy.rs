@@ -193,3 +193,101 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         assert_eq!(srv.log_count("client=127.0.0.1 "), 0, "the balancer's address must not appear as a client");
     }
 }
+
+/// Two nodes sharing one tree behind HAProxy (round robin, health checks
+/// that speak PROXY too): a file uploaded through one node is downloaded
+/// through the other, each node logs the real clients, and when one node
+/// is stopped (SIGTERM) new sessions go to the other.
+#[test]
+fn two_nodes_behind_haproxy_share_the_tree_and_survive_a_stop() {
+    if !have("haproxy") || !have("curl") {
+        eprintln!("SKIPPED: haproxy or curl missing (.ci/run installs them)");
+        return;
+    }
+    let a = behind_balancer(&[]);
+    let users = a.path("users");
+    let b = Spec {
+        listen: "127.0.0.2",
+        extra: &[
+            ("proxy_protocol_enable", "YES"),
+            ("proxy_protocol_from", "127.0.0.1"),
+            ("user_file", users.to_str().unwrap()),
+        ],
+        ..Spec::default()
+    }
+    .start();
+    let front_port = std::net::TcpListener::bind("127.0.0.5:0").unwrap().local_addr().unwrap().port();
+    let dir = TempDir::new("haproxy2");
+    let cfg = dir.0.join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n  maxconn 200\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  \
+             option redispatch\n  retries 2\n\
+             frontend ftp\n  bind 127.0.0.5:{front_port}\n  default_backend nodes\n\
+             backend nodes\n  balance roundrobin\n  default-server send-proxy-v2 check check-send-proxy inter 200ms fall 2 rise 2\n  \
+             server a 127.0.0.1:{} \n  server b 127.0.0.2:{}\n",
+            a.addr.port(),
+            b.addr.port()
+        ),
+    )
+    .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _haproxy = Kill(
+        Command::new("haproxy")
+            .arg("-f")
+            .arg(&cfg)
+            .arg("-db")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..100 {
+        if std::net::TcpListener::bind(("127.0.0.5", front_port)).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(600)); // both nodes seen up
+    let body = pattern(200_000, 4);
+    std::fs::write(dir.0.join("up.bin"), &body).unwrap();
+    let url = format!("ftp://127.0.0.5:{front_port}/");
+    // Active mode: each node connects straight to the real client.
+    let curl = |from: &str, args: &[&str]| {
+        Command::new("curl")
+            .args(["-sS", "--max-time", "20", "--interface", from, "-P", from, "-u", "alice:secret"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(curl("127.0.0.6", &["-T", dir.0.join("up.bin").to_str().unwrap(), &url]).status.success());
+    for (i, from) in ["127.0.0.7", "127.0.0.8", "127.0.0.9"].iter().enumerate() {
+        let out = dir.0.join(format!("down{i}"));
+        assert!(curl(from, &["-o", out.to_str().unwrap(), &format!("{url}up.bin")]).status.success());
+        assert!(std::fs::read(&out).unwrap() == body, "download {i} through the balancer");
+    }
+    // Round robin spread the four sessions over both nodes, which log real clients.
+    let logins = |s: &TestServer| s.log_count("user=alice login ok");
+    assert!(logins(&a) > 0 && logins(&b) > 0, "a: {}, b: {}", logins(&a), logins(&b));
+    assert_eq!(a.log_count("client=127.0.0.1 ") + b.log_count("client=127.0.0.1 "), 0);
+    // Stop node a: its listener closes, the checks fail, new sessions go to b.
+    let mut a = a;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(a.pid() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(a.wait_exit().code(), Some(0));
+    std::thread::sleep(Duration::from_millis(800));
+    let before = logins(&b);
+    for i in 0..3 {
+        let out = dir.0.join(format!("after{i}"));
+        let r = curl("127.0.0.10", &["-o", out.to_str().unwrap(), &format!("{url}up.bin")]);
+        assert!(r.status.success(), "after node a stopped: {}", String::from_utf8_lossy(&r.stderr));
+        assert!(std::fs::read(&out).unwrap() == body);
+    }
+    assert_eq!(logins(&b), before + 3, "every new session went to node b");
+}
