@@ -21,7 +21,7 @@ const V2_MAX_LEN: usize = 1024;
 
 /// What the header said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Header {
+pub enum Header {
     /// A proxied connection: the client's address and the one it connected to.
     Proxied { client: SocketAddr, server: SocketAddr },
     /// v2 LOCAL (the balancer's own health check) or v1 UNKNOWN: no client.
@@ -30,7 +30,7 @@ pub(crate) enum Header {
 
 /// Why a header was refused.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum HeaderError {
+pub enum HeaderError {
     Malformed(&'static str),
     Io(io::ErrorKind),
 }
@@ -109,7 +109,7 @@ impl Deadline<'_> {
 }
 
 /// `PROXY TCP4|TCP6 SRC DST SPORT DPORT\r\n` or `PROXY UNKNOWN …\r\n`.
-pub(crate) fn parse_v1(line: &[u8]) -> Result<Header, HeaderError> {
+pub fn parse_v1(line: &[u8]) -> Result<Header, HeaderError> {
     let bad = HeaderError::Malformed;
     let text = std::str::from_utf8(line).map_err(|_| bad("v1 not ASCII"))?;
     let text = text.strip_suffix("\r\n").ok_or(bad("v1 without CRLF"))?;
@@ -143,7 +143,7 @@ pub(crate) fn parse_v1(line: &[u8]) -> Result<Header, HeaderError> {
 
 /// The part of a v2 header after its signature: version/command, family,
 /// and `rest` (addresses, then TLVs, which are skipped).
-pub(crate) fn parse_v2(ver_cmd: u8, family: u8, rest: &[u8]) -> Result<Header, HeaderError> {
+pub fn parse_v2(ver_cmd: u8, family: u8, rest: &[u8]) -> Result<Header, HeaderError> {
     let bad = HeaderError::Malformed;
     if ver_cmd >> 4 != 2 {
         return Err(bad("v2 version"));

@@ -1,6 +1,6 @@
 //! Property tests (proptest) over everything that parses untrusted input:
 //! the command parser, the control-line assembler, path resolution and the
-//! jail, PORT/EPRT/EPSV arguments and the config parser. `make test` runs
+//! jail, PORT/EPRT/EPSV arguments, PROXY headers and the config parser. `make test` runs
 //! the default 256 cases each; for a long run:
 //! `PROPTEST_CASES=200000 cargo test --release --test fuzz`.
 
@@ -16,6 +16,30 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 proptest! {
+    /// PROXY v1 lines and v2 bodies from any bytes: a header or an error,
+    /// never a panic; a well-formed v1 line reads back what was written.
+    #[test]
+    fn proxy_headers_take_any_bytes(
+        line in proptest::collection::vec(any::<u8>(), 0..120),
+        ver in any::<u8>(),
+        fam in any::<u8>(),
+        body in proptest::collection::vec(any::<u8>(), 0..80),
+    ) {
+        let _ = rftpd::proxy::parse_v1(&line);
+        let _ = rftpd::proxy::parse_v2(ver, fam, &body);
+    }
+
+    #[test]
+    fn proxy_v1_round_trip(src in any::<u32>(), dst in any::<u32>(), sport in any::<u16>(), dport in any::<u16>()) {
+        let (s, d) = (Ipv4Addr::from(src), Ipv4Addr::from(dst));
+        let line = format!("PROXY TCP4 {s} {d} {sport} {dport}\r\n");
+        let h = rftpd::proxy::parse_v1(line.as_bytes()).unwrap();
+        prop_assert_eq!(h, rftpd::proxy::Header::Proxied {
+            client: SocketAddr::new(IpAddr::V4(s), sport),
+            server: SocketAddr::new(IpAddr::V4(d), dport),
+        });
+    }
+
     /// Any bytes: a command or a parse error, never a panic.
     #[test]
     fn command_parser_takes_any_bytes(line in proptest::collection::vec(any::<u8>(), 0..600)) {
