@@ -164,6 +164,17 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         curl(&["-o", dir.0.join("down.bin").to_str().unwrap(), &format!("{url}up.bin")]);
         assert!(std::fs::read(dir.0.join("down.bin")).unwrap() == body, "byte-exact through haproxy (v1={v1})");
         assert!(std::fs::read(srv.path("home/alice/up.bin")).unwrap() == body);
+        if have("lftp") {
+            // lftp too, from 127.0.0.8, passive (EPSV) through the passive frontend.
+            let script = format!(
+                "set net:socket-bind-ipv4 127.0.0.8; set ftp:passive-mode on; set net:max-retries 1; \
+                 open -u alice,secret -p {front_port} 127.0.0.5; get up.bin -o {}; bye",
+                dir.0.join("lftp.bin").display()
+            );
+            run(Command::new("lftp").args(["-c", &script]));
+            assert!(std::fs::read(dir.0.join("lftp.bin")).unwrap() == body, "lftp through haproxy");
+            srv.wait_log("client=127.0.0.8 user=alice RETR /up.bin bytes=300000");
+        }
         srv.wait_log("client=127.0.0.6 user=alice login ok");
         srv.wait_log("client=127.0.0.6 user=alice STOR /up.bin bytes=300000");
         srv.wait_log("client=127.0.0.6 user=alice RETR /up.bin bytes=300000");
