@@ -404,3 +404,23 @@ fn uploads_stay_atomic_on_a_file_system_without_o_tmpfile() {
     left.sort();
     assert_eq!(left, ["big.bin", "fresh.bin"], "the dead server's temporary file was swept");
 }
+
+/// Gaps cargo-mutants found in src/jail: CWD into a file, the mode of an
+/// overwritten file, LIST of one symlink.
+#[test]
+fn jail_details_mutation_testing_found_unchecked() {
+    let srv = TestServer::start(&[]);
+    let home = srv.path("home/alice");
+    std::fs::write(home.join("plain.txt"), "x").unwrap();
+    std::fs::write(home.join("kept.txt"), "old").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(home.join("kept.txt"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("plain.txt", home.join("alias")).unwrap();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("CWD plain.txt").code, 550, "a file is no directory");
+    assert_eq!(c.upload("STOR kept.txt", b"new").code, 226);
+    let mode = std::fs::metadata(home.join("kept.txt")).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o640, "an overwrite keeps the old mode, nothing more");
+    let listing = c.listing("LIST alias");
+    assert!(listing.trim_end().ends_with("alias -> plain.txt"), "{listing}");
+}
