@@ -403,6 +403,10 @@ fn uploads_stay_atomic_on_a_file_system_without_o_tmpfile() {
     let mut left = names(&src);
     left.sort();
     assert_eq!(left, ["big.bin", "fresh.bin"], "the dead server's temporary file was swept");
+    // A 250-byte name still gets a temporary name that fits (NAME_MAX 255).
+    let long = "n".repeat(250);
+    assert_eq!(c.upload(&format!("STOR {long}"), b"long").code, 226);
+    assert_eq!(std::fs::read(mnt.join(&long)).unwrap(), b"long");
 }
 
 /// Gaps cargo-mutants found in src/jail: CWD into a file, the mode of an
