@@ -95,6 +95,38 @@ fn untrusted_addresses_are_direct_clients_and_limits_count_real_clients() {
     srv.wait_log("client=192.0.2.20 refused: max_per_ip reached");
 }
 
+/// A running haproxy, killed when dropped.
+struct Haproxy(std::process::Child);
+
+impl Haproxy {
+    /// Starts haproxy on `cfg` and waits until it holds 127.0.0.5:`port`
+    /// (probing by connecting would make a client of its own).
+    fn start(cfg: &std::path::Path, port: u16) -> Haproxy {
+        let child = Command::new("haproxy")
+            .arg("-f")
+            .arg(cfg)
+            .arg("-db")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpListener::bind(("127.0.0.5", port)).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Haproxy(child)
+    }
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Writes a HAProxy config with one frontend for the control port and one
 /// for the passive range, both sending PROXY headers (v2 or v1).
 fn haproxy_config(front: &str, control: u16, node: &str, node_port: u16, pasv: (u16, u16), v1: bool) -> String {
@@ -128,30 +160,7 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         let dir = TempDir::new("haproxy");
         let cfg = dir.0.join("haproxy.cfg");
         std::fs::write(&cfg, haproxy_config("127.0.0.5", front_port, "127.0.0.1", srv.addr.port(), pasv, v1)).unwrap();
-        struct Kill(std::process::Child);
-        impl Drop for Kill {
-            fn drop(&mut self) {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-            }
-        }
-        let _haproxy = Kill(
-            Command::new("haproxy")
-                .args(["-f"])
-                .arg(&cfg)
-                .arg("-db")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        // Ready once haproxy holds the port (probing by connecting would be a client of its own).
-        for _ in 0..100 {
-            if std::net::TcpListener::bind(("127.0.0.5", front_port)).is_err() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let _haproxy = Haproxy::start(&cfg, front_port);
         let body = pattern(300_000, 9);
         std::fs::write(dir.0.join("up.bin"), &body).unwrap();
         let url = format!("ftp://127.0.0.5:{front_port}/");
@@ -243,29 +252,7 @@ fn two_nodes_behind_haproxy_share_the_tree_and_survive_a_stop() {
         ),
     )
     .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _haproxy = Kill(
-        Command::new("haproxy")
-            .arg("-f")
-            .arg(&cfg)
-            .arg("-db")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if std::net::TcpListener::bind(("127.0.0.5", front_port)).is_err() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _haproxy = Haproxy::start(&cfg, front_port);
     std::thread::sleep(Duration::from_millis(600)); // both nodes seen up
     let body = pattern(200_000, 4);
     std::fs::write(dir.0.join("up.bin"), &body).unwrap();
