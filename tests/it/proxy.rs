@@ -154,8 +154,12 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         let base = 31000 + (std::process::id() % 400) as u16 * 10 + if v1 { 5 } else { 0 };
         let pasv = (base, base + 4);
         let range = (pasv.0.to_string(), pasv.1.to_string());
-        let srv =
-            behind_balancer(&[("pasv_min_port", &range.0), ("pasv_max_port", &range.1), ("pasv_address", "127.0.0.5")]);
+        let srv = behind_balancer(&[
+            ("pasv_min_port", &range.0),
+            ("pasv_max_port", &range.1),
+            ("pasv_address", "127.0.0.5"),
+            ("max_per_ip", "2"),
+        ]);
         let front_port = std::net::TcpListener::bind("127.0.0.5:0").unwrap().local_addr().unwrap().port();
         let dir = TempDir::new("haproxy");
         let cfg = dir.0.join("haproxy.cfg");
@@ -210,6 +214,15 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
         data.read_to_end(&mut got).unwrap();
         assert!(got == body, "the client's own data connection through the balancer");
         assert_eq!(c.reply().code, 226);
+        // max_per_ip=2 counts 127.0.0.6 through the balancer: a second session
+        // is served, a third refused, while another client is served.
+        let front: std::net::SocketAddr = ([127, 0, 0, 5], front_port).into();
+        let mut second = FtpClient::from_stream(connect_from("127.0.0.6", front));
+        assert_eq!(second.reply().code, 220);
+        let mut third = FtpClient::from_stream(connect_from("127.0.0.6", front));
+        assert_eq!(third.reply().code, 421, "a third session of 127.0.0.6 through the balancer");
+        let mut other = FtpClient::from_stream(connect_from("127.0.0.9", front));
+        assert_eq!(other.reply().code, 220);
         assert_eq!(srv.log_count("client=127.0.0.1 "), 0, "the balancer's address must not appear as a client");
     }
 }
