@@ -227,53 +227,54 @@ fn through_a_real_haproxy_the_client_keeps_its_address() {
     }
 }
 
-/// Two nodes sharing one tree behind HAProxy (round robin, health checks
-/// that speak PROXY too): a file uploaded through one node is downloaded
-/// through the other, each node logs the real clients, and when one node
-/// is stopped (SIGTERM) new sessions go to the other.
+/// Three nodes sharing one tree behind HAProxy (round robin, health
+/// checks that speak PROXY too): a file uploaded through one node is
+/// downloaded through the others, each node logs the real clients, and a
+/// node stopped with SIGTERM during a transfer lets it finish while new
+/// sessions go to the other nodes.
 #[test]
-fn two_nodes_behind_haproxy_share_the_tree_and_survive_a_stop() {
+fn three_nodes_behind_haproxy_share_the_tree_and_drain_one() {
     if !have("haproxy") || !have("curl") {
         eprintln!("SKIPPED: haproxy or curl missing (.ci/run installs them)");
         return;
     }
-    let a = behind_balancer(&[]);
-    let users = a.path("users");
-    let b = Spec {
-        listen: "127.0.0.2",
-        extra: &[
+    let rate = ("local_max_rate", "500000");
+    let first = behind_balancer(&[rate]);
+    let users = first.path("users");
+    let mut nodes = vec![first];
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let extra = [
             ("proxy_protocol_enable", "YES"),
             ("proxy_protocol_from", "127.0.0.1"),
             ("user_file", users.to_str().unwrap()),
-        ],
-        ..Spec::default()
+            rate,
+        ];
+        nodes.push(Spec { listen: ip, extra: &extra, ..Spec::default() }.start());
     }
-    .start();
     let front_port = std::net::TcpListener::bind("127.0.0.5:0").unwrap().local_addr().unwrap().port();
-    let dir = TempDir::new("haproxy2");
+    let dir = TempDir::new("haproxy3");
     let cfg = dir.0.join("haproxy.cfg");
+    let servers: String = nodes.iter().enumerate().map(|(i, n)| format!("  server n{i} {}\n", n.addr)).collect();
     std::fs::write(
         &cfg,
         format!(
             "global\n  maxconn 200\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  \
              option redispatch\n  retries 2\n\
              frontend ftp\n  bind 127.0.0.5:{front_port}\n  default_backend nodes\n\
-             backend nodes\n  balance roundrobin\n  default-server send-proxy-v2 check check-send-proxy inter 200ms fall 2 rise 2\n  \
-             server a 127.0.0.1:{} \n  server b 127.0.0.2:{}\n",
-            a.addr.port(),
-            b.addr.port()
+             backend nodes\n  balance roundrobin\n  default-server send-proxy-v2 check check-send-proxy inter 200ms fall 2 rise 2\n\
+             {servers}"
         ),
     )
     .unwrap();
     let _haproxy = Haproxy::start(&cfg, front_port);
-    std::thread::sleep(Duration::from_millis(600)); // both nodes seen up
+    std::thread::sleep(Duration::from_millis(600)); // every node seen up
     let body = pattern(200_000, 4);
     std::fs::write(dir.0.join("up.bin"), &body).unwrap();
     let url = format!("ftp://127.0.0.5:{front_port}/");
     // Active mode: each node connects straight to the real client.
-    let curl = |from: &str, args: &[&str]| {
+    let curl = move |from: &str, args: &[&str]| {
         Command::new("curl")
-            .args(["-sS", "--max-time", "20", "--interface", from, "-P", from, "-u", "alice:secret"])
+            .args(["-sS", "--max-time", "30", "--interface", from, "-P", from, "-u", "alice:secret"])
             .args(args)
             .output()
             .unwrap()
@@ -284,21 +285,42 @@ fn two_nodes_behind_haproxy_share_the_tree_and_survive_a_stop() {
         assert!(curl(from, &["-o", out.to_str().unwrap(), &format!("{url}up.bin")]).status.success());
         assert!(std::fs::read(&out).unwrap() == body, "download {i} through the balancer");
     }
-    // Round robin spread the four sessions over both nodes, which log real clients.
+    // Round robin spread the four sessions over the nodes, which log real clients.
     let logins = |s: &TestServer| s.log_count("user=alice login ok");
-    assert!(logins(&a) > 0 && logins(&b) > 0, "a: {}, b: {}", logins(&a), logins(&b));
-    assert_eq!(a.log_count("client=127.0.0.1 ") + b.log_count("client=127.0.0.1 "), 0);
-    // Stop node a: its listener closes, the checks fail, new sessions go to b.
-    let mut a = a;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(a.pid() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
-    assert_eq!(a.wait_exit().code(), Some(0));
-    std::thread::sleep(Duration::from_millis(800));
-    let before = logins(&b);
+    assert!(nodes.iter().filter(|n| logins(n) > 0).count() >= 2, "the sessions were spread");
+    assert_eq!(nodes.iter().map(|n| n.log_count("client=127.0.0.1 ")).sum::<usize>(), 0);
+    // A slow download (1.5 MB at 500 kB/s), then SIGTERM on the node serving it.
+    let big = pattern(1_500_000, 6);
+    std::fs::write(nodes[0].path("home/alice/big.bin"), &big).unwrap();
+    let big_out = dir.0.join("big.out");
+    let slow = {
+        let (url, out) = (format!("{url}big.bin"), big_out.clone());
+        std::thread::spawn(move || curl("127.0.0.10", &["-o", out.to_str().unwrap(), &url]))
+    };
+    let serving = (0..200)
+        .find_map(|_| {
+            let found = nodes.iter().position(|n| n.log_count("client=127.0.0.10 user=alice login ok") > 0);
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            found
+        })
+        .expect("a node took the slow download");
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(nodes[serving].pid() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    std::thread::sleep(Duration::from_millis(800)); // the checks see its listener gone
+    let before: Vec<usize> = nodes.iter().map(logins).collect();
     for i in 0..3 {
         let out = dir.0.join(format!("after{i}"));
-        let r = curl("127.0.0.10", &["-o", out.to_str().unwrap(), &format!("{url}up.bin")]);
-        assert!(r.status.success(), "after node a stopped: {}", String::from_utf8_lossy(&r.stderr));
+        let r = curl("127.0.0.11", &["-o", out.to_str().unwrap(), &format!("{url}up.bin")]);
+        assert!(r.status.success(), "while node {serving} drains: {}", String::from_utf8_lossy(&r.stderr));
         assert!(std::fs::read(&out).unwrap() == body);
     }
-    assert_eq!(logins(&b), before + 3, "every new session went to node b");
+    let after: Vec<usize> = nodes.iter().map(logins).collect();
+    assert_eq!(after[serving], before[serving], "no new session went to the draining node");
+    let r = slow.join().unwrap();
+    assert!(r.status.success(), "the running download finished: {}", String::from_utf8_lossy(&r.stderr));
+    assert!(std::fs::read(&big_out).unwrap() == big, "byte-exact");
+    assert_eq!(nodes[serving].wait_exit().code(), Some(0));
 }
