@@ -6,6 +6,7 @@
 
 use super::sessions::{Registry, SessionRow};
 use log::{info, warn};
+use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -67,10 +68,9 @@ fn answer(mut s: UnixStream, registry: &Registry) -> io::Result<()> {
     s.write_all(reply.as_bytes())
 }
 
-fn when(t: SystemTime) -> String {
+fn when(t: SystemTime) -> crate::sys::time::Civil {
     let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let c = crate::sys::time::civil_local(secs);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    crate::sys::time::civil_local(secs)
 }
 
 fn who_text(rows: &[SessionRow]) -> String {
@@ -81,32 +81,10 @@ fn who_text(rows: &[SessionRow]) -> String {
             let size = size.map(|s| s.to_string()).unwrap_or_else(|| "?".into());
             what = format!("{what} [{file} {bytes}/{size} bytes, {rate} B/s]");
         }
-        let _ = writeln!(
-            out_buf(&mut out),
-            "{:<6} {:<16} {:<40} {:<19} {:>5}s  {what}",
-            r.id,
-            r.user,
-            r.client,
-            when(r.since),
-            r.idle_secs
-        );
+        let since = when(r.since).to_string();
+        let _ = writeln!(out, "{:<6} {:<16} {:<40} {since:<19} {:>5}s  {what}", r.id, r.user, r.client, r.idle_secs);
     }
     out
-}
-
-/// `writeln!` into a String through io::Write.
-fn out_buf(s: &mut String) -> impl Write + '_ {
-    struct W<'a>(&'a mut String);
-    impl Write for W<'_> {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.push_str(&String::from_utf8_lossy(b));
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    W(s)
 }
 
 fn json_string(s: &str) -> String {

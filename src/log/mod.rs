@@ -113,33 +113,20 @@ pub(crate) fn init(target: Target, level: log::LevelFilter, format: Format) {
     builder.format(move |buf, rec| {
         let message = rec.args().to_string();
         let message = printable(&message);
-        let c = civil_local(now());
-        if format == Format::Json {
-            let time =
-                format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
-            let line = json::line(&time, rec.level(), std::process::id(), &message);
-            if let Some(s) = &to_syslog {
-                let _ = s.write_line(syslog::Severity::of(rec.level()), &line);
-                return Ok(());
+        let (stamp, level, pid) = (civil_local(now()), rec.level(), std::process::id());
+        let line = match (format, &to_syslog) {
+            (Format::Json, _) => json::line(&stamp.to_string(), level, pid, &message),
+            // syslog stamps the line itself.
+            (Format::Text, Some(_)) => format!("{level} {message}"),
+            (Format::Text, None) => format!("{stamp} {level} [{pid}] {message}"),
+        };
+        match &to_syslog {
+            Some(s) => {
+                let _ = s.write_line(syslog::Severity::of(level), &line);
+                Ok(())
             }
-            return writeln!(buf, "{line}");
+            None => writeln!(buf, "{line}"),
         }
-        if let Some(s) = &to_syslog {
-            let _ = s.write_line(syslog::Severity::of(rec.level()), &format!("{} {message}", rec.level()));
-            return Ok(());
-        }
-        writeln!(
-            buf,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {} [{}] {message}",
-            c.year,
-            c.month,
-            c.day,
-            c.hour,
-            c.minute,
-            c.second,
-            rec.level(),
-            std::process::id(),
-        )
     });
     match target {
         Target::Off => {

@@ -15,6 +15,14 @@ pub(crate) struct Civil {
     pub(crate) weekday: u32, // 0 = Sunday
 }
 
+/// `YYYY-MM-DD HH:MM:SS`, as log lines and `rftpd who` show a time.
+impl std::fmt::Display for Civil {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Civil { year, month, day, hour, minute, second, .. } = self;
+        write!(f, "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
+    }
+}
+
 /// Seconds since the epoch → UTC calendar time (Howard Hinnant's civil_from_days).
 pub(crate) fn civil_utc(secs: i64) -> Civil {
     let days = secs.div_euclid(86_400);
