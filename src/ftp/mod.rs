@@ -60,9 +60,7 @@ pub fn run(source: Source, server: Arc<Server>, listeners: Vec<TcpListener>, log
             workers: Box::new(move || (counts.busy(), counts.alive())),
             bans: Box::new(move || registry.abuse.banned_now(std::time::Instant::now())),
         };
-        let _ = crate::metrics::PROBES.set(probes);
-        crate::metrics::http::start(addr, crate::metrics::render_ftp)
-            .map_err(|e| io::Error::new(e.kind(), format!("metrics_listen_address {addr}: {e}")))?;
+        crate::metrics::serve(addr, crate::metrics::render_ftp, probes)?;
     }
     crate::daemon::run(&mut master, listeners)
 }

@@ -187,70 +187,56 @@ pub(crate) fn started() {
     let _ = START.set(now.unwrap_or(0.0));
 }
 
+const RESULTS: [&str; 2] = ["ok", "failed"];
+
+/// Starts the /metrics endpoint on `addr` with `render`; `probes` give the
+/// gauges read at scrape time.
+pub(crate) fn serve(addr: std::net::SocketAddr, render: fn() -> String, probes: Probes) -> std::io::Result<()> {
+    let _ = PROBES.set(probes);
+    http::start(addr, render).map_err(|e| std::io::Error::new(e.kind(), format!("metrics_listen_address {addr}: {e}")))
+}
+
+/// The workers gauges: what a busy worker runs, what an idle one waits for.
+fn workers(t: &mut text::Text, runs: &str, waits_for: &str) {
+    if let Some(p) = PROBES.get() {
+        let (busy, alive) = (p.workers)();
+        t.gauge("workers_busy", &format!("Worker threads running a {runs}."), busy as f64);
+        let idle = alive.saturating_sub(busy) as f64;
+        t.gauge("workers_idle", &format!("Worker threads waiting for a {waits_for}."), idle);
+    }
+}
+
 /// rftpd's metrics in the text exposition format.
 pub(crate) fn render_ftp() -> String {
     let m = &FTP;
     let mut t = text::Text::new("rftpd");
     t.common(START.get().copied().unwrap_or(0.0));
-    t.gauge("sessions_active", "Sessions open now.", &[(&[][..], m.sessions_active.get() as f64)]);
-    let ends: Vec<_> = SESSION_ENDS.iter().zip(&m.sessions_ended).map(|(e, c)| (vec![("end", *e)], c.get())).collect();
-    t.counter("sessions_total", "Sessions ended, by how they ended.", &ends);
-    let mut logins = Vec::new();
-    for (kind, row) in ["anonymous", "virtual", "system"].iter().zip(&m.logins) {
-        for (result, c) in ["ok", "failed"].iter().zip(row) {
-            logins.push((vec![("kind", *kind), ("result", *result)], c.get()));
-        }
-    }
-    t.counter("logins_total", "Login attempts, by account kind and result.", &logins);
-    t.counter(
-        "sent_bytes_total",
-        "Bytes sent on data connections (files and listings).",
-        &[(vec![], m.bytes_sent.get())],
-    );
-    t.counter("received_bytes_total", "Bytes received on data connections.", &[(vec![], m.bytes_received.get())]);
-    let mut transfers = Vec::new();
-    for (dir, row) in ["download", "upload"].iter().zip(&m.transfers) {
-        for (result, c) in ["ok", "failed", "aborted"].iter().zip(row) {
-            transfers.push((vec![("direction", *dir), ("result", *result)], c.get()));
-        }
-    }
-    t.counter("transfers_total", "File transfers, by direction and result.", &transfers);
+    t.gauge("sessions_active", "Sessions open now.", m.sessions_active.get() as f64);
+    t.by("sessions_total", "Sessions ended, by how they ended.", "end", &SESSION_ENDS, &m.sessions_ended);
+    let kinds = ("kind", &["anonymous", "virtual", "system"][..]);
+    t.by2("logins_total", "Login attempts, by account kind and result.", kinds, ("result", &RESULTS), &m.logins);
+    t.total("sent_bytes_total", "Bytes sent on data connections (files and listings).", &m.bytes_sent);
+    t.total("received_bytes_total", "Bytes received on data connections.", &m.bytes_received);
+    let directions = ("direction", &["download", "upload"][..]);
+    let results = ("result", &["ok", "failed", "aborted"][..]);
+    t.by2("transfers_total", "File transfers, by direction and result.", directions, results, &m.transfers);
     t.histogram("transfer_duration_seconds", "How long file transfers took.", &m.transfer_seconds);
-    let listings: Vec<_> =
-        ["ok", "failed"].iter().zip(&m.listings).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
-    t.counter("listings_total", "Directory listings sent, by result.", &listings);
-    let tls: Vec<_> =
-        ["ok", "failed"].iter().zip(&m.tls_handshakes).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
-    t.counter("tls_handshakes_total", "TLS handshakes on control connections, by result.", &tls);
-    let mut data = Vec::new();
-    for (mode, row) in ["active", "passive"].iter().zip(&m.data_connections) {
-        for (result, c) in ["ok", "failed"].iter().zip(row) {
-            data.push((vec![("mode", *mode), ("result", *result)], c.get()));
-        }
-    }
-    t.counter("data_connections_total", "Data connections, by mode and result.", &data);
-    let refusals: Vec<_> = REFUSALS.iter().zip(&m.refusals).map(|(r, c)| (vec![("reason", *r)], c.get())).collect();
-    t.counter("refusals_total", "Connections refused with 421, by reason.", &refusals);
-    let reloads: Vec<_> =
-        ["ok", "failed"].iter().zip(&m.reloads).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
-    t.counter("config_reloads_total", "Configuration reloads (SIGHUP), by result.", &reloads);
-    let hooks: Vec<_> =
-        ["ok", "failed", "skipped"].iter().zip(&m.upload_hooks).map(|(r, c)| (vec![("result", *r)], c.get())).collect();
-    t.counter("upload_hooks_total", "upload_hook runs, by result.", &hooks);
-    t.counter(
-        "proxy_health_checks_total",
-        "PROXY LOCAL connections (a balancer's health checks).",
-        &[(vec![], m.proxy_health_checks.get())],
-    );
+    t.by("listings_total", "Directory listings sent, by result.", "result", &RESULTS, &m.listings);
+    let tls = "TLS handshakes on control connections, by result.";
+    t.by("tls_handshakes_total", tls, "result", &RESULTS, &m.tls_handshakes);
+    let modes = ("mode", &["active", "passive"][..]);
+    let data = "Data connections, by mode and result.";
+    t.by2("data_connections_total", data, modes, ("result", &RESULTS), &m.data_connections);
+    t.by("refusals_total", "Connections refused with 421, by reason.", "reason", &REFUSALS, &m.refusals);
+    let reloads = "Configuration reloads (SIGHUP), by result.";
+    t.by("config_reloads_total", reloads, "result", &RESULTS, &m.reloads);
+    let hooks = ["ok", "failed", "skipped"];
+    t.by("upload_hooks_total", "upload_hook runs, by result.", "result", &hooks, &m.upload_hooks);
+    let checks = "PROXY LOCAL connections (a balancer's health checks).";
+    t.total("proxy_health_checks_total", checks, &m.proxy_health_checks);
+    workers(&mut t, "session", "session");
     if let Some(p) = PROBES.get() {
-        let (busy, alive) = (p.workers)();
-        t.gauge("workers_busy", "Worker threads running a session.", &[(&[][..], busy as f64)]);
-        t.gauge(
-            "workers_idle",
-            "Worker threads waiting for a session.",
-            &[(&[][..], alive.saturating_sub(busy) as f64)],
-        );
-        t.gauge("bans_active", "Client addresses banned now.", &[(&[][..], (p.bans)() as f64)]);
+        t.gauge("bans_active", "Client addresses banned now.", (p.bans)() as f64);
     }
     t.finish()
 }
@@ -260,29 +246,15 @@ pub(crate) fn render_tftp() -> String {
     let m = &TFTP;
     let mut t = text::Text::new("rtftpd");
     t.common(START.get().copied().unwrap_or(0.0));
-    let mut transfers = Vec::new();
-    for (dir, row) in ["read", "write"].iter().zip(&m.transfers) {
-        for (result, c) in ["ok", "failed"].iter().zip(row) {
-            transfers.push((vec![("direction", *dir), ("result", *result)], c.get()));
-        }
-    }
-    t.counter("transfers_total", "Transfers (RRQ read, WRQ write), by result.", &transfers);
-    t.counter("sent_bytes_total", "File bytes sent.", &[(vec![], m.bytes_sent.get())]);
-    t.counter("received_bytes_total", "File bytes received.", &[(vec![], m.bytes_received.get())]);
-    t.counter("retransmissions_total", "Packets sent again after a timeout.", &[(vec![], m.retransmissions.get())]);
-    let options: Vec<_> = TFTP_OPTIONS.iter().zip(&m.options).map(|(o, c)| (vec![("option", *o)], c.get())).collect();
-    t.counter("options_negotiated_total", "Options acknowledged in an OACK, by option.", &options);
-    let refusals: Vec<_> =
-        ["busy", "max_per_ip"].iter().zip(&m.refusals).map(|(r, c)| (vec![("reason", *r)], c.get())).collect();
-    t.counter("refusals_total", "Requests refused, by reason.", &refusals);
-    if let Some(p) = PROBES.get() {
-        let (busy, alive) = (p.workers)();
-        t.gauge("workers_busy", "Worker threads running a transfer.", &[(&[][..], busy as f64)]);
-        t.gauge(
-            "workers_idle",
-            "Worker threads waiting for a request.",
-            &[(&[][..], alive.saturating_sub(busy) as f64)],
-        );
-    }
+    let directions = ("direction", &["read", "write"][..]);
+    let transfers = "Transfers (RRQ read, WRQ write), by result.";
+    t.by2("transfers_total", transfers, directions, ("result", &RESULTS), &m.transfers);
+    t.total("sent_bytes_total", "File bytes sent.", &m.bytes_sent);
+    t.total("received_bytes_total", "File bytes received.", &m.bytes_received);
+    t.total("retransmissions_total", "Packets sent again after a timeout.", &m.retransmissions);
+    let options = "Options acknowledged in an OACK, by option.";
+    t.by("options_negotiated_total", options, "option", &TFTP_OPTIONS, &m.options);
+    t.by("refusals_total", "Requests refused, by reason.", "reason", &["busy", "max_per_ip"], &m.refusals);
+    workers(&mut t, "transfer", "request");
     t.finish()
 }

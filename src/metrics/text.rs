@@ -1,7 +1,7 @@
 //! The Prometheus text exposition format (version 0.0.4): `# HELP`,
 //! `# TYPE`, then one `name{labels} value` line per series.
 
-use super::{DURATION_BUCKETS, Histogram};
+use super::{Counter, DURATION_BUCKETS, Histogram};
 use std::fmt::Write;
 
 pub(super) struct Text {
@@ -28,18 +28,41 @@ impl Text {
         let _ = writeln!(self.out, " {value}");
     }
 
-    pub(super) fn counter(&mut self, name: &str, help: &str, series: &[(Vec<(&str, &str)>, u64)]) {
+    /// A counter without labels.
+    pub(super) fn total(&mut self, name: &str, help: &str, c: &Counter) {
         self.head(name, help, "counter");
-        for (labels, v) in series {
-            self.series(name, labels, v);
+        self.series(name, &[], c.get());
+    }
+
+    /// A counter with one label: `values[i]` names `counters[i]`.
+    pub(super) fn by(&mut self, name: &str, help: &str, label: &str, values: &[&str], counters: &[Counter]) {
+        self.head(name, help, "counter");
+        for (v, c) in values.iter().zip(counters) {
+            self.series(name, &[(label, v)], c.get());
         }
     }
 
-    pub(super) fn gauge(&mut self, name: &str, help: &str, series: &[(&[(&str, &str)], f64)]) {
-        self.head(name, help, "gauge");
-        for (labels, v) in series {
-            self.series(name, labels, v);
+    /// A counter with two labels: `rows[i][j]` is (`outer.1[i]`, `inner.1[j]`).
+    pub(super) fn by2<const N: usize>(
+        &mut self,
+        name: &str,
+        help: &str,
+        outer: (&str, &[&str]),
+        inner: (&str, &[&str]),
+        rows: &[[Counter; N]],
+    ) {
+        self.head(name, help, "counter");
+        for (o, row) in outer.1.iter().zip(rows) {
+            for (i, c) in inner.1.iter().zip(row) {
+                self.series(name, &[(outer.0, o), (inner.0, i)], c.get());
+            }
         }
+    }
+
+    /// A gauge without labels.
+    pub(super) fn gauge(&mut self, name: &str, help: &str, value: f64) {
+        self.head(name, help, "gauge");
+        self.series(name, &[], value);
     }
 
     pub(super) fn histogram(&mut self, name: &str, help: &str, h: &Histogram) {

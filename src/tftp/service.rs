@@ -84,9 +84,7 @@ pub fn run(
         let counts = pool.counts().clone();
         let probes =
             crate::metrics::Probes { workers: Box::new(move || (counts.busy(), counts.alive())), bans: Box::new(|| 0) };
-        let _ = crate::metrics::PROBES.set(probes);
-        crate::metrics::http::start(addr, crate::metrics::render_tftp)
-            .map_err(|e| io::Error::new(e.kind(), format!("metrics_listen_address {addr}: {e}")))?;
+        crate::metrics::serve(addr, crate::metrics::render_tftp, probes)?;
     }
     let mut master = TftpMaster { ctx, pool, log, lifetime, buf: vec![0u8; 65_536], per_ip: PerIp::default() };
     crate::daemon::run(&mut master, sockets)
