@@ -39,37 +39,71 @@ pub(crate) struct PreLoginSlots {
 /// The key every connection not logged in is counted under for max_prelogin.
 const ALL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 
-/// Takes the places for a connection from `ip`, or gives the 421 text.
-pub(crate) fn admit(registry: &Registry, config: &Config, ip: IpAddr, sid: u64) -> Result<Admitted, &'static str> {
+/// Why a connection is turned away with 421: the reason the log names, the
+/// reply's text, and the metric it counts under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Banned,
+    TooFast,
+    MaxPerIp,
+    NotLoggedIn,
+    MaxClients,
+}
+
+impl Refused {
+    fn why(self) -> &'static str {
+        match self {
+            Refused::Banned => "banned after failed logins",
+            Refused::TooFast => "max_connect_rate reached",
+            Refused::MaxPerIp => "max_per_ip reached",
+            Refused::NotLoggedIn => "too many connections not logged in",
+            Refused::MaxClients => "max_clients reached",
+        }
+    }
+
+    pub(crate) fn reply(self) -> &'static str {
+        match self {
+            Refused::Banned => "Too many failed logins from your internet address; try later.",
+            Refused::TooFast => "Too many connections from your internet address; slow down.",
+            Refused::MaxPerIp => "There are too many connections from your internet address.",
+            Refused::NotLoggedIn => "There are too many connections not logged in; try later.",
+            Refused::MaxClients => "There are too many connected users, please try later.",
+        }
+    }
+
+    fn metric(self) -> crate::metrics::Refusal {
+        use crate::metrics::Refusal as M;
+        match self {
+            Refused::Banned => M::Ban,
+            Refused::TooFast => M::Rate,
+            Refused::MaxPerIp => M::MaxPerIp,
+            Refused::NotLoggedIn => M::PreLogin,
+            Refused::MaxClients => M::MaxClients,
+        }
+    }
+}
+
+/// Takes the places for a connection from `ip`, or says why not (logged).
+pub(crate) fn admit(registry: &Registry, config: &Config, ip: IpAddr, sid: u64) -> Result<Admitted, Refused> {
     let now = Instant::now();
-    let refused = |why: &'static str, text: &'static str| {
+    let refused = |why: Refused| {
         registry.refusals.log(sid, ip, why, now);
-        Err(text)
+        Err(why)
     };
     match registry.abuse.connect(ip, config.max_connect_rate, now) {
         Ok(()) => {}
-        Err(Refusal::Banned) => {
-            return refused(
-                "banned after failed logins",
-                "Too many failed logins from your internet address; try later.",
-            );
-        }
-        Err(Refusal::TooFast) => {
-            return refused("max_connect_rate reached", "Too many connections from your internet address; slow down.");
-        }
+        Err(Refusal::Banned) => return refused(Refused::Banned),
+        Err(Refusal::TooFast) => return refused(Refused::TooFast),
     }
     let Some(slot) = registry.per_ip.acquire(ip, config.max_per_ip) else {
-        return refused("max_per_ip reached", "There are too many connections from your internet address.");
+        return refused(Refused::MaxPerIp);
     };
     let prelogin = registry.prelogin_per_ip.acquire(ip, config.max_prelogin_per_ip).and_then(|per_ip| {
         let all = registry.prelogin_all.acquire(ALL, config.max_prelogin)?;
         Some(PreLoginSlots { _per_ip: per_ip, _all: all })
     });
     let Some(prelogin) = prelogin else {
-        return refused(
-            "too many connections not logged in",
-            "There are too many connections not logged in; try later.",
-        );
+        return refused(Refused::NotLoggedIn);
     };
     Ok(Admitted { _slot: slot, prelogin: Some(prelogin) })
 }
@@ -92,26 +126,18 @@ pub(crate) struct RefusalLog {
     window: Option<Instant>,
     logged: u32,
     /// Refusals not logged in this window, by reason.
-    held: Vec<(&'static str, u64)>,
+    held: Vec<(Refused, u64)>,
 }
 
 impl RefusalLog {
-    pub(crate) fn log(&mut self, sid: u64, ip: std::net::IpAddr, why: &'static str, now: Instant) {
-        use crate::metrics::{FTP, Refusal};
-        let reason = match why {
-            "max_clients reached" => Refusal::MaxClients,
-            "max_per_ip reached" => Refusal::MaxPerIp,
-            "banned after failed logins" => Refusal::Ban,
-            "max_connect_rate reached" => Refusal::Rate,
-            _ => Refusal::PreLogin,
-        };
-        FTP.refusals[reason as usize].inc();
+    pub(crate) fn log(&mut self, sid: u64, ip: std::net::IpAddr, why: Refused, now: Instant) {
+        crate::metrics::FTP.refusals[why.metric() as usize].inc();
         if self.window.is_none_or(|w| now - w >= Duration::from_secs(1)) {
             self.flush(now);
         }
         if self.logged < REFUSAL_LINES_PER_SECOND {
             self.logged += 1;
-            info!("session={sid} client={ip} refused: {why}");
+            info!("session={sid} client={ip} refused: {}", why.why());
         } else {
             match self.held.iter_mut().find(|(w, _)| *w == why) {
                 Some((_, n)) => *n += 1,
@@ -124,7 +150,7 @@ impl RefusalLog {
     fn flush(&mut self, now: Instant) {
         if !self.held.is_empty() {
             let total: u64 = self.held.iter().map(|(_, n)| n).sum();
-            let by: Vec<String> = self.held.iter().map(|(w, n)| format!("{n} {w}")).collect();
+            let by: Vec<String> = self.held.iter().map(|(w, n)| format!("{n} {}", w.why())).collect();
             warn!("refused {total} more connection(s) without a line each: {}", by.join(", "));
             self.held.clear();
         }

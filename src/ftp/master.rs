@@ -3,7 +3,7 @@
 //! max_per_ip), hands each connection to a worker or answers `421` itself,
 //! and swaps in a new [`Server`] on SIGHUP. It never talks FTP beyond a 421.
 
-use super::admit::{self, Admission};
+use super::admit::{self, Admission, Refused};
 use super::preflight::{Checked, check};
 use super::server::Server;
 use crate::config::Source;
@@ -62,13 +62,13 @@ impl FtpMaster {
         } else {
             match admit::admit(&self.server.registry, config, ip, sid) {
                 Ok(a) => Admission::Direct(a),
-                Err(text) => return admit::refuse(stream, text),
+                Err(why) => return admit::refuse(stream, why.reply()),
             }
         };
         let job = Job { stream, sid, admitted, server: self.server.clone() };
         if let Err(job) = self.pool.try_hand_over(job) {
-            self.server.registry.refusals.log(sid, ip, "max_clients reached", Instant::now());
-            admit::refuse(job.stream, "There are too many connected users, please try later.");
+            self.server.registry.refusals.log(sid, ip, Refused::MaxClients, Instant::now());
+            admit::refuse(job.stream, Refused::MaxClients.reply());
         }
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn serve(stream: TcpStream, sid: u64, server: &Server, admitted: Admi
                 debug!("session={sid} client={} through balancer {}", client.ip(), peer.ip());
                 match admit::admit(&server.registry, &config, client.ip(), sid) {
                     Ok(a) => (client, Some(a)),
-                    Err(text) => return admit::refuse(stream, text),
+                    Err(why) => return admit::refuse(stream, why.reply()),
                 }
             }
             // The balancer's health check: nothing to log at info.

@@ -33,7 +33,7 @@ pub struct Registry {
 pub(crate) struct RefusalLogLock(Mutex<super::admit::RefusalLog>);
 
 impl RefusalLogLock {
-    pub(crate) fn log(&self, sid: u64, ip: IpAddr, why: &'static str, now: Instant) {
+    pub(crate) fn log(&self, sid: u64, ip: IpAddr, why: super::admit::Refused, now: Instant) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).log(sid, ip, why, now);
     }
 }
