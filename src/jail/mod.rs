@@ -33,10 +33,13 @@ pub struct Jail {
 }
 
 /// Whether a root directory reaches the host's procfs: it is `/` itself.
+/// (`/`'s identity is read once; sessions open roots at every login.)
 fn reaches_proc(root: &OwnedFd) -> bool {
+    static SLASH: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
     let id = |st: FileStat| (st.st_dev, st.st_ino);
-    match (sysfs::fstat(root.as_fd()), File::open("/").and_then(|f| sysfs::fstat(f.as_fd()))) {
-        (Ok(r), Ok(slash)) => id(r) == id(slash) || sysfs::on_procfs(root.as_fd()),
+    let slash = *SLASH.get_or_init(|| File::open("/").and_then(|f| sysfs::fstat(f.as_fd())).ok().map(id));
+    match (sysfs::fstat(root.as_fd()), slash) {
+        (Ok(r), Some(slash)) => id(r) == slash || sysfs::on_procfs(root.as_fd()),
         _ => true,
     }
 }
@@ -204,11 +207,7 @@ impl Jail {
     pub(crate) fn rename(&self, from: &VirtualPath, to: &VirtualPath, replace: Replace) -> io::Result<()> {
         let (from_dir, from_name) = self.parent_of(from)?;
         let (to_dir, to_name) = self.parent_of(to)?;
-        let (f, t) = (from_name.as_cstr(), to_name.as_cstr());
-        match replace {
-            Replace::Allowed => sysfs::rename_at(from_dir.as_fd(), f, to_dir.as_fd(), t),
-            Replace::Never => sysfs::rename_noreplace_at(from_dir.as_fd(), f, to_dir.as_fd(), t),
-        }
+        replace.rename(from_dir.as_fd(), from_name.as_cstr(), to_dir.as_fd(), to_name.as_cstr())
     }
 
     pub(crate) fn chmod(&self, p: &VirtualPath, mode: u32) -> io::Result<()> {
@@ -330,6 +329,22 @@ pub(crate) enum Replace {
     Never,
 }
 
+impl Replace {
+    /// renameat(2), or with `Never` renameat2(RENAME_NOREPLACE).
+    fn rename(
+        self,
+        from_dir: std::os::fd::BorrowedFd<'_>,
+        from: &std::ffi::CStr,
+        to_dir: std::os::fd::BorrowedFd<'_>,
+        to: &std::ffi::CStr,
+    ) -> io::Result<()> {
+        match self {
+            Replace::Allowed => sysfs::rename_at(from_dir, from, to_dir, to),
+            Replace::Never => sysfs::rename_noreplace_at(from_dir, from, to_dir, to),
+        }
+    }
+}
+
 impl Upload {
     /// The committed file is given to `uid:gid` with `mode` (chown_uploads).
     pub(crate) fn give_to(&mut self, uid: u32, gid: u32, mode: u32) {
@@ -347,8 +362,7 @@ impl Upload {
         let dir = self.dir.as_fd();
         let target = self.target.as_cstr();
         match (&self.temp, self.replace) {
-            (Some(temp), Replace::Allowed) => sysfs::rename_at(dir, temp.as_cstr(), dir, target)?,
-            (Some(temp), Replace::Never) => sysfs::rename_noreplace_at(dir, temp.as_cstr(), dir, target)?,
+            (Some(temp), replace) => replace.rename(dir, temp.as_cstr(), dir, target)?,
             (None, Replace::Never) => sysfs::link_unnamed(file.as_fd(), dir, target)?,
             // linkat cannot replace: link under a fresh name, rename that over
             // the target (a name exists only for those two calls).
