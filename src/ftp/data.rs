@@ -46,6 +46,27 @@ pub(crate) enum PeerCheck {
     AnyAddress,
 }
 
+/// Who may carry a session's data: its client (or anyone, with
+/// pasv_promiscuous), as named by a trusted balancer's PROXY header when
+/// the connection comes from one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DataPeer<'a> {
+    pub(crate) client: IpAddr,
+    pub(crate) check: PeerCheck,
+    pub(crate) proxies: Option<&'a Networks>,
+}
+
+impl<'a> DataPeer<'a> {
+    /// The session's client under `config`'s pasv_promiscuous and PROXY keys.
+    pub(crate) fn of(client: IpAddr, config: &'a crate::config::Config) -> DataPeer<'a> {
+        DataPeer {
+            client,
+            check: PeerCheck::from_promiscuous(config.pasv_promiscuous),
+            proxies: config.proxy_protocol_enable.then_some(&config.proxy_protocol_from),
+        }
+    }
+}
+
 impl PeerCheck {
     pub(crate) fn from_promiscuous(promiscuous: bool) -> PeerCheck {
         if promiscuous { PeerCheck::AnyAddress } else { PeerCheck::ControlPeerOnly }
@@ -118,60 +139,57 @@ impl PassiveListener {
     }
 
     /// Takes what is queued on the listener now, so strangers never hold
-    /// its backlog against the client: the first connection that passes
-    /// `check` is kept for the transfer, every other one is closed.
-    pub(crate) fn take_waiting(&mut self, peer: IpAddr, check: PeerCheck, proxies: Option<&Networks>) {
+    /// its backlog against the client: the first connection `who` allows is
+    /// kept for the transfer, every other one is closed.
+    pub(crate) fn take_waiting(&mut self, who: DataPeer<'_>) {
         loop {
             let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
             if !matches!(net::poll(&mut fds, Some(Duration::ZERO)), Ok(n) if n > 0) {
                 return;
             }
             let Ok((stream, from)) = self.listener.accept() else { return };
-            let Some(from) = source(&stream, from, proxies) else { continue };
-            let allowed = check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer;
-            if allowed && self.early.is_none() {
+            if let Some(stream) = self.screen(stream, from, who)
+                && self.early.is_none()
+            {
                 self.early = Some(stream);
-            } else if !allowed {
-                warn!("passive data connection from {} refused: control peer is {peer}", from.ip().to_canonical());
-                self.refused = true;
             }
         }
     }
 
-    /// Waits up to `timeout` for the control peer (`peer`) to connect. Other
-    /// addresses are dropped and logged and the wait goes on, unless `check`
-    /// lets anyone in (pasv_promiscuous).
-    pub(crate) fn accept(
-        mut self,
-        peer: IpAddr,
-        timeout: Duration,
-        check: PeerCheck,
-        proxies: Option<&Networks>,
-    ) -> Result<TcpStream, DataError> {
+    /// Waits up to `timeout` for a connection `who` allows. Others are
+    /// dropped and logged and the wait goes on.
+    pub(crate) fn accept(mut self, who: DataPeer<'_>, timeout: Duration) -> Result<TcpStream, DataError> {
         if let Some(stream) = self.early.take() {
             return Ok(stream);
         }
         let deadline = Instant::now() + timeout;
-        let mut refused = self.refused;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let mut fds = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
             if left.is_zero() || net::poll(&mut fds, Some(left)).map_err(DataError::Io)? == 0 {
-                return Err(if refused { DataError::BadIp } else { DataError::Timeout });
+                return Err(if self.refused { DataError::BadIp } else { DataError::Timeout });
             }
             let (stream, from) = match self.listener.accept() {
                 Ok(s) => s,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
                 Err(e) => return Err(DataError::Io(e)),
             };
-            let Some(from) = source(&stream, from, proxies) else { continue };
-            if check == PeerCheck::AnyAddress || from.ip().to_canonical() == peer {
+            if let Some(stream) = self.screen(stream, from, who) {
                 return Ok(stream);
             }
-            // RFC 2577 §5 (port stealing): only the control peer may connect.
-            warn!("passive data connection from {} refused: control peer is {peer}", from.ip().to_canonical());
-            refused = true;
         }
+    }
+
+    /// The connection if it may carry the session's data; a stranger's is
+    /// closed, logged and remembered (RFC 2577 §5, port stealing).
+    fn screen(&mut self, stream: TcpStream, from: SocketAddr, who: DataPeer<'_>) -> Option<TcpStream> {
+        let from = source(&stream, from, who.proxies)?.ip().to_canonical();
+        if who.check == PeerCheck::AnyAddress || from == who.client {
+            return Some(stream);
+        }
+        warn!("passive data connection from {from} refused: control peer is {}", who.client);
+        self.refused = true;
+        None
     }
 }
 

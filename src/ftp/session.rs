@@ -7,7 +7,7 @@
 use super::admit::{self, Admission, PreLoginSlots};
 use super::command::{self, Command};
 use super::control::{Control, Line};
-use super::data::{PeerCheck, Pending};
+use super::data::{DataPeer, Pending};
 use super::error::FtpError;
 use super::postlogin::{self, Dispatch, LoggedIn};
 use super::prelogin::{self, PreLogin, security};
@@ -239,12 +239,11 @@ impl Session<'_> {
     fn next_event(&mut self) -> io::Result<Event> {
         while let Some(ready) = self.wait_for_passive()? {
             if ready {
-                let (peer, config) = (self.conn.peer.ip(), self.conn.config);
-                let proxies = config.proxy_protocol_enable.then_some(&config.proxy_protocol_from);
+                let who = DataPeer::of(self.conn.peer.ip(), self.conn.config);
                 if let Phase::LoggedIn(li) = &mut self.phase
                     && let Some(Pending::Passive(l)) = &mut li.data
                 {
-                    l.take_waiting(peer, PeerCheck::from_promiscuous(config.pasv_promiscuous), proxies);
+                    l.take_waiting(who);
                 }
             } else {
                 break;

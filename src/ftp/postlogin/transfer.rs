@@ -6,7 +6,7 @@ use super::{LoggedIn, require};
 use crate::auth::AccountKind;
 use crate::ftp::command::{Command, TransferType};
 use crate::ftp::control::Control;
-use crate::ftp::data::{self, DataError, PeerCheck, Pending};
+use crate::ftp::data::{self, DataError, DataPeer, Pending};
 use crate::ftp::error::{Direction, FtpError};
 use crate::ftp::helper::{Copy, DataTls, Outcome, Payload, Running, Sink, TransferReport};
 use crate::ftp::reply::{Reply, ReplyCode};
@@ -65,11 +65,10 @@ fn open_data(s: &mut LoggedIn, conn: &Conn<'_>) -> Result<TcpStream, FtpError> {
     let (mode, opened) = match s.data.take() {
         None => return Err(FtpError::NoDataConnection),
         Some(Pending::Passive(listener)) => {
-            let check = PeerCheck::from_promiscuous(config.pasv_promiscuous);
-            let proxies = config.proxy_protocol_enable.then_some(&config.proxy_protocol_from);
+            let who = DataPeer::of(conn.peer.ip(), config);
             (
                 1,
-                listener.accept(conn.peer.ip(), config.accept_timeout, check, proxies).map_err(|e| match e {
+                listener.accept(who, config.accept_timeout).map_err(|e| match e {
                     DataError::BadIp => FtpError::DataPeerRefused,
                     DataError::Timeout => FtpError::DataConnectionFailed,
                     DataError::Io(e) => {
