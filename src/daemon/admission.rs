@@ -27,6 +27,12 @@ struct Record {
     last_seen: Instant,
 }
 
+impl Record {
+    fn banned(&self, now: Instant) -> bool {
+        self.banned_until.is_some_and(|b| b > now)
+    }
+}
+
 /// Why the master turns a connection away before any worker sees it.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -51,7 +57,7 @@ impl Abuse {
             last_seen: now,
         };
         if records.len() >= MAX_TRACKED && !records.contains_key(&ip) {
-            let banned = |r: &Record| r.banned_until.is_some_and(|b| b > now);
+            let banned = |r: &Record| r.banned(now);
             records.retain(|_, r| banned(r) || now - r.last_seen < RATE_WINDOW);
             if records.len() >= MAX_TRACKED {
                 // Still full of live entries: forget the stalest tenth of
@@ -76,21 +82,21 @@ impl Abuse {
     /// How many addresses are banned now (for the metrics endpoint).
     pub(crate) fn banned_now(&self, now: Instant) -> usize {
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        records.values().filter(|r| r.banned_until.is_some_and(|b| b > now)).count()
+        records.values().filter(|r| r.banned(now)).count()
     }
 
     /// Whether `ip` is banned now (checked before every password, so a ban
     /// also stops the address's sessions that are already open).
     pub(crate) fn banned(&self, ip: IpAddr, now: Instant) -> bool {
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        records.get(&ip).and_then(|r| r.banned_until).is_some_and(|b| b > now)
+        records.get(&ip).is_some_and(|r| r.banned(now))
     }
 
     /// A new connection from `ip`: refused while banned, or beyond
     /// `per_minute` connections in the current minute (0 = no limit).
     pub(crate) fn connect(&self, ip: IpAddr, per_minute: u32, now: Instant) -> Result<(), Refusal> {
         self.with(ip, now, |r| {
-            if r.banned_until.is_some_and(|b| b > now) {
+            if r.banned(now) {
                 return Err(Refusal::Banned);
             }
             if now - r.window_start >= RATE_WINDOW {
