@@ -131,12 +131,9 @@ pub(crate) struct Control {
 /// The TLS state of a control connection (RFC 4217).
 pub(crate) struct ControlTls {
     conn: ServerConnection,
-    /// This session's server config for data connections: they resume its
-    /// sessions (same ticket key and cache) and are sent no tickets of
-    /// their own: a client that never reads an upload's data connection
-    /// would close it with the tickets unread, and the kernel would turn
-    /// that close into a reset that can lose the upload's last bytes.
-    pub(crate) data_config: Arc<SessionConfig>,
+    /// This session's server configs for data connections: they resume its
+    /// sessions (same ticket key and cache).
+    pub(crate) data: crate::tls::DataConfigs,
     /// PBSZ has been given (PROT needs it first).
     pub(crate) pbsz: bool,
     /// PROT P: data connections are TLS too.
@@ -205,13 +202,11 @@ impl Control {
         self.start = 0;
         self.end = 0;
         self.lines = LineAssembler::default();
-        let mut data_config = (*config).clone();
-        data_config.send_tls13_tickets = 0;
+        let data = crate::tls::DataConfigs::of(&config);
         let mut conn = ServerConnection::new(config).map_err(io::Error::other)?;
         let (stream, deadline, idle) = (&*self.stream, self.deadline, self.idle);
         crate::tls::handshake(&mut conn, &mut &*stream, || arm(stream, deadline, idle))?;
-        let data_config = Arc::new(data_config);
-        self.tls = Some(Box::new(ControlTls { conn, data_config, pbsz: false, private: false }));
+        self.tls = Some(Box::new(ControlTls { conn, data, pbsz: false, private: false }));
         Ok(())
     }
 

@@ -86,7 +86,41 @@ impl Tls {
         let mut c = (*self.base).clone();
         c.ticketer = rustls::crypto::ring::Ticketer::new().map_err(io::Error::other)?;
         c.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
+        c.send_tls13_tickets = CONTROL_TICKETS;
         Ok(Arc::new(c))
+    }
+}
+
+/// How many TLS 1.3 tickets the control handshake issues: as many as a
+/// rustls client keeps per server (8). A client that spends each ticket
+/// once (rustls does, to avoid being tracked) can resume that many data
+/// connections before it needs the fresh tickets a download brings.
+const CONTROL_TICKETS: usize = 8;
+
+/// How many tickets each download's data connection issues: one to replace
+/// the ticket its handshake spent, one to build the supply back up.
+const DOWNLOAD_TICKETS: usize = 2;
+
+/// The server configs of one control session's data connections, by
+/// direction. A download's client reads its data connection to the end,
+/// tickets included, so downloads issue fresh tickets. An upload's client
+/// may never read its data connection: it would close with the tickets
+/// unread, and the kernel turns such a close into a reset that discards
+/// whatever of the upload the client had not yet sent. So uploads issue none.
+pub(crate) struct DataConfigs {
+    pub(crate) download: Arc<ServerConfig>,
+    pub(crate) upload: Arc<ServerConfig>,
+}
+
+impl DataConfigs {
+    /// Data configs sharing `control`'s ticket key and session cache.
+    pub(crate) fn of(control: &ServerConfig) -> DataConfigs {
+        let with_tickets = |n| {
+            let mut c = control.clone();
+            c.send_tls13_tickets = n;
+            Arc::new(c)
+        };
+        DataConfigs { download: with_tickets(DOWNLOAD_TICKETS), upload: with_tickets(0) }
     }
 }
 

@@ -402,3 +402,213 @@ print("ok")
         assert_eq!(out.trim(), "ok", "force_local_data_ssl={forced}");
     }
 }
+
+/// A client that spends each TLS 1.3 ticket once (rustls clients do, so
+/// that no two connections can be linked by their ticket) resumes every
+/// data connection of a long session under require_ssl_reuse: the control
+/// handshake issues eight tickets, each download brings two more, and
+/// uploads issue none. Seven uploads in a row, then uploads, downloads and
+/// listings taking turns: 20 transfers, every one resumed and complete.
+#[test]
+fn a_client_that_spends_each_ticket_once_resumes_every_transfer() {
+    if !have("openssl") {
+        return;
+    }
+    let certs = TempDir::new("certs");
+    let srv = tls_server(&certs, &[("require_ssl_reuse", "YES")]);
+    let config = rustls_client::config();
+    let mut c = rustls_client::Control::login(srv.addr, &config);
+    let body = |i: usize| (0..65_536 + i).map(|b| (b * 7 + i) as u8).collect::<Vec<u8>>();
+    let mut stored = Vec::new();
+    for i in 0..20 {
+        let (what, resumed) = match i {
+            0..7 => ("STOR", c.stor(&format!("t{i}.bin"), &body(i))),
+            _ if (i - 7) % 2 == 1 => ("STOR", c.stor(&format!("t{i}.bin"), &body(i))),
+            _ if (i - 7) % 4 == 0 => {
+                let j = stored[(i - 7) / 4];
+                let (got, resumed) = c.retr(&format!("t{j}.bin"));
+                assert!(got == body(j), "transfer {i}: RETR t{j}.bin came back different");
+                ("RETR", resumed)
+            }
+            _ => {
+                let (got, resumed) = c.retr_cmd("LIST");
+                assert!(String::from_utf8_lossy(&got).contains("t0.bin"), "transfer {i}: LIST without t0.bin");
+                ("LIST", resumed)
+            }
+        };
+        assert!(resumed, "transfer {i} ({what}) did not resume the control connection's TLS session");
+        if what == "STOR" {
+            stored.push(i);
+        }
+    }
+    for i in stored {
+        assert_eq!(std::fs::read(srv.dir.0.join("home/alice").join(format!("t{i}.bin"))).unwrap(), body(i), "t{i}.bin");
+    }
+}
+
+/// A rustls FTPS client (explicit AUTH TLS, PROT P, EPSV) that keeps its
+/// tickets in rustls' default in-memory store and accepts any certificate.
+mod rustls_client {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, HandshakeKind, SignatureScheme, StreamOwned};
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    struct AnyCertificate(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    pub fn config() -> Arc<ClientConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth();
+        Arc::new(config)
+    }
+
+    type Tls = StreamOwned<ClientConnection, TcpStream>;
+
+    pub struct Control {
+        tls: BufReader<Tls>,
+        config: Arc<ClientConfig>,
+        addr: SocketAddr,
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let tcp = TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        tcp
+    }
+
+    fn wrap(tcp: TcpStream, config: &Arc<ClientConfig>) -> Tls {
+        let name = ServerName::try_from("localhost").unwrap();
+        StreamOwned::new(ClientConnection::new(config.clone(), name).unwrap(), tcp)
+    }
+
+    /// Reads one reply (the last line of a multi-line one).
+    fn reply(r: &mut impl BufRead) -> String {
+        loop {
+            let mut line = String::new();
+            assert!(r.read_line(&mut line).unwrap() > 0, "control connection closed");
+            if line.as_bytes().get(3) == Some(&b' ') {
+                return line.trim_end().to_string();
+            }
+        }
+    }
+
+    impl Control {
+        /// Logs in as alice over AUTH TLS and sets PBSZ 0, PROT P, TYPE I.
+        pub fn login(addr: SocketAddr, config: &Arc<ClientConfig>) -> Control {
+            let mut plain = BufReader::new(connect(addr));
+            assert!(reply(&mut plain).starts_with("220"));
+            plain.get_mut().write_all(b"AUTH TLS\r\n").unwrap();
+            assert!(reply(&mut plain).starts_with("234"));
+            let mut c = Control { tls: BufReader::new(wrap(plain.into_inner(), config)), config: config.clone(), addr };
+            let commands = [
+                ("USER alice", "331"),
+                ("PASS secret", "230"),
+                ("PBSZ 0", "200"),
+                ("PROT P", "200"),
+                ("TYPE I", "200"),
+            ];
+            for (cmd, code) in commands {
+                let r = c.cmd(cmd);
+                assert!(r.starts_with(code), "{cmd}: {r}");
+            }
+            c
+        }
+
+        pub fn cmd(&mut self, line: &str) -> String {
+            self.tls.get_mut().write_all(format!("{line}\r\n").as_bytes()).unwrap();
+            reply(&mut self.tls)
+        }
+
+        /// EPSV, connect, send `command`, expect 150, then TLS on the data connection.
+        fn data(&mut self, command: &str) -> Tls {
+            let r = self.cmd("EPSV");
+            let port: u16 = r.split("|||").nth(1).and_then(|p| p.trim_end_matches([')', '|']).parse().ok()).unwrap();
+            let tcp = connect(SocketAddr::new(self.addr.ip(), port));
+            let r = self.cmd(command);
+            assert!(r.starts_with("150"), "{command}: {r}");
+            wrap(tcp, &self.config)
+        }
+
+        fn done(&mut self, command: &str) {
+            let r = reply(&mut self.tls);
+            assert!(r.starts_with("226"), "{command}: {r}");
+        }
+
+        /// Uploads `body` as `name`; whether the data connection resumed.
+        pub fn stor(&mut self, name: &str, body: &[u8]) -> bool {
+            let command = format!("STOR {name}");
+            let mut d = self.data(&command);
+            if let Err(e) = d.write_all(body) {
+                panic!("{command}: {e}; the server said {}", reply(&mut self.tls));
+            }
+            d.conn.send_close_notify();
+            d.flush().unwrap();
+            let resumed = d.conn.handshake_kind() == Some(HandshakeKind::Resumed);
+            drop(d);
+            self.done(&command);
+            resumed
+        }
+
+        /// Downloads what `command` sends; the bytes and whether it resumed.
+        pub fn retr_cmd(&mut self, command: &str) -> (Vec<u8>, bool) {
+            let mut d = self.data(command);
+            let mut got = Vec::new();
+            if let Err(e) = d.read_to_end(&mut got) {
+                panic!("{command}: {e}; the server said {}", reply(&mut self.tls));
+            }
+            let resumed = d.conn.handshake_kind() == Some(HandshakeKind::Resumed);
+            drop(d);
+            self.done(command);
+            (got, resumed)
+        }
+
+        pub fn retr(&mut self, name: &str) -> (Vec<u8>, bool) {
+            self.retr_cmd(&format!("RETR {name}"))
+        }
+    }
+}

@@ -124,7 +124,10 @@ pub(crate) fn start(
         return Err(e);
     }
     let tls = control.tls().filter(|t| t.private).map(|t| DataTls {
-        config: t.data_config.clone(),
+        config: match payload {
+            Payload::Receive { .. } => t.data.upload.clone(),
+            Payload::File { .. } | Payload::Buffer(_) => t.data.download.clone(),
+        },
         require_reuse: conn.config.require_ssl_reuse,
         strict_eof: conn.config.strict_ssl_read_eof,
     });
