@@ -35,6 +35,10 @@ pub const COPY_BUFFER: usize = 256 * 1024;
 /// Stack size of worker and transfer threads: sessions keep their buffers on the heap.
 pub const THREAD_STACK: usize = 256 * 1024;
 
+/// How long a session's transfer thread waits for the next transfer before
+/// it ends (the next transfer starts another).
+pub const HELPER_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long the master waits to write a `421` to a refused client.
 pub const REFUSAL_WRITE_TIMEOUT_MS: u64 = 1000;
 

@@ -6,22 +6,22 @@ use super::command::TransferType;
 use super::memory::Listing;
 use crate::ascii;
 use crate::jail::Upload;
-use crate::limits::{COPY_BUFFER, SENDFILE_CHUNK, THREAD_STACK};
+use crate::limits::{COPY_BUFFER, HELPER_IDLE, SENDFILE_CHUNK, THREAD_STACK};
 use crate::tls::{ServerConnection, SessionConfig};
+use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What a transfer moves.
 pub(crate) enum Payload {
-    /// RETR: a file from `offset`; TYPE I uses sendfile(2) (unless `copy`
-    /// says otherwise), TYPE A converts LF → CRLF.
-    File { file: File, offset: u64, kind: TransferType, copy: Copy },
+    /// RETR: a file (`size` bytes when opened) from `offset`; TYPE I uses
+    /// sendfile(2) (unless `copy` says otherwise), TYPE A converts LF → CRLF.
+    File { file: File, size: u64, offset: u64, kind: TransferType, copy: Copy },
     /// LIST/NLST/MLSD: a listing already in wire form.
     Buffer(Listing),
     /// STOR/STOU/APPE: data into a sink; TYPE A converts CRLF → LF.
@@ -157,41 +157,119 @@ pub(crate) struct TransferReport {
     pub(crate) tls: bool,
 }
 
-/// A transfer running in its helper thread.
+/// One transfer for the helper thread, and what it reports through.
+struct Job {
+    data: TcpStream,
+    tls: Option<DataTls>,
+    max_rate: u64,
+    payload: Payload,
+    abort: Arc<AtomicBool>,
+    progress: Arc<AtomicU64>,
+    started: Instant,
+}
+
+/// A session's transfer thread. Started by the first transfer and kept for
+/// the next ones: a thread per transfer cost some twenty system calls and a
+/// fresh stack each time, which showed in sessions that move many small
+/// files. It ends when the session's login ends (the sender is dropped), or
+/// after [`HELPER_IDLE`] without work, so idle sessions hold no second
+/// thread. It is started from the session's thread once the login's identity
+/// is taken on, so it reads and writes files with that identity too.
+#[derive(Default)]
+pub(crate) struct Helper {
+    thread: Option<HelperThread>,
+}
+
+struct HelperThread {
+    /// Zero capacity: a job is handed over only to a thread that takes it,
+    /// never left in a queue that a thread which just timed out abandons.
+    jobs: Sender<Job>,
+    reports: Receiver<TransferReport>,
+    /// Read end of a pipe the thread writes one byte to after each report,
+    /// so the session can poll for the end of a transfer beside the control
+    /// connection; it reads as hang-up once the thread is gone.
+    done: Arc<OwnedFd>,
+}
+
+impl HelperThread {
+    fn spawn(name: &str) -> io::Result<HelperThread> {
+        let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
+        let (jobs, job_rx) = bounded::<Job>(0);
+        let (report_tx, reports) = bounded(1);
+        std::thread::Builder::new().name(name.to_string()).stack_size(THREAD_STACK).spawn(move || {
+            // The copy buffer, kept from one transfer to the next.
+            let mut buf = Vec::new();
+            while let Ok(job) = job_rx.recv_timeout(HELPER_IDLE) {
+                let started = job.started;
+                let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(job, &mut buf)))
+                    .unwrap_or_else(|_| TransferReport {
+                        bytes: 0,
+                        elapsed: started.elapsed(),
+                        outcome: Outcome::Local(io::Error::other("transfer thread panicked")),
+                        tls: false,
+                    });
+                if report_tx.send(report).is_err() || nix::unistd::write(&done_tx, &[1]).is_err() {
+                    break;
+                }
+            }
+        })?;
+        Ok(HelperThread { jobs, reports, done: Arc::new(done) })
+    }
+}
+
+impl Helper {
+    /// Hands `job` to the thread, starting one if there is none (or the
+    /// last one has ended).
+    fn submit(&mut self, name: &str, mut job: Job) -> io::Result<(Receiver<TransferReport>, Arc<OwnedFd>)> {
+        for _ in 0..2 {
+            let thread = match &mut self.thread {
+                Some(t) => t,
+                None => self.thread.insert(HelperThread::spawn(name)?),
+            };
+            match thread.jobs.send(job) {
+                Ok(()) => return Ok((thread.reports.clone(), thread.done.clone())),
+                // The thread ended (idle): start another.
+                Err(e) => {
+                    job = e.into_inner();
+                    self.thread = None;
+                }
+            }
+        }
+        Err(io::Error::other("transfer thread could not be started"))
+    }
+}
+
+/// A transfer running in its session's helper thread.
 pub(crate) struct Running {
-    handle: JoinHandle<TransferReport>,
+    reports: Receiver<TransferReport>,
     abort: Arc<AtomicBool>,
     progress: Arc<AtomicU64>,
     /// A second handle on the data socket, to cut it on ABOR.
     data: TcpStream,
-    /// Read end of a pipe whose write end the helper holds: it reads as
-    /// hang-up once the helper is gone, so the session can poll for it.
-    done: OwnedFd,
+    /// The helper's done pipe: readable when this transfer's report is there.
+    done: Arc<OwnedFd>,
     pub(crate) started: Instant,
 }
 
 impl Running {
-    /// Starts the helper thread for `payload` over `data` (TLS first, under
-    /// PROT P), moving at most `max_rate` bytes per second (0 = no limit).
+    /// Starts `payload` over `data` (TLS first, under PROT P) in the
+    /// session's helper thread, moving at most `max_rate` bytes per second
+    /// (0 = no limit).
     pub(crate) fn start(
-        name: String,
+        helper: &mut Helper,
+        name: &str,
         data: TcpStream,
         tls: Option<DataTls>,
         max_rate: u64,
         payload: Payload,
     ) -> io::Result<Running> {
-        let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
         let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
         let data_clone = data.try_clone()?;
-        let (a, p) = (abort.clone(), progress.clone());
         let started = Instant::now();
-        let handle = std::thread::Builder::new().name(name).stack_size(THREAD_STACK).spawn(move || {
-            let report = run(data, tls, payload, max_rate, &a, &p, started);
-            drop(done_tx);
-            report
-        })?;
-        Ok(Running { handle, abort, progress, data: data_clone, done, started })
+        let job = Job { data, tls, max_rate, payload, abort: abort.clone(), progress: progress.clone(), started };
+        let (reports, done) = helper.submit(name, job)?;
+        Ok(Running { reports, abort, progress, data: data_clone, done, started })
     }
 
     pub(crate) fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -217,25 +295,21 @@ impl Running {
 
     /// Waits for the helper and returns its report.
     pub(crate) fn wait(self) -> TransferReport {
-        let started = self.started;
-        self.handle.join().unwrap_or_else(|_| TransferReport {
+        let report = self.reports.recv().unwrap_or_else(|_| TransferReport {
             bytes: 0,
-            elapsed: started.elapsed(),
-            outcome: Outcome::Local(io::Error::other("transfer thread panicked")),
+            elapsed: self.started.elapsed(),
+            outcome: Outcome::Local(io::Error::other("transfer thread ended")),
             tls: false,
-        })
+        });
+        // The byte that announced it, so the pipe polls as empty again.
+        let _ = nix::unistd::read(self.done.as_fd(), &mut [0u8; 1]);
+        report
     }
 }
 
-fn run(
-    data: TcpStream,
-    tls: Option<DataTls>,
-    payload: Payload,
-    max_rate: u64,
-    abort: &AtomicBool,
-    progress: &AtomicU64,
-    started: Instant,
-) -> TransferReport {
+fn run(job: Job, buf: &mut Vec<u8>) -> TransferReport {
+    let Job { data, tls, max_rate, payload, abort, progress, started } = job;
+    let (abort, progress) = (&*abort, &*progress);
     let tls_on = tls.is_some();
     let report = |outcome| TransferReport {
         bytes: progress.load(Ordering::Relaxed),
@@ -249,12 +323,15 @@ fn run(
     };
     let mut pace = Pace { abort, progress, max_rate, started: Instant::now() };
     let result = match (payload, &data) {
-        (Payload::File { file, offset, kind: TransferType::Image, copy: Copy::ZeroCopy }, DataStream::Plain(tcp)) => {
-            send_file(tcp, &file, offset, &mut pace)
+        (
+            Payload::File { file, size, offset, kind: TransferType::Image, copy: Copy::ZeroCopy },
+            DataStream::Plain(tcp),
+        ) => send_file(tcp, &file, offset, size, &mut pace),
+        (Payload::File { mut file, offset, kind, .. }, _) => {
+            send_copy(&mut data, &mut file, offset, kind, &mut pace, buf)
         }
-        (Payload::File { mut file, offset, kind, .. }, _) => send_copy(&mut data, &mut file, offset, kind, &mut pace),
         (Payload::Buffer(listing), _) => send_buffer(&mut data, &listing.bytes, &mut pace),
-        (Payload::Receive { sink, kind }, _) => receive(&mut data, sink, kind, &mut pace),
+        (Payload::Receive { sink, kind }, _) => receive(&mut data, sink, kind, &mut pace, buf),
     };
     let outcome = match result {
         _ if abort.load(Ordering::SeqCst) => Outcome::Aborted,
@@ -307,11 +384,14 @@ impl Pace<'_> {
     }
 }
 
-fn send_file(data: &TcpStream, file: &File, offset: u64, pace: &mut Pace<'_>) -> Result<(), Outcome> {
+/// Sends the file from `offset` to `size` (its size when opened, as the 150
+/// reply announced; it ends sooner if the file shrank meanwhile).
+fn send_file(data: &TcpStream, file: &File, offset: u64, size: u64, pace: &mut Pace<'_>) -> Result<(), Outcome> {
     let mut off = offset as i64;
-    loop {
+    while (off as u64) < size {
         pace.check()?;
-        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, pace.chunk(SENDFILE_CHUNK)) {
+        let want = pace.chunk(SENDFILE_CHUNK).min((size - off as u64) as usize);
+        let n = match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, want) {
             Ok(n) => n,
             // sendfile reports read errors of the file and write errors of the socket alike;
             // EIO is the file's, everything else the connection's.
@@ -323,6 +403,7 @@ fn send_file(data: &TcpStream, file: &File, offset: u64, pace: &mut Pace<'_>) ->
         }
         pace.moved(n)?;
     }
+    Ok(())
 }
 
 /// A file through a buffer: TYPE A (LF → CRLF), or any type under TLS.
@@ -332,14 +413,15 @@ fn send_copy(
     offset: u64,
     kind: TransferType,
     pace: &mut Pace<'_>,
+    buf: &mut Vec<u8>,
 ) -> Result<(), Outcome> {
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(offset)).map_err(Outcome::Local)?;
-    let mut buf = vec![0u8; pace.chunk(COPY_BUFFER)];
+    buf.resize(pace.chunk(COPY_BUFFER), 0);
     let mut out = Vec::with_capacity(buf.len() * 2);
     loop {
         pace.check()?;
-        let n = read_retry(file, &mut buf).map_err(Outcome::Local)?;
+        let n = read_retry(file, buf).map_err(Outcome::Local)?;
         if n == 0 {
             return Ok(());
         }
@@ -364,8 +446,14 @@ fn send_buffer(data: &mut DataStream, buf: &[u8], pace: &mut Pace<'_>) -> Result
     Ok(())
 }
 
-fn receive(data: &mut DataStream, mut sink: Sink, kind: TransferType, pace: &mut Pace<'_>) -> Result<(), Outcome> {
-    let mut buf = vec![0u8; pace.chunk(COPY_BUFFER)];
+fn receive(
+    data: &mut DataStream,
+    mut sink: Sink,
+    kind: TransferType,
+    pace: &mut Pace<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<(), Outcome> {
+    buf.resize(pace.chunk(COPY_BUFFER), 0);
     let mut conv = (kind == TransferType::Ascii).then(ascii::FromNetwork::default);
     let mut out = Vec::new();
     let file: &mut File = match &mut sink {
@@ -374,7 +462,7 @@ fn receive(data: &mut DataStream, mut sink: Sink, kind: TransferType, pace: &mut
     };
     loop {
         pace.check()?;
-        let n = read_retry(data, &mut buf).map_err(Outcome::Network)?;
+        let n = read_retry(data, buf).map_err(Outcome::Network)?;
         if n == 0 {
             break;
         }

@@ -252,3 +252,46 @@ fn xferlog_records_complete_and_aborted_transfers() {
     let anon = &lines[3];
     assert_eq!((anon[9], anon[12], anon[13], anon[7]), ("a", "a", "guest@example.org", "17"));
 }
+
+/// Names of the server's transfer threads (`xfer-SESSION`).
+fn transfer_threads(srv: &TestServer) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", srv.pid())).unwrap();
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.starts_with("xfer-"))
+        .collect()
+}
+
+/// A session's transfers share one helper thread, which ends once the
+/// session has been without a transfer for a while (5 s) and is started
+/// again by the next transfer; ABOR and uploads work in a reused thread.
+#[test]
+fn transfers_share_one_helper_thread_that_ends_when_idle() {
+    let srv = TestServer::start(&[]);
+    let content = pattern(100_000, 7);
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    assert!(transfer_threads(&srv).is_empty());
+    for i in 0..5 {
+        assert_eq!(c.upload(&format!("STOR f{i}.bin"), &content).code, 226);
+        assert_eq!(c.retr(&format!("f{i}.bin")), content);
+        assert!(c.listing("NLST").lines().any(|l| l == format!("f{i}.bin")));
+        assert_eq!(transfer_threads(&srv).len(), 1, "after transfer {i}: {:?}", transfer_threads(&srv));
+    }
+    big_file(&srv);
+    let _data = start_big_retr(&mut c);
+    c.send("ABOR");
+    assert_eq!(c.reply().code, 426);
+    assert_eq!(c.reply().lines[0], "226 ABOR successful.");
+    assert_eq!(c.retr("f0.bin"), content);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !transfer_threads(&srv).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the helper thread never ended");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(c.retr("f1.bin"), content);
+    assert_eq!(c.upload("STOR f5.bin", &content).code, 226);
+    assert_eq!(std::fs::read(srv.path("home/alice/f5.bin")).unwrap(), content);
+    assert_eq!(transfer_threads(&srv).len(), 1);
+}

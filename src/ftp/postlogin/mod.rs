@@ -61,6 +61,8 @@ pub(crate) struct LoggedIn {
     /// SITE UMASK can change it for this session.
     pub(crate) umask: u32,
     pub(crate) running: Option<(super::helper::Running, transfer::TransferInfo)>,
+    /// The thread transfers run in, kept between them.
+    pub(crate) helper: super::helper::Helper,
     /// Directories whose message_file was shown (dirmessage_enable: once each).
     shown_messages: Vec<VirtualPath>,
     /// What SIZE in TYPE A has read for this session (see files::size).
@@ -102,6 +104,7 @@ impl LoggedIn {
             data: None,
             epsv_all: false,
             running: None,
+            helper: Default::default(),
             _assumed: assumed,
         })
     }

@@ -18,7 +18,6 @@ use crate::log::xferlog::{self, AccessMode, DataType, XferRecord};
 use log::{info, warn};
 use std::io;
 use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
 
 /// What a transfer moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,10 +137,10 @@ pub(crate) fn start(
         AccountKind::Virtual | AccountKind::System => conn.config.local_max_rate,
     };
     let size = match &payload {
-        Payload::File { file, offset, .. } => file.metadata().ok().map(|m| m.len().saturating_sub(*offset)),
+        Payload::File { size, offset, .. } => Some(size.saturating_sub(*offset)),
         _ => None,
     };
-    let running = Running::start(format!("xfer-{}", conn.sid), data, tls, max_rate, payload)?;
+    let running = Running::start(&mut s.helper, &format!("xfer-{}", conn.sid), data, tls, max_rate, payload)?;
     conn.seen.transfer_started(info.path.as_str(), size, running.progress());
     s.running = Some((running, info));
     Ok(Response::Started)
@@ -157,12 +156,11 @@ pub(crate) fn retr(
     require(s.identity.perms.download)?;
     let path = s.path(text)?;
     require(name_allowed(&conn.config.download_file, &path))?;
-    let file = s.jail.open_read(&path)?;
-    let meta = file.metadata()?;
+    let (file, st) = s.jail.open_read_stat(&path)?;
     // vsftpd's anon_world_readable_only: anonymous uploads (anon_umask 077)
     // can't be fetched back, so the server is no drop point for strangers.
-    require(!s.identity.world_readable_only || meta.permissions().mode() & 0o004 != 0)?;
-    let size = meta.len();
+    require(!s.identity.world_readable_only || st.st_mode & 0o004 != 0)?;
+    let size = st.st_size as u64;
     if restart > size {
         // RFC 3659 §5.4: a restart marker past the end is an invalid REST parameter.
         s.data = None;
@@ -172,7 +170,8 @@ pub(crate) fn retr(
     let opening = format!("Opening {} mode data connection for {} ({size} bytes).", mode_word(s), path.file_name());
     let info = TransferInfo { verb: "RETR", path, kind: Kind::Download, transfer_type, written: Written::InPlace };
     let copy = if conn.config.use_sendfile { Copy::ZeroCopy } else { Copy::Buffered };
-    start(s, conn, control, info, Payload::File { file, offset: restart, kind: transfer_type, copy }, opening)
+    let payload = Payload::File { file, size, offset: restart, kind: transfer_type, copy };
+    start(s, conn, control, info, payload, opening)
 }
 
 /// The type really used: TYPE A only where conversion is enabled for that
