@@ -15,7 +15,7 @@ DOCDIR   = $(DESTDIR)$(PREFIX)/share/doc/rftpd
 ROTATEDIR = $(DESTDIR)/etc/logrotate.d
 UNITS    = rftpd.service rftpd.socket rftpd-inetd.socket rftpd-inetd@.service rtftpd.service rtftpd.socket
 
-.PHONY: all build run test lint check-jail install uninstall clean bench bench-idle bench-metrics mutants
+.PHONY: all build run test lint check-jail install uninstall clean bench bench-peers bench-idle bench-metrics mutants
 
 all: build
 
@@ -40,15 +40,30 @@ test: check-jail
 		$(CARGO) test --locked --features pam --test it -- --exact accounts::pam_checks_system_accounts; \
 	else echo "SKIPPED: the pam feature's tests (install libpam0g-dev)"; fi
 
-# Side-by-side benchmarks (never part of `make test`): rftpd vs vsftpd, then
-# rtftpd vs tftpd-hpa. Needs root (vsftpd runs as root and chroots; the
-# comparison servers come from apt when missing). `make bench-idle` holds
-# IDLE (default 10000) logged-in idle rftpd sessions.
+# Side-by-side benchmarks (never part of `make test`): rftpd vs vsftpd,
+# ProFTPD and Pure-FTPd, then rtftpd vs tftpd-hpa and atftpd. Needs root
+# (the peers run as root and chroot). vsftpd and tftpd-hpa come from apt
+# when missing (a policy-rc.d keeps their services stopped); ProFTPD,
+# Pure-FTPd and atftpd conflict with them as packages, so bench-peers
+# unpacks theirs under target/bench-peers and installs only the libraries
+# they link. `make bench-idle` holds IDLE (default 10000) idle sessions.
 BENCH = $(CARGO) run --release --manifest-path bench/Cargo.toml --
 IDLE ?= 10000
+PEERS = target/bench-peers
+PEER_DEBS = proftpd-core pure-ftpd atftpd
+PEER_LIBS = libwrap0 libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libidn2-0 libcap2
 
-bench: build
-	@command -v vsftpd >/dev/null && command -v in.tftpd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vsftpd tftpd-hpa >/dev/null; }
+bench-peers:
+	@if ! command -v vsftpd >/dev/null || ! command -v in.tftpd >/dev/null || [ ! -x $(PEERS)/usr/sbin/proftpd ]; then \
+		[ -e /usr/sbin/policy-rc.d ] && keep=1 || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
+		apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vsftpd tftpd-hpa $(PEER_LIBS) >/dev/null; \
+		[ -n "$$keep" ] || rm -f /usr/sbin/policy-rc.d; \
+		mkdir -p $(PEERS)/debs && cd $(PEERS)/debs && apt-get download $(PEER_DEBS) 2>/dev/null && \
+		for d in *.deb; do dpkg -x $$d ..; done; \
+	fi
+
+bench: build bench-peers
 	$(BENCH) ftp target/release/rftpd
 	$(BENCH) tftp target/release/rtftpd
 

@@ -4,10 +4,10 @@
 //! throughput figures so a saturated client shows. `rftpd-bench idle N`
 //! holds N logged-in idle sessions against rftpd alone.
 
-use crate::client::Ftp;
+use crate::client::{Ftp, Sink};
 use crate::common::{Cell, Footprint, RUNS, Server, cpu_seconds, footprint, machine, make_file, own_cpu_seconds};
 use crate::common::{raise_nofile, wait_children_gone};
-use std::io::Read;
+use crate::peers::{self, free_port, wait_ready};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ const SMALL_FILES: usize = 1000;
 const LISTING_FILES: usize = 10_000;
 const LISTINGS: usize = 20;
 const CLIENTS: usize = 8;
-const SESSIONS: usize = 2000;
+const SESSIONS: usize = 1000;
 const MEDIUM_REPEATS: usize = 10;
 const IDLE: usize = 1000;
 
@@ -34,7 +34,8 @@ struct Tree {
 
 impl Tree {
     fn new() -> Tree {
-        let root = std::env::temp_dir().join(format!("rftpd-bench-ftp-{}", std::process::id()));
+        // The servers' config files go beside the tree, in the same scratch directory.
+        let root = std::env::temp_dir().join(format!("rftpd-bench-ftp-{}", std::process::id())).join("tree");
         for d in ["", "up", "small", "list"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
@@ -54,24 +55,8 @@ impl Tree {
 
 impl Drop for Tree {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+        let _ = std::fs::remove_dir_all(self.root.parent().unwrap());
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Waits until the server greets, so no figure times its start-up.
-fn wait_ready(server: Server) -> Server {
-    for _ in 0..250 {
-        if let Ok(ftp) = Ftp::connect(server.addr) {
-            let _ = ftp.quit();
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{} did not start on {}", server.name, server.addr);
 }
 
 fn start_rftpd(bin: &Path, root: &Path) -> Server {
@@ -111,32 +96,6 @@ fn start_rftpd_with(bin: &Path, root: &Path, extra: &[&str]) -> Server {
     wait_ready(Server { name: "rftpd", addr: ([127, 0, 0, 1], port).into(), child })
 }
 
-fn start_vsftpd(root: &Path) -> Server {
-    let port = free_port();
-    let conf = root.with_extension(format!("vsftpd-{port}.conf"));
-    std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
-    std::fs::write(
-        &conf,
-        format!(
-            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n\
-             anonymous_enable=YES\nlocal_enable=NO\nanon_root={}\n\
-             write_enable=YES\nanon_upload_enable=YES\nanon_other_write_enable=YES\nanon_umask=022\n\
-             anon_world_readable_only=NO\npasv_enable=YES\npasv_min_port=20000\npasv_max_port=25999\n\
-             use_sendfile=YES\nmax_clients=0\nmax_per_ip=0\nxferlog_enable=NO\ndirmessage_enable=NO\n\
-             idle_session_timeout=600\nsecure_chroot_dir=/var/run/vsftpd/empty\n",
-            root.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("vsftpd")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start vsftpd (apt-get install vsftpd)");
-    wait_ready(Server { name: "vsftpd", addr: ([127, 0, 0, 1], port).into(), child })
-}
-
 /// One run of one figure: its value, and what it cost.
 struct Sample {
     value: f64,
@@ -155,7 +114,10 @@ struct Figure {
     /// GB moved per run, for CPU seconds per GB; 0 = CPU per run.
     gigabytes: f64,
     work: Work,
-    vsftpd_has_it: bool,
+    /// Servers that have no such command.
+    lacking: &'static [&'static str],
+    /// The loopback ceiling this figure is held against, if any.
+    ceiling: Option<Ceiling>,
 }
 
 fn sample(server: &Server, work: Work) -> Sample {
@@ -174,15 +136,23 @@ fn big_buffer() -> Vec<u8> {
     vec![0u8; 1 << 20]
 }
 
-fn retr_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+fn retr_big(addr: SocketAddr, sink: Sink) -> (f64, Option<(f64, f64)>) {
     let mut ftp = Ftp::login(addr).unwrap();
     ftp.expect("TYPE I", 200).unwrap();
     let start = Instant::now();
-    let got = ftp.download("RETR big.bin", &mut big_buffer()).unwrap();
+    let got = ftp.download_into("RETR big.bin", &mut big_buffer(), sink).unwrap();
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(got, GIB);
     ftp.quit().unwrap();
     (got as f64 / 1e6 / secs, None)
+}
+
+fn retr_big_copy(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    retr_big(addr, Sink::Copy)
+}
+
+fn retr_big_discard(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    retr_big(addr, Sink::Discard)
 }
 
 fn stor_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
@@ -243,7 +213,7 @@ fn mlsd(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     listings(addr, "MLSD")
 }
 
-fn concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+fn concurrent_retr(addr: SocketAddr, sink: Sink) -> (f64, Option<(f64, f64)>) {
     let start = Instant::now();
     let handles: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -251,7 +221,9 @@ fn concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
                 let mut ftp = Ftp::login(addr).unwrap();
                 ftp.expect("TYPE I", 200).unwrap();
                 let mut buf = big_buffer();
-                let total: u64 = (0..MEDIUM_REPEATS).map(|_| ftp.download("RETR medium.bin", &mut buf).unwrap()).sum();
+                let total: u64 = (0..MEDIUM_REPEATS)
+                    .map(|_| ftp.download_into("RETR medium.bin", &mut buf, sink).unwrap())
+                    .sum();
                 ftp.quit().unwrap();
                 total
             })
@@ -260,6 +232,14 @@ fn concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(total, MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64);
     (total as f64 / 1e6 / start.elapsed().as_secs_f64(), None)
+}
+
+fn concurrent_retr_copy(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    concurrent_retr(addr, Sink::Copy)
+}
+
+fn concurrent_retr_discard(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    concurrent_retr(addr, Sink::Discard)
 }
 
 fn small_stor(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
@@ -291,12 +271,41 @@ fn small_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     (rate, None)
 }
 
+/// A loopback ceiling: what moving the same bytes costs with no FTP at all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ceiling {
+    /// One 1 GiB file into one connection.
+    One(Sink),
+    /// 8 clients at once, each over ten fresh connections of 10 MiB.
+    Eight(Sink),
+}
+
+impl Ceiling {
+    const ALL: [Ceiling; 4] =
+        [Ceiling::One(Sink::Copy), Ceiling::One(Sink::Discard), Ceiling::Eight(Sink::Copy), Ceiling::Eight(Sink::Discard)];
+
+    fn label(self) -> String {
+        let sink = |s| if s == Sink::Copy { "client copies" } else { "client discards" };
+        match self {
+            Ceiling::One(s) => format!("1 GiB, one connection, {}", sink(s)),
+            Ceiling::Eight(s) => format!("{CLIENTS} clients x {MEDIUM_REPEATS} connections of 10 MiB, {}", sink(s)),
+        }
+    }
+
+    fn measure(self, root: &Path) -> f64 {
+        match self {
+            Ceiling::One(sink) => loopback_ceiling(root, "big.bin", GIB, 1, 1, sink),
+            Ceiling::Eight(sink) => loopback_ceiling(root, "medium.bin", MEDIUM, CLIENTS, MEDIUM_REPEATS, sink),
+        }
+    }
+}
+
 /// The loopback ceiling: `streams` clients at once, each connecting
 /// `repeats` times (one connection per file, as FTP does) and reading
 /// `file` (`size` bytes) sendfile(2)d by a thread of this process, with no
 /// FTP around it, in the chunk size found fastest here and
 /// used by rftpd (32 KiB; one call for the whole file gave half).
-fn loopback_ceiling(root: &Path, file: &str, size: u64, streams: usize, repeats: usize) -> f64 {
+fn loopback_ceiling(root: &Path, file: &str, size: u64, streams: usize, repeats: usize, sink: Sink) -> f64 {
     const CHUNK: usize = 32 * 1024;
     let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let addr = listener.local_addr().unwrap();
@@ -329,7 +338,7 @@ fn loopback_ceiling(root: &Path, file: &str, size: u64, streams: usize, repeats:
                 for _ in 0..repeats {
                     let mut sock = TcpStream::connect(addr).unwrap();
                     loop {
-                        match sock.read(&mut buf).unwrap() {
+                        match sink.recv(&mut sock, &mut buf).unwrap() {
                             0 => break,
                             n => total += n as u64,
                         }
@@ -346,38 +355,76 @@ fn loopback_ceiling(root: &Path, file: &str, size: u64, streams: usize, repeats:
     total as f64 / 1e6 / secs
 }
 
+const NONE: &[&str] = &[];
+const GB_1: f64 = GIB as f64 / 1e9;
+const GB_8: f64 = (MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64) as f64 / 1e9;
+
 const FIGURES: &[Figure] = &[
-    Figure { label: "RETR 1 GiB", unit: "MB/s", gigabytes: GIB as f64 / 1e9, work: retr_big, vsftpd_has_it: true },
-    Figure { label: "STOR 1 GiB", unit: "MB/s", gigabytes: GIB as f64 / 1e9, work: stor_big, vsftpd_has_it: true },
+    Figure {
+        label: "RETR 1 GiB, client copies",
+        unit: "MB/s",
+        gigabytes: GB_1,
+        work: retr_big_copy,
+        lacking: NONE,
+        ceiling: Some(Ceiling::One(Sink::Copy)),
+    },
+    Figure {
+        label: "RETR 1 GiB, client discards",
+        unit: "MB/s",
+        gigabytes: GB_1,
+        work: retr_big_discard,
+        lacking: NONE,
+        ceiling: Some(Ceiling::One(Sink::Discard)),
+    },
+    Figure { label: "STOR 1 GiB", unit: "MB/s", gigabytes: GB_1, work: stor_big, lacking: NONE, ceiling: None },
     Figure {
         label: "connect+login+QUIT, 8 clients",
         unit: "sessions/s",
         gigabytes: 0.0,
         work: sessions,
-        vsftpd_has_it: true,
+        lacking: NONE,
+        ceiling: None,
     },
-    Figure { label: "LIST of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: list, vsftpd_has_it: true },
-    Figure { label: "MLSD of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: mlsd, vsftpd_has_it: false },
+    Figure { label: "LIST of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: list, lacking: NONE, ceiling: None },
     Figure {
-        label: "8 sessions x 10 RETR of 10 MiB",
+        label: "MLSD of 10,000 files",
+        unit: "listings/s",
+        gigabytes: 0.0,
+        work: mlsd,
+        lacking: &["vsftpd"],
+        ceiling: None,
+    },
+    Figure {
+        label: "8 x 10 RETR of 10 MiB, copies",
         unit: "MB/s",
-        gigabytes: (MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64) as f64 / 1e9,
-        work: concurrent_retr,
-        vsftpd_has_it: true,
+        gigabytes: GB_8,
+        work: concurrent_retr_copy,
+        lacking: NONE,
+        ceiling: Some(Ceiling::Eight(Sink::Copy)),
+    },
+    Figure {
+        label: "8 x 10 RETR of 10 MiB, discards",
+        unit: "MB/s",
+        gigabytes: GB_8,
+        work: concurrent_retr_discard,
+        lacking: NONE,
+        ceiling: Some(Ceiling::Eight(Sink::Discard)),
     },
     Figure {
         label: "STOR 1,000 files of 4 KiB",
         unit: "files/s",
         gigabytes: 0.0,
         work: small_stor,
-        vsftpd_has_it: true,
+        lacking: NONE,
+        ceiling: None,
     },
     Figure {
         label: "RETR 1,000 files of 4 KiB",
         unit: "files/s",
         gigabytes: 0.0,
         work: small_retr,
-        vsftpd_has_it: true,
+        lacking: NONE,
+        ceiling: None,
     },
 ];
 
@@ -434,33 +481,59 @@ pub fn metrics(bin: &Path, only: &str) {
     drop(servers);
 }
 
+/// A figure's median rounded for a table: no decimals above 100.
+fn short(v: f64) -> String {
+    if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+fn cell_text(c: &Cell) -> String {
+    format!("{} ({}-{})", short(c.median), short(c.min), short(c.max))
+}
+
+/// rftpd first, then each peer that started; RFTPD_BENCH_PEERS_ONLY=a,b
+/// (names as in the table) runs only those peers, for a quick look.
+fn start_all(bin: &Path, root: &Path) -> Vec<Server> {
+    let only = std::env::var("RFTPD_BENCH_PEERS_ONLY").ok();
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.split(',').any(|n| n == name));
+    let peers: [(&str, fn(&Path) -> Option<Server>); 3] =
+        [("vsftpd", peers::vsftpd), ("proftpd", peers::proftpd), ("pure-ftpd", peers::pure_ftpd)];
+    let mut servers = vec![start_rftpd(bin, root)];
+    servers.extend(peers.iter().filter(|(n, _)| wanted(n)).filter_map(|(_, start)| start(root)));
+    servers
+}
+
 /// Runs every figure whose label starts with `only` ("" = all, with the idle figure).
 pub fn run(bin: &Path, only: &str) {
     raise_nofile(65_536);
     let tree = Tree::new();
-    let servers = [start_rftpd(bin, &tree.root), start_vsftpd(&tree.root)];
-    println!("rftpd vs vsftpd on loopback, 1 warm-up + {RUNS} interleaved runs each: median (min-max)");
+    let servers = start_all(bin, &tree.root);
+    let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
+    println!("rftpd vs {} on loopback, 1 warm-up + {RUNS} rotating runs each: median (min-max)", names[1..].join(", "));
     println!("machine: {}", machine());
-    let ceiling: Vec<f64> = (0..RUNS).map(|_| loopback_ceiling(&tree.root, "big.bin", GIB, 1, 1)).collect();
-    let ceiling = Cell::of(&ceiling);
-    println!("loopback ceiling (sendfile 1 GiB into a socket): {} MB/s", ceiling.text(0));
-    let concurrent = || loopback_ceiling(&tree.root, "medium.bin", MEDIUM, CLIENTS, MEDIUM_REPEATS);
-    let ceiling8 = Cell::of(&(0..RUNS).map(|_| concurrent()).collect::<Vec<_>>());
-    println!(
-        "  and {CLIENTS} clients at once, {MEDIUM_REPEATS} connections of 10 MiB each: {} MB/s\n",
-        ceiling8.text(0)
-    );
-    println!("{:<32} {:>11} {:>24} {:>24} {:>7}", "figure", "unit", "rftpd", "vsftpd", "ratio");
+    println!("loopback ceilings (sendfile in 32 KiB calls, no FTP), MB/s:");
+    let figures: Vec<&Figure> = FIGURES.iter().filter(|f| f.label.starts_with(only)).collect();
+    let mut ceilings = Vec::new();
+    for c in Ceiling::ALL.into_iter().filter(|c| figures.iter().any(|f| f.ceiling == Some(*c))) {
+        let cell = Cell::of(&(0..RUNS).map(|_| c.measure(&tree.root)).collect::<Vec<_>>());
+        println!("  {:<58} {}", c.label(), cell_text(&cell));
+        ceilings.push((c, cell.median));
+    }
+    println!();
+    let w = 22;
+    print!("{:<32} {:>10}", "figure", "unit");
+    names.iter().for_each(|n| print!(" {n:>w$}"));
+    println!(" {:>8}", "vs best");
     let mut costs = Vec::new();
-    for f in FIGURES.iter().filter(|f| f.label.starts_with(only)) {
-        let mut runs: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+    for f in figures {
+        let mut runs: Vec<Vec<Sample>> = servers.iter().map(|_| Vec::new()).collect();
         // One untimed round first: the first writer of fresh page-cache pages
         // in this VM pays for the host faulting them in (STOR 1 GiB ran at
         // 0.4 GB/s the first time and 1.0 GB/s after). Then the servers take
         // turns going first.
         for round in 0..=RUNS {
-            for i in [round % 2, 1 - round % 2] {
-                if i == 0 || f.vsftpd_has_it {
+            for k in 0..servers.len() {
+                let i = (round + k) % servers.len();
+                if !f.lacking.contains(&servers[i].name) {
                     let s = sample(&servers[i], f.work);
                     if round > 0 {
                         runs[i].push(s);
@@ -472,46 +545,44 @@ pub fn run(bin: &Path, only: &str) {
             .iter()
             .map(|r| (!r.is_empty()).then(|| Cell::of(&r.iter().map(|s| s.value).collect::<Vec<_>>())))
             .collect();
-        let text = |c: &Option<Cell>| c.as_ref().map(|c| c.text(1)).unwrap_or_else(|| "(no such command)".into());
-        let b = cells[1].as_ref().map(|c| c.median).unwrap_or(0.0);
-        let a = cells[0].as_ref().unwrap().median;
-        println!("{:<32} {:>11} {:>24} {:>24} {:>7}", f.label, f.unit, text(&cells[0]), text(&cells[1]), ratio(a, b));
-        if f.label.starts_with("RETR 1 GiB") {
-            let (ra, rb) = (100.0 * a / ceiling.median, 100.0 * b / ceiling.median);
-            println!("{:<32} {:>11} {:>23.0}% {:>23.0}%", "  (of the loopback ceiling)", "", ra, rb);
-        }
-        if f.label.starts_with("8 sessions") {
-            let (ra, rb) = (100.0 * a / ceiling8.median, 100.0 * b / ceiling8.median);
-            println!("{:<32} {:>11} {:>23.0}% {:>23.0}%", "  (of the 8-client ceiling)", "", ra, rb);
+        let ours = cells[0].as_ref().unwrap().median;
+        let best = cells[1..].iter().flatten().map(|c| c.median).fold(0.0, f64::max);
+        print!("{:<32} {:>10}", f.label, f.unit);
+        cells.iter().for_each(|c| print!(" {:>w$}", c.as_ref().map(cell_text).unwrap_or_else(|| "(none)".into())));
+        println!(" {:>8}", ratio(ours, best));
+        if let Some((_, ceiling)) = ceilings.iter().find(|(c, _)| Some(*c) == f.ceiling) {
+            print!("{:<32} {:>10}", "  of the loopback ceiling", "");
+            cells.iter().for_each(|c| {
+                let pct = c.as_ref().map(|c| format!("{:.0}%", 100.0 * c.median / ceiling)).unwrap_or_default();
+                print!(" {pct:>w$}");
+            });
+            println!();
         }
         costs.push((f, runs));
     }
-    println!("\nCPU seconds (median of runs): server / client; per GB where data moved, else per run");
-    println!("{:<32} {:>20} {:>20} {:>24}", "figure", "rftpd", "vsftpd", "latency p50/p99 ms");
+    println!("\nserver CPU seconds (median of runs), per GB where data moved, else per run; client CPU for rftpd's runs");
+    print!("{:<32}", "figure");
+    names.iter().for_each(|n| print!(" {n:>12}"));
+    println!(" {:>12} {:>24}", "client", "latency p50/p99 ms");
     for (f, runs) in &costs {
         let per = if f.gigabytes > 0.0 { f.gigabytes } else { 1.0 };
-        let cpu = |r: &Vec<Sample>| {
-            if r.is_empty() {
-                return "-".to_string();
-            }
-            let s = Cell::of(&r.iter().map(|s| s.server_cpu / per).collect::<Vec<_>>()).median;
-            let c = Cell::of(&r.iter().map(|s| s.client_cpu / per).collect::<Vec<_>>()).median;
-            format!("{s:.2} / {c:.2}")
-        };
-        let lat = |r: &Vec<Sample>| {
-            let l: Vec<(f64, f64)> = r.iter().filter_map(|s| s.latency_ms).collect();
-            if l.is_empty() {
-                return String::new();
-            }
-            let p50 = Cell::of(&l.iter().map(|x| x.0).collect::<Vec<_>>()).median;
-            let p99 = Cell::of(&l.iter().map(|x| x.1).collect::<Vec<_>>()).median;
-            format!("{p50:.2}/{p99:.2}")
-        };
-        let latency = match (lat(&runs[0]), lat(&runs[1])) {
-            (a, b) if a.is_empty() => b,
-            (a, b) => format!("{a} vs {b}"),
-        };
-        println!("{:<32} {:>20} {:>20} {:>24}", f.label, cpu(&runs[0]), cpu(&runs[1]), latency);
+        let median = |r: &Vec<Sample>, pick: fn(&Sample) -> f64| Cell::of(&r.iter().map(pick).collect::<Vec<_>>()).median;
+        print!("{:<32}", f.label);
+        for r in runs {
+            let text = if r.is_empty() { "-".to_string() } else { format!("{:.2}", median(r, |s| s.server_cpu) / per) };
+            print!(" {text:>12}");
+        }
+        let latency = runs
+            .iter()
+            .filter(|r| r.iter().any(|s| s.latency_ms.is_some()))
+            .map(|r| {
+                let p50 = median(r, |s| s.latency_ms.map_or(0.0, |l| l.0));
+                let p99 = median(r, |s| s.latency_ms.map_or(0.0, |l| l.1));
+                format!("{p50:.1}/{p99:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(" {:>12.2} {latency:>24}", median(&runs[0], |s| s.client_cpu) / per);
     }
     drop(servers);
     if only.is_empty() || "idle".starts_with(only) {
@@ -549,7 +620,7 @@ fn idle_figure(bin: &Path, root: &Path, n: usize, with_vsftpd: bool) {
     for _ in 0..RUNS {
         let mut servers = vec![start_rftpd(bin, root)];
         if with_vsftpd {
-            servers.push(start_vsftpd(root));
+            servers.extend(peers::vsftpd(root));
         }
         for s in &servers {
             let (before, after) = idle_sessions(s, n);

@@ -10,6 +10,7 @@
 mod client;
 mod common;
 mod ftp;
+mod peers;
 mod tftp;
 
 use std::path::Path;
