@@ -50,11 +50,11 @@ test: check-jail
 BENCH = $(CARGO) run --release --manifest-path bench/Cargo.toml --
 IDLE ?= 10000
 PEERS = target/bench-peers
-PEER_DEBS = proftpd-core pure-ftpd atftpd
+PEER_DEBS = proftpd-core proftpd-mod-crypto pure-ftpd atftpd
 PEER_LIBS = libwrap0 libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libidn2-0 libcap2
 
 bench-peers:
-	@if ! command -v vsftpd >/dev/null || ! command -v in.tftpd >/dev/null || [ ! -x $(PEERS)/usr/sbin/proftpd ]; then \
+	@if ! command -v vsftpd >/dev/null || ! command -v in.tftpd >/dev/null || [ ! -e $(PEERS)/usr/lib/proftpd/mod_tls.so ]; then \
 		[ -e /usr/sbin/policy-rc.d ] && keep=1 || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
 		apt-get update -qq; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vsftpd tftpd-hpa $(PEER_LIBS) >/dev/null; \

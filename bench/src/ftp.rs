@@ -8,6 +8,7 @@ use crate::client::{Ftp, Sink};
 use crate::common::{Cell, Footprint, RUNS, Server, cpu_seconds, footprint, machine, make_file, own_cpu_seconds};
 use crate::common::{raise_nofile, wait_children_gone};
 use crate::peers::{self, free_port, wait_ready};
+use crate::tls::Ftps;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,15 @@ const IDLE: usize = 1000;
 
 /// What the servers serve: one tree, root-owned, with an `up/` directory the
 /// anonymous user (vsftpd's `ftp`) may write.
+/// The tree's `up/` directory, for [`remove_upload`].
+static UPLOADS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Removes an uploaded file behind the servers' backs: anonymous Pure-FTPd
+/// users may neither delete nor overwrite, and every run uploads afresh.
+fn remove_upload(name: &str) {
+    std::fs::remove_file(UPLOADS.get().unwrap().join(name)).unwrap();
+}
+
 struct Tree {
     root: PathBuf,
 }
@@ -40,6 +50,7 @@ impl Tree {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
         Command::new("chown").args(["ftp:ftp"]).arg(root.join("up")).status().expect("chown");
+        let _ = UPLOADS.set(root.join("up"));
         make_file(&root.join("big.bin"), GIB as usize);
         make_file(&root.join("medium.bin"), MEDIUM as usize);
         let small = vec![b'x'; SMALL as usize];
@@ -121,6 +132,10 @@ struct Figure {
 }
 
 fn sample(server: &Server, work: Work) -> Sample {
+    // Earlier uploads' dirty pages go to disk first, untimed: otherwise
+    // whichever server uploads next pays for their writeback.
+    // SAFETY: sync(2) has no preconditions.
+    unsafe { libc::sync() };
     let (server0, client0) = (cpu_seconds(server.pid()), own_cpu_seconds());
     let (value, latency_ms) = work(server.addr);
     wait_children_gone(server.pid());
@@ -162,7 +177,7 @@ fn stor_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     let start = Instant::now();
     ftp.upload("STOR up/big.bin", GIB, &chunk).unwrap();
     let secs = start.elapsed().as_secs_f64();
-    ftp.expect("DELE up/big.bin", 250).unwrap();
+    remove_upload("big.bin");
     ftp.quit().unwrap();
     (GIB as f64 / 1e6 / secs, None)
 }
@@ -221,9 +236,8 @@ fn concurrent_retr(addr: SocketAddr, sink: Sink) -> (f64, Option<(f64, f64)>) {
                 let mut ftp = Ftp::login(addr).unwrap();
                 ftp.expect("TYPE I", 200).unwrap();
                 let mut buf = big_buffer();
-                let total: u64 = (0..MEDIUM_REPEATS)
-                    .map(|_| ftp.download_into("RETR medium.bin", &mut buf, sink).unwrap())
-                    .sum();
+                let total: u64 =
+                    (0..MEDIUM_REPEATS).map(|_| ftp.download_into("RETR medium.bin", &mut buf, sink).unwrap()).sum();
                 ftp.quit().unwrap();
                 total
             })
@@ -252,7 +266,7 @@ fn small_stor(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     }
     let rate = SMALL_FILES as f64 / start.elapsed().as_secs_f64();
     for i in 0..SMALL_FILES {
-        ftp.expect(&format!("DELE up/s{i:04}"), 250).unwrap();
+        remove_upload(&format!("s{i:04}"));
     }
     ftp.quit().unwrap();
     (rate, None)
@@ -281,8 +295,12 @@ enum Ceiling {
 }
 
 impl Ceiling {
-    const ALL: [Ceiling; 4] =
-        [Ceiling::One(Sink::Copy), Ceiling::One(Sink::Discard), Ceiling::Eight(Sink::Copy), Ceiling::Eight(Sink::Discard)];
+    const ALL: [Ceiling; 4] = [
+        Ceiling::One(Sink::Copy),
+        Ceiling::One(Sink::Discard),
+        Ceiling::Eight(Sink::Copy),
+        Ceiling::Eight(Sink::Discard),
+    ];
 
     fn label(self) -> String {
         let sink = |s| if s == Sink::Copy { "client copies" } else { "client discards" };
@@ -385,7 +403,14 @@ const FIGURES: &[Figure] = &[
         lacking: NONE,
         ceiling: None,
     },
-    Figure { label: "LIST of 10,000 files", unit: "listings/s", gigabytes: 0.0, work: list, lacking: NONE, ceiling: None },
+    Figure {
+        label: "LIST of 10,000 files",
+        unit: "listings/s",
+        gigabytes: 0.0,
+        work: list,
+        lacking: NONE,
+        ceiling: None,
+    },
     Figure {
         label: "MLSD of 10,000 files",
         unit: "listings/s",
@@ -423,6 +448,104 @@ const FIGURES: &[Figure] = &[
         unit: "files/s",
         gigabytes: 0.0,
         work: small_retr,
+        lacking: NONE,
+        ceiling: None,
+    },
+];
+
+fn tls_retr_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftps = Ftps::login(addr).unwrap();
+    let start = Instant::now();
+    let got = ftps.download("RETR big.bin", &mut big_buffer()).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(got, GIB);
+    ftps.quit().unwrap();
+    (got as f64 / 1e6 / secs, None)
+}
+
+fn tls_stor_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let mut ftps = Ftps::login(addr).unwrap();
+    let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 + 3) as u8).collect();
+    let start = Instant::now();
+    ftps.upload("STOR up/big.bin", GIB, &chunk).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    remove_upload("big.bin");
+    ftps.quit().unwrap();
+    (GIB as f64 / 1e6 / secs, None)
+}
+
+/// TLS sessions: connect, AUTH TLS, login, PBSZ, PROT, TYPE, QUIT.
+const TLS_SESSIONS: usize = 400;
+
+fn tls_sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                (0..TLS_SESSIONS / CLIENTS)
+                    .map(|_| {
+                        let t = Instant::now();
+                        Ftps::login(addr).unwrap().quit().unwrap();
+                        t.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect::<Vec<f64>>()
+            })
+        })
+        .collect();
+    let mut lat: Vec<f64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (rate, Some((percentile(&lat, 0.5), percentile(&lat, 0.99))))
+}
+
+fn tls_concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut ftps = Ftps::login(addr).unwrap();
+                let mut buf = big_buffer();
+                let total: u64 = (0..MEDIUM_REPEATS).map(|_| ftps.download("RETR medium.bin", &mut buf).unwrap()).sum();
+                ftps.quit().unwrap();
+                total
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(total, MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64);
+    (total as f64 / 1e6 / start.elapsed().as_secs_f64(), None)
+}
+
+const TLS_FIGURES: &[Figure] = &[
+    Figure {
+        label: "FTPS RETR 1 GiB",
+        unit: "MB/s",
+        gigabytes: GB_1,
+        work: tls_retr_big,
+        lacking: NONE,
+        ceiling: None,
+    },
+    Figure {
+        label: "FTPS STOR 1 GiB",
+        unit: "MB/s",
+        gigabytes: GB_1,
+        work: tls_stor_big,
+        lacking: NONE,
+        ceiling: None,
+    },
+    Figure {
+        label: "FTPS login+QUIT, 8 clients",
+        unit: "sessions/s",
+        gigabytes: 0.0,
+        work: tls_sessions,
+        lacking: NONE,
+        ceiling: None,
+    },
+    Figure {
+        label: "FTPS 8 x 10 RETR of 10 MiB",
+        unit: "MB/s",
+        gigabytes: GB_8,
+        work: tls_concurrent_retr,
         lacking: NONE,
         ceiling: None,
     },
@@ -492,13 +615,22 @@ fn cell_text(c: &Cell) -> String {
 
 /// rftpd first, then each peer that started; RFTPD_BENCH_PEERS_ONLY=a,b
 /// (names as in the table) runs only those peers, for a quick look.
-fn start_all(bin: &Path, root: &Path) -> Vec<Server> {
+/// With `tls` (a PEM file with certificate and key), every server offers
+/// FTPS with it.
+fn start_all(bin: &Path, root: &Path, tls: Option<&Path>) -> Vec<Server> {
     let only = std::env::var("RFTPD_BENCH_PEERS_ONLY").ok();
     let wanted = |name: &str| only.as_ref().is_none_or(|o| o.split(',').any(|n| n == name));
-    let peers: [(&str, fn(&Path) -> Option<Server>); 3] =
+    let peers: [(&str, peers::Start); 3] =
         [("vsftpd", peers::vsftpd), ("proftpd", peers::proftpd), ("pure-ftpd", peers::pure_ftpd)];
-    let mut servers = vec![start_rftpd(bin, root)];
-    servers.extend(peers.iter().filter(|(n, _)| wanted(n)).filter_map(|(_, start)| start(root)));
+    let rftpd = match tls {
+        None => start_rftpd(bin, root),
+        Some(pem) => {
+            let cert = format!("rsa_cert_file={}", pem.display());
+            start_rftpd_with(bin, root, &["ssl_enable=YES", "allow_anon_ssl=YES", &cert])
+        }
+    };
+    let mut servers = vec![rftpd];
+    servers.extend(peers.iter().filter(|(n, _)| wanted(n)).filter_map(|(_, start)| start(root, tls)));
     servers
 }
 
@@ -506,7 +638,7 @@ fn start_all(bin: &Path, root: &Path) -> Vec<Server> {
 pub fn run(bin: &Path, only: &str) {
     raise_nofile(65_536);
     let tree = Tree::new();
-    let servers = start_all(bin, &tree.root);
+    let servers = start_all(bin, &tree.root, None);
     let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
     println!("rftpd vs {} on loopback, 1 warm-up + {RUNS} rotating runs each: median (min-max)", names[1..].join(", "));
     println!("machine: {}", machine());
@@ -519,6 +651,37 @@ pub fn run(bin: &Path, only: &str) {
         ceilings.push((c, cell.median));
     }
     println!();
+    compare(&servers, &figures, &ceilings);
+    drop(servers);
+    if only.is_empty() || "idle".starts_with(only) {
+        println!();
+        idle_figure(bin, &tree.root, IDLE, true);
+    }
+}
+
+/// The FTPS figures (`rftpd-bench ftps`): every server with the same
+/// self-signed RSA-2048 certificate, a rustls client (TLS 1.3, or TLS 1.2
+/// with AES-256-GCM under RFTPD_BENCH_TLS=1.2), PROT P data connections
+/// that resume the control connection's session.
+pub fn run_tls(bin: &Path, only: &str) {
+    raise_nofile(65_536);
+    let tree = Tree::new();
+    let pem = crate::tls::certificate(tree.root.parent().unwrap());
+    let servers = start_all(bin, &tree.root, Some(&pem));
+    let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
+    println!(
+        "FTPS ({}): rftpd vs {} on loopback, 1 warm-up + {RUNS} rotating runs each: median (min-max)",
+        crate::tls::version(),
+        names[1..].join(", ")
+    );
+    println!("machine: {}\n", machine());
+    let figures: Vec<&Figure> = TLS_FIGURES.iter().filter(|f| f.label.starts_with(only)).collect();
+    compare(&servers, &figures, &[]);
+}
+
+/// The table of `figures` for `servers` (rftpd first), then their CPU costs.
+fn compare(servers: &[Server], figures: &[&Figure], ceilings: &[(Ceiling, f64)]) {
+    let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
     let w = 22;
     print!("{:<32} {:>10}", "figure", "unit");
     names.iter().for_each(|n| print!(" {n:>w$}"));
@@ -558,15 +721,18 @@ pub fn run(bin: &Path, only: &str) {
             });
             println!();
         }
-        costs.push((f, runs));
+        costs.push((*f, runs));
     }
-    println!("\nserver CPU seconds (median of runs), per GB where data moved, else per run; client CPU for rftpd's runs");
+    println!(
+        "\nserver CPU seconds (median of runs), per GB where data moved, else per run; client CPU for rftpd's runs"
+    );
     print!("{:<32}", "figure");
     names.iter().for_each(|n| print!(" {n:>12}"));
     println!(" {:>12} {:>24}", "client", "latency p50/p99 ms");
     for (f, runs) in &costs {
         let per = if f.gigabytes > 0.0 { f.gigabytes } else { 1.0 };
-        let median = |r: &Vec<Sample>, pick: fn(&Sample) -> f64| Cell::of(&r.iter().map(pick).collect::<Vec<_>>()).median;
+        let median =
+            |r: &Vec<Sample>, pick: fn(&Sample) -> f64| Cell::of(&r.iter().map(pick).collect::<Vec<_>>()).median;
         print!("{:<32}", f.label);
         for r in runs {
             let text = if r.is_empty() { "-".to_string() } else { format!("{:.2}", median(r, |s| s.server_cpu) / per) };
@@ -583,11 +749,6 @@ pub fn run(bin: &Path, only: &str) {
             .collect::<Vec<_>>()
             .join(" ");
         println!(" {:>12.2} {latency:>24}", median(&runs[0], |s| s.client_cpu) / per);
-    }
-    drop(servers);
-    if only.is_empty() || "idle".starts_with(only) {
-        println!();
-        idle_figure(bin, &tree.root, IDLE, true);
     }
 }
 
@@ -620,7 +781,7 @@ fn idle_figure(bin: &Path, root: &Path, n: usize, with_vsftpd: bool) {
     for _ in 0..RUNS {
         let mut servers = vec![start_rftpd(bin, root)];
         if with_vsftpd {
-            servers.extend(peers::vsftpd(root));
+            servers.extend(peers::vsftpd(root, None));
         }
         for s in &servers {
             let (before, after) = idle_sessions(s, n);

@@ -3,6 +3,8 @@
 //! - `rftpd-bench ftp PATH-TO-rftpd [FIGURE]`: rftpd against vsftpd (only
 //!   the figures whose label starts with FIGURE, if given);
 //! - `rftpd-bench idle PATH-TO-rftpd N`: N logged-in idle rftpd sessions;
+//! - `rftpd-bench ftps PATH-TO-rftpd [FIGURE]`: the same over FTPS (TLS 1.3,
+//!   or TLS 1.2 with RFTPD_BENCH_TLS=1.2);
 //! - `rftpd-bench tftp PATH-TO-rtftpd`: rtftpd against tftpd-hpa;
 //! - `rftpd-bench metrics PATH-TO-rftpd [FIGURE]`: rftpd with the metrics
 //!   endpoint on (and scraped) against rftpd without.
@@ -12,6 +14,7 @@ mod common;
 mod ftp;
 mod peers;
 mod tftp;
+mod tls;
 
 use std::path::Path;
 
@@ -21,11 +24,15 @@ fn main() {
         ["ftp", bin] => ftp::run(Path::new(bin), ""),
         ["ftp", bin, only] => ftp::run(Path::new(bin), only),
         ["idle", bin, n] if n.parse::<usize>().is_ok() => ftp::idle(Path::new(bin), n.parse().unwrap()),
+        ["ftps", bin] => ftp::run_tls(Path::new(bin), ""),
+        ["ftps", bin, only] => ftp::run_tls(Path::new(bin), only),
         ["tftp", bin] => tftp::run(Path::new(bin)),
         ["metrics", bin] => ftp::metrics(Path::new(bin), ""),
         ["metrics", bin, only] => ftp::metrics(Path::new(bin), only),
         _ => {
-            eprintln!("usage: rftpd-bench ftp RFTPD [FIGURE] | rftpd-bench idle RFTPD N | rftpd-bench tftp RTFTPD");
+            eprintln!(
+                "usage: rftpd-bench ftp|ftps RFTPD [FIGURE] | rftpd-bench idle RFTPD N | rftpd-bench tftp RTFTPD"
+            );
             std::process::exit(2);
         }
     }

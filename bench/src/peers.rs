@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// How a peer is started: the tree it serves, and a PEM file for FTPS.
+pub type Start = fn(&Path, Option<&Path>) -> Option<Server>;
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -53,7 +56,7 @@ fn ftp_home() -> Option<String> {
     String::from_utf8(out.stdout).ok()?.trim().split(':').nth(5).map(str::to_string)
 }
 
-pub fn vsftpd(root: &Path) -> Option<Server> {
+pub fn vsftpd(root: &Path, tls: Option<&Path>) -> Option<Server> {
     let port = free_port();
     let conf = root.with_extension(format!("vsftpd-{port}.conf"));
     std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
@@ -65,15 +68,21 @@ pub fn vsftpd(root: &Path) -> Option<Server> {
              write_enable=YES\nanon_upload_enable=YES\nanon_other_write_enable=YES\nanon_umask=022\n\
              anon_world_readable_only=NO\npasv_enable=YES\npasv_min_port=20000\npasv_max_port=25999\n\
              use_sendfile=YES\nmax_clients=0\nmax_per_ip=0\nxferlog_enable=NO\ndirmessage_enable=NO\n\
-             idle_session_timeout=600\nsecure_chroot_dir=/var/run/vsftpd/empty\n",
-            root.display()
+             idle_session_timeout=600\nsecure_chroot_dir=/var/run/vsftpd/empty\n{}",
+            root.display(),
+            tls.map(|pem| format!(
+                "ssl_enable=YES\nallow_anon_ssl=YES\nrsa_cert_file={}\n\
+                 force_anon_data_ssl=NO\nrequire_ssl_reuse=NO\n",
+                pem.display()
+            ))
+            .unwrap_or_default()
         ),
     )
     .unwrap();
     spawn("vsftpd", port, Command::new("vsftpd").arg(&conf))
 }
 
-pub fn proftpd(root: &Path) -> Option<Server> {
+pub fn proftpd(root: &Path, tls: Option<&Path>) -> Option<Server> {
     let Some(bin) = unpacked("proftpd") else {
         eprintln!("ProFTPD left out: run `make bench-peers` first");
         return None;
@@ -91,9 +100,19 @@ pub fn proftpd(root: &Path) -> Option<Server> {
              UseSendfile on\nWtmpLog off\nScoreboardFile {s}/scoreboard\nPidFile {s}/pid\nDelayTable none\n\
              UseReverseDNS off\nTransferLog none\nSystemLog {s}/log\nTimeoutIdle 600\n\
              <Anonymous {root}>\n  User ftp\n  Group ftp\n  UserAlias anonymous ftp\n  RequireValidShell off\n\
-             <Directory up>\n    <Limit WRITE>\n      AllowAll\n    </Limit>\n  </Directory>\n</Anonymous>\n",
+             <Directory up>\n    <Limit WRITE>\n      AllowAll\n    </Limit>\n  </Directory>\n</Anonymous>\n{tls}",
             s = state.display(),
-            root = root.display()
+            root = root.display(),
+            tls = tls
+                .map(|pem| format!(
+                    "ModulePath {}\nLoadModule mod_tls.c\nTLSEngine on\nTLSProtocol TLSv1.2 TLSv1.3\n\
+                     TLSRSACertificateFile {pem}\nTLSRSACertificateKeyFile {pem}\nTLSVerifyClient off\n\
+                     TLSRequired off\nTLSOptions NoSessionReuseRequired\nTLSLog {}/tls.log\n",
+                    bin.parent().unwrap().parent().unwrap().join("lib/proftpd").display(),
+                    state.display(),
+                    pem = pem.display()
+                ))
+                .unwrap_or_default()
         ),
     )
     .unwrap();
@@ -102,7 +121,7 @@ pub fn proftpd(root: &Path) -> Option<Server> {
 
 /// Pure-FTPd in a mount namespace of its own where the tree is bind-mounted
 /// over the `ftp` account's home, since that is its anonymous root.
-pub fn pure_ftpd(root: &Path) -> Option<Server> {
+pub fn pure_ftpd(root: &Path, tls: Option<&Path>) -> Option<Server> {
     let Some(bin) = unpacked("pure-ftpd") else {
         eprintln!("Pure-FTPd left out: run `make bench-peers` first");
         return None;
@@ -114,9 +133,10 @@ pub fn pure_ftpd(root: &Path) -> Option<Server> {
     let port = free_port();
     let script = format!(
         "mkdir -p '{home}' && mount --bind '{}' '{home}' && exec '{}' -S 127.0.0.1,{port} -p 38000:43999 \
-         -c 20000 -C 20000 -H -A -U 133:022 -M -I 600",
+         -c 20000 -C 20000 -H -A -U 133:022 -M -I 600 {}",
         root.display(),
-        bin.display()
+        bin.display(),
+        tls.map(|pem| format!("-Y 1 -2 '{}'", pem.display())).unwrap_or_default()
     );
     spawn("pure-ftpd", port, Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]))
 }

@@ -7,7 +7,7 @@ use super::memory::Listing;
 use crate::ascii;
 use crate::jail::Upload;
 use crate::limits::{COPY_BUFFER, HELPER_IDLE, SENDFILE_CHUNK, THREAD_STACK};
-use crate::tls::{ServerConnection, SessionConfig};
+use crate::tls::{ServerConnection, SessionConfig, TlsStream};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -73,7 +73,7 @@ pub(crate) struct DataTls {
 /// way; only plain TCP can use sendfile.
 enum DataStream {
     Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<ServerConnection, TcpStream>>, Eof),
+    Tls(Box<TlsStream>, Eof),
 }
 
 /// How the end of a TLS upload without the client's close_notify is taken.
@@ -97,7 +97,8 @@ impl DataStream {
             return Err(Outcome::NotResumed);
         }
         let eof = if tls.strict_eof { Eof::Strict } else { Eof::Lenient };
-        Ok(DataStream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)), eof))
+        // Room for a whole copy buffer per write (rustls takes 64 KiB by default).
+        Ok(DataStream::Tls(Box::new(TlsStream::new(conn, tcp, 2 * COPY_BUFFER)), eof))
     }
 
     fn tcp(&self) -> &TcpStream {
@@ -462,7 +463,7 @@ fn receive(
     };
     loop {
         pace.check()?;
-        let n = read_retry(data, buf).map_err(Outcome::Network)?;
+        let n = fill(data, buf).map_err(Outcome::Network)?;
         if n == 0 {
             break;
         }
@@ -488,6 +489,20 @@ fn receive(
         Sink::Upload(u) => u.commit().map_err(Outcome::Local),
         Sink::File(_) => Ok(()),
     }
+}
+
+/// Reads until `buf` is full or the data ends: a TLS read gives one record
+/// (16 KiB) at a time, and a write to the file per record cost 65,536
+/// writes per GiB uploaded.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match read_retry(r, &mut buf[n..])? {
+            0 => break,
+            got => n += got,
+        }
+    }
+    Ok(n)
 }
 
 fn read_retry(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -4,6 +4,7 @@
 //! can only resume the TLS session of its own control connection.
 
 mod ciphers;
+mod stream;
 
 use crate::config::Config;
 use rustls::ServerConfig;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub(crate) use rustls::ServerConnection;
 pub(crate) use rustls::server::ServerConfig as SessionConfig;
+pub(crate) use stream::TlsStream;
 
 /// Sessions remembered per control connection for TLS 1.2 resumption.
 const SESSION_CACHE: usize = 16;
