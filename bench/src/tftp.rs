@@ -1,7 +1,9 @@
-//! `rftpd-bench tftp`: rtftpd and tftpd-hpa side by side on loopback, the same
-//! requests against each, interleaved, each figure at least three times;
-//! prints medians, min–max and the ratio rtftpd/tftpd-hpa. A blocking
-//! std::net client in this process is the load generator.
+//! `rftpd-bench tftp`: rtftpd, tftpd-hpa and atftpd side by side on
+//! loopback, the same requests against each, interleaved, each figure three
+//! times; prints medians, min–max and the ratio of rtftpd to the best peer.
+//! A blocking std::net client in this process is the load generator; its
+//! socket has a 4 MiB receive buffer, so a window of large blocks is not
+//! lost in the client's queue.
 
 use crate::common::{Cell, RUNS, Server, machine, make_file};
 use std::net::{SocketAddr, UdpSocket};
@@ -43,6 +45,28 @@ fn start_tftpd_hpa(root: &Path) -> Server {
     Server { name: "tftpd-hpa", addr: ([127, 0, 0, 1], port).into(), child }
 }
 
+/// atftpd from `make bench-peers` (it conflicts with tftpd-hpa as a package).
+fn start_atftpd(root: &Path) -> Option<Server> {
+    let dir = std::env::var_os("RFTPD_BENCH_PEERS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "target/bench-peers".into());
+    let bin = dir.join("usr/sbin/atftpd");
+    if !bin.exists() {
+        eprintln!("atftpd left out: run `make bench-peers` first");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["--daemon", "--no-fork", "--bind-address", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--logfile", "/dev/null", "--user", "root", "--group", "root", "-m", "200"])
+        .arg(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .ok()?;
+    Some(Server { name: "atftpd", addr: ([127, 0, 0, 1], port).into(), child })
+}
+
 fn request(name: &str, opts: &[(&str, String)]) -> Vec<u8> {
     let mut p = vec![0, 1];
     for s in [name, "octet"].into_iter().chain(opts.iter().flat_map(|(k, v)| [*k, v.as_str()])) {
@@ -56,6 +80,17 @@ fn request(name: &str, opts: &[(&str, String)]) -> Vec<u8> {
 fn fetch(server: SocketAddr, name: &str, blksize: usize, windowsize: usize) -> u64 {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let rcvbuf: libc::c_int = 4 << 20;
+    // SAFETY: the socket is open; the option value is a c_int of the size passed.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&sock),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&rcvbuf as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
     let mut opts = vec![("blksize", blksize.to_string())];
     if windowsize > 1 {
         opts.push(("windowsize", windowsize.to_string()));
@@ -141,25 +176,23 @@ pub fn run(bin: &Path) {
     std::fs::create_dir_all(&root).unwrap();
     make_file(&root.join("big.bin"), BIG);
     make_file(&root.join("small.bin"), SMALL);
-    let servers = [start_rtftpd(bin, &root), start_tftpd_hpa(&root)];
+    let mut servers = vec![start_rtftpd(bin, &root), start_tftpd_hpa(&root)];
+    servers.extend(start_atftpd(&root));
     std::thread::sleep(Duration::from_millis(300));
-    let mut figures: Vec<Figure> = [512, 1428, 8192, 65464]
-        .iter()
-        .map(|&b| Figure {
-            label: format!("RRQ 100 MiB blksize {b}"),
-            file: "big.bin",
-            blksize: b,
-            windowsize: 1,
-            concurrent: 1,
-        })
-        .collect();
-    figures.push(Figure {
-        label: "RRQ 100 MiB blksize 1428 windowsize 16".into(),
+    let one = |blksize, windowsize| Figure {
+        label: if windowsize > 1 {
+            format!("RRQ 100 MiB blksize {blksize} windowsize {windowsize}")
+        } else {
+            format!("RRQ 100 MiB blksize {blksize}")
+        },
         file: "big.bin",
-        blksize: 1428,
-        windowsize: 16,
+        blksize,
+        windowsize,
         concurrent: 1,
-    });
+    };
+    let mut figures: Vec<Figure> = [512, 1428, 8192, 65464].iter().map(|&b| one(b, 1)).collect();
+    figures.push(one(1428, 16));
+    figures.push(one(65464, 16));
     figures.push(Figure {
         label: format!("{CONCURRENT} concurrent RRQ 10 MiB blksize 1428"),
         file: "small.bin",
@@ -167,19 +200,29 @@ pub fn run(bin: &Path) {
         windowsize: 1,
         concurrent: CONCURRENT,
     });
-    println!("rtftpd vs tftpd-hpa on loopback, {RUNS} interleaved runs each, MB/s (median, min-max)");
+    // RFTPD_BENCH_FIGURE=PREFIX runs only the figures whose label starts with it.
+    let only = std::env::var("RFTPD_BENCH_FIGURE").unwrap_or_default();
+    figures.retain(|f| f.label.starts_with(&only));
+    let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
+    println!("rtftpd vs {} on loopback, {RUNS} rotating runs each, MB/s (median, min-max)", names[1..].join(", "));
     println!("machine: {}", machine());
-    println!("{:<44} {:>22} {:>22} {:>7}", "figure", servers[0].name, servers[1].name, "ratio");
+    print!("{:<44}", "figure");
+    names.iter().for_each(|n| print!(" {n:>22}"));
+    println!(" {:>8}", "vs best");
     for f in &figures {
-        let mut results = [Vec::new(), Vec::new()];
-        for _ in 0..RUNS {
-            for (i, s) in servers.iter().enumerate() {
-                results[i].push(measure(s, f));
+        let mut results: Vec<Vec<f64>> = servers.iter().map(|_| Vec::new()).collect();
+        for round in 0..RUNS {
+            for k in 0..servers.len() {
+                let i = (round + k) % servers.len();
+                results[i].push(measure(&servers[i], f));
             }
         }
-        let (a, b) = (Cell::of(&results[0]), Cell::of(&results[1]));
-        println!("{:<44} {:>22} {:>22} {:>6.2}x", f.label, a.text(1), b.text(1), a.median / b.median);
+        let cells: Vec<Cell> = results.iter().map(|r| Cell::of(r)).collect();
+        let best = cells[1..].iter().map(|c| c.median).fold(0.0, f64::max);
+        print!("{:<44}", f.label);
+        cells.iter().for_each(|c| print!(" {:>22}", c.text(1)));
+        println!(" {:>7.2}x", cells[0].median / best);
     }
-    println!("(tftpd-hpa has no windowsize option: it answers the windowsize run with one block per ACK)");
+    println!("(tftpd-hpa has no windowsize option: it answers the windowsize runs with one block per ACK)");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -188,9 +188,62 @@ pub(crate) fn udp_bind(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
     Ok(std::net::UdpSocket::from(fd))
 }
 
+/// Sends each of `packets` to `to` as a datagram of its own, with as few
+/// sendmmsg(2) calls as the kernel allows (one per TFTP window, instead of
+/// one sendto per block).
+pub(crate) fn send_datagrams(sock: &std::net::UdpSocket, to: SocketAddr, packets: &[&[u8]]) -> io::Result<()> {
+    use nix::sys::socket::SockaddrLike;
+    let addr = SockaddrStorage::from(to);
+    let mut iovs: Vec<libc::iovec> =
+        packets.iter().map(|p| libc::iovec { iov_base: p.as_ptr() as *mut libc::c_void, iov_len: p.len() }).collect();
+    let mut msgs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .map(|iov| {
+            // SAFETY: mmsghdr is plain data; all-zero is a valid empty header.
+            let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            m.msg_hdr.msg_name = addr.as_ptr() as *mut libc::c_void;
+            m.msg_hdr.msg_namelen = addr.len();
+            m.msg_hdr.msg_iov = iov;
+            m.msg_hdr.msg_iovlen = 1;
+            m
+        })
+        .collect();
+    let mut sent = 0;
+    while sent < msgs.len() {
+        // SAFETY: every header points at `addr` and at one iovec of `iovs`,
+        // each describing a slice of `packets`; all outlive the call, and
+        // the kernel only reads them (it writes msg_len, which is ours).
+        let n = unsafe { libc::sendmmsg(sock.as_raw_fd(), msgs[sent..].as_mut_ptr(), (msgs.len() - sent) as u32, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        } else {
+            sent += n as usize;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
-mod filter_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn datagrams_sent_together_arrive_whole_and_in_order() {
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let tx = udp_bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let big = vec![7u8; 60_000];
+        let packets: Vec<&[u8]> = vec![b"one", &big, b"", b"four"];
+        send_datagrams(&tx, rx.local_addr().unwrap(), &packets).unwrap();
+        let mut buf = vec![0u8; 65_536];
+        for want in packets {
+            let (n, from) = rx.recv_from(&mut buf).unwrap();
+            assert_eq!((&buf[..n], from), (want, tx.local_addr().unwrap()));
+        }
+    }
 
     #[test]
     fn a_listener_for_one_peer_accepts_only_it() {

@@ -160,11 +160,26 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Packet<'_>, PacketError> {
 }
 
 /// DATA header + payload into `out` (cleared first).
-pub(crate) fn data(block: u16, payload: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(&DATA.to_be_bytes());
-    out.extend_from_slice(&block.to_be_bytes());
-    out.extend_from_slice(payload);
+/// Makes `out` the DATA packet of `block` with a payload of up to `blksize`
+/// bytes written by `fill` (which returns how many it wrote), reusing
+/// `out`'s allocation. Returns the payload length.
+pub(crate) fn fill_data(
+    block: u16,
+    blksize: usize,
+    out: &mut Vec<u8>,
+    fill: impl FnOnce(&mut [u8]) -> std::io::Result<usize>,
+) -> std::io::Result<usize> {
+    out.resize(4 + blksize, 0);
+    out[..2].copy_from_slice(&DATA.to_be_bytes());
+    out[2..4].copy_from_slice(&block.to_be_bytes());
+    let n = fill(&mut out[4..])?;
+    out.truncate(4 + n);
+    Ok(n)
+}
+
+/// The payload length of a DATA packet made by [`fill_data`].
+pub(crate) fn payload_len(packet: &[u8]) -> usize {
+    packet.len().saturating_sub(4)
 }
 
 pub(crate) fn ack(block: u16) -> [u8; 4] {
@@ -222,8 +237,14 @@ mod tests {
 
     #[test]
     fn data_ack_error_oack_round_trip() {
-        let mut buf = Vec::new();
-        data(65535, b"xyz", &mut buf);
+        // A reused buffer, longer than the packet: nothing of it is left over.
+        let mut buf = vec![9u8; 600];
+        let n = fill_data(65535, 512, &mut buf, |p| {
+            p[..3].copy_from_slice(b"xyz");
+            Ok(3)
+        });
+        assert_eq!(n.unwrap(), 3);
+        assert_eq!(payload_len(&buf), 3);
         assert_eq!(parse(&buf), Ok(Packet::Data { block: 65535, data: b"xyz" }));
         assert_eq!(parse(&ack(7)), Ok(Packet::Ack { block: 7 }));
         assert_eq!(parse(&error(ErrorCode::UnknownTid, "who?")), Ok(Packet::Error { code: 5, message: "who?".into() }));

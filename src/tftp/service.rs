@@ -297,8 +297,10 @@ fn read(
     if !n.accepted.is_empty() {
         peer.oack_handshake(&packet::oack(&n.accepted), &params)?;
     }
+    // A window's worth of file per read (up to 1 MiB), not a read per block.
+    let read_size = (n.blksize * usize::from(n.windowsize)).clamp(8192, 1 << 20);
     match job.request.mode {
-        Mode::Octet => window::send(&mut peer, &mut io::BufReader::with_capacity(n.blksize.max(8192), file), &params),
+        Mode::Octet => window::send(&mut peer, &mut io::BufReader::with_capacity(read_size, file), &params),
         Mode::Netascii => window::send(&mut peer, &mut super::netascii::Encoder::new(file), &params),
     }
 }

@@ -71,6 +71,14 @@ impl<'a> Peer<'a> {
         self.sock.send_to(bytes, self.addr).map(drop).map_err(Failure::Network)
     }
 
+    /// Sends each packet as its own datagram, in as few calls as possible.
+    fn send_all(&self, packets: &[&[u8]]) -> Result<(), Failure> {
+        match packets {
+            [one] => self.send(one),
+            _ => crate::sys::net::send_datagrams(self.sock, self.addr, packets).map_err(Failure::Network),
+        }
+    }
+
     pub(crate) fn send_error(&self, code: ErrorCode, message: &str) {
         let _ = self.sock.send_to(&packet::error(code, message), self.addr);
     }
@@ -178,32 +186,35 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// RRQ: sends `source` in windows of `windowsize` blocks (RFC 7440). Returns
-/// the bytes of payload sent. The window is kept in memory for retransmission.
+/// the bytes of payload sent. The window is kept in memory for
+/// retransmission, each block as the DATA packet it is sent as; the buffers
+/// of acknowledged blocks carry the next ones (a fresh 64 KiB allocation
+/// per block cost page faults and an madvise per window), and a window goes
+/// out in one sendmmsg.
 pub(crate) fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params) -> Result<u64, Failure> {
     let mut window: VecDeque<Vec<u8>> = VecDeque::with_capacity(params.windowsize as usize);
+    let mut spare: Vec<Vec<u8>> = Vec::with_capacity(params.windowsize as usize);
     let mut base: u64 = 1; // block number of window[0]
     let mut produced_last = false;
     let mut sent_bytes = 0u64;
     let mut tries = 0;
-    let mut wire = Vec::with_capacity(params.blksize + 4);
     loop {
         while !produced_last && window.len() < params.windowsize as usize {
-            let mut block = vec![0u8; params.blksize];
-            let n = read_full(source, &mut block).map_err(|e| {
-                peer.send_error(ErrorCode::NotDefined, "read error");
-                Failure::Local(e)
-            })?;
-            block.truncate(n);
+            let mut block = spare.pop().unwrap_or_default();
+            let number = (base + window.len() as u64) as u16;
+            let n = packet::fill_data(number, params.blksize, &mut block, |payload| read_full(source, payload))
+                .map_err(|e| {
+                    peer.send_error(ErrorCode::NotDefined, "read error");
+                    Failure::Local(e)
+                })?;
             produced_last = n < params.blksize;
             window.push_back(block);
         }
         if window.is_empty() {
             return Ok(sent_bytes);
         }
-        for (i, block) in window.iter().enumerate() {
-            packet::data((base + i as u64) as u16, block, &mut wire);
-            peer.send(&wire)?;
-        }
+        let packets: Vec<&[u8]> = window.iter().map(Vec::as_slice).collect();
+        peer.send_all(&packets)?;
         let deadline = peer.deadline(params);
         loop {
             match peer.wait(deadline)? {
@@ -214,7 +225,8 @@ pub(crate) fn send(peer: &mut Peer<'_>, source: &mut impl Read, params: &Params)
                         continue; // duplicate or stale ACK: never resend for it
                     }
                     for b in window.drain(..k as usize) {
-                        sent_bytes += b.len() as u64;
+                        sent_bytes += packet::payload_len(&b) as u64;
+                        spare.push(b);
                     }
                     base += k;
                     tries = 0;
