@@ -41,7 +41,8 @@ test: check-jail
 	else echo "SKIPPED: the pam feature's tests (install libpam0g-dev)"; fi
 
 # Side-by-side benchmarks (never part of `make test`): rftpd vs vsftpd,
-# ProFTPD and Pure-FTPd, then rtftpd vs tftpd-hpa and atftpd. Needs root
+# ProFTPD and Pure-FTPd in the clear and over FTPS, then rtftpd vs
+# tftpd-hpa and atftpd. Needs root
 # (the peers run as root and chroot). vsftpd and tftpd-hpa come from apt
 # when missing (a policy-rc.d keeps their services stopped); ProFTPD,
 # Pure-FTPd and atftpd conflict with them as packages, so bench-peers
@@ -65,6 +66,7 @@ bench-peers:
 
 bench: build bench-peers
 	$(BENCH) ftp target/release/rftpd
+	$(BENCH) ftps target/release/rftpd
 	$(BENCH) tftp target/release/rtftpd
 
 # The cost of the metrics endpoint: rftpd with it on (scraped every second)

@@ -461,9 +461,10 @@ fn receive(
         Sink::Upload(u) => u.file(),
         Sink::File(f) => f,
     };
+    let mut failed = None;
     loop {
         pace.check()?;
-        let n = fill(data, buf).map_err(Outcome::Network)?;
+        let n = fill(data, buf, &mut failed).map_err(Outcome::Network)?;
         if n == 0 {
             break;
         }
@@ -491,15 +492,25 @@ fn receive(
     }
 }
 
-/// Reads until `buf` is full or the data ends: a TLS read gives one record
-/// (16 KiB) at a time, and a write to the file per record cost 65,536
-/// writes per GiB uploaded.
-fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full or the data ends: a TLS read gives a record
+/// (16 KiB) or less at a time, and a write to the file per record cost
+/// 65,536 writes per GiB uploaded. An error after some bytes arrived is
+/// kept in `failed` for the next call, so those bytes still reach the file
+/// (a client resumes an interrupted APPE or REST upload from what is there).
+fn fill(r: &mut impl Read, buf: &mut [u8], failed: &mut Option<io::Error>) -> io::Result<usize> {
+    if let Some(e) = failed.take() {
+        return Err(e);
+    }
     let mut n = 0;
     while n < buf.len() {
-        match read_retry(r, &mut buf[n..])? {
-            0 => break,
-            got => n += got,
+        match read_retry(r, &mut buf[n..]) {
+            Ok(0) => break,
+            Ok(got) => n += got,
+            Err(e) if n > 0 => {
+                *failed = Some(e);
+                break;
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(n)

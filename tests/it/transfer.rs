@@ -295,3 +295,20 @@ fn transfers_share_one_helper_thread_that_ends_when_idle() {
     assert_eq!(std::fs::read(srv.path("home/alice/f5.bin")).unwrap(), content);
     assert_eq!(transfer_threads(&srv).len(), 1);
 }
+
+/// An APPE whose client stalls keeps every byte that arrived before the
+/// data connection timed out, so the client can resume from there.
+#[test]
+fn a_stalled_append_keeps_what_arrived() {
+    let srv = TestServer::start(&[("data_connection_timeout", "1")]);
+    std::fs::write(srv.path("home/alice/log.txt"), b"start\n").unwrap();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    let mut data = c.epsv();
+    assert_eq!(c.cmd("APPE log.txt").code, 150);
+    data.write_all(b"more that arrived\n").unwrap();
+    assert_eq!(c.reply().code, 426, "the stalled data connection times out");
+    drop(data);
+    assert_eq!(std::fs::read(srv.path("home/alice/log.txt")).unwrap(), b"start\nmore that arrived\n");
+    assert_eq!(c.cmd("SIZE log.txt").lines[0], "213 24");
+}
