@@ -82,6 +82,10 @@ fn start_rftpd_with(bin: &Path, root: &Path, extra: &[&str]) -> Server {
     for kv in extra {
         cmd.args(["-o", kv]);
     }
+    // RFTPD_BENCH_OPTS="KEY=VALUE …": rftpd settings to try, on top of the bench's.
+    for kv in std::env::var("RFTPD_BENCH_OPTS").unwrap_or_default().split_whitespace() {
+        cmd.args(["-o", kv]);
+    }
     for kv in [
         "listen_address=127.0.0.1".to_string(),
         format!("listen_port={port}"),
@@ -551,6 +555,12 @@ const TLS_FIGURES: &[Figure] = &[
     },
 ];
 
+/// Whether `f` is among the figures asked for: labels starting with one of
+/// the prefixes in `only`, separated by | ("" = all).
+fn picked(f: &Figure, only: &str) -> bool {
+    only.split('|').any(|prefix| f.label.starts_with(prefix))
+}
+
 fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 { format!("{:.2}x", a / b) } else { "n/a".into() }
 }
@@ -586,7 +596,7 @@ pub fn metrics(bin: &Path, only: &str) {
     println!("rftpd with metrics (scraped every second) vs without, {RUNS} interleaved runs: median (min-max)");
     println!("machine: {}", machine());
     println!("{:<32} {:>11} {:>24} {:>24} {:>7}", "figure", "unit", "metrics on", "metrics off", "ratio");
-    for f in FIGURES.iter().filter(|f| f.label.starts_with(only)) {
+    for f in FIGURES.iter().filter(|f| picked(f, only)) {
         let mut runs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
         for round in 0..=RUNS {
             for i in [round % 2, 1 - round % 2] {
@@ -613,7 +623,7 @@ fn cell_text(c: &Cell) -> String {
     format!("{} ({}-{})", short(c.median), short(c.min), short(c.max))
 }
 
-/// rftpd first, then each peer that started; RFTPD_BENCH_PEERS_ONLY=a,b
+/// rftpd first (and, in the clear, rftpd with use_sendfile=NO), then each peer that started; RFTPD_BENCH_PEERS_ONLY=a,b
 /// (names as in the table) runs only those peers, for a quick look.
 /// With `tls` (a PEM file with certificate and key), every server offers
 /// FTPS with it.
@@ -630,6 +640,13 @@ fn start_all(bin: &Path, root: &Path, tls: Option<&Path>) -> Vec<Server> {
         }
     };
     let mut servers = vec![rftpd];
+    if tls.is_none() {
+        // sendfile(2) (the default, vsftpd's too) against read/write through a
+        // 256 KiB buffer (use_sendfile=NO), as Pure-FTPd does (128 KiB).
+        let mut copy = start_rftpd_with(bin, root, &["use_sendfile=NO"]);
+        copy.name = "rftpd-copy";
+        servers.push(copy);
+    }
     servers.extend(peers.iter().filter(|(n, _)| wanted(n)).filter_map(|(_, start)| start(root, tls)));
     servers
 }
@@ -641,9 +658,10 @@ pub fn run(bin: &Path, only: &str) {
     let servers = start_all(bin, &tree.root, None);
     let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
     println!("rftpd vs {} on loopback, 1 warm-up + {RUNS} rotating runs each: median (min-max)", names[1..].join(", "));
+    println!("rftpd-copy: rftpd with use_sendfile=NO (read/write through a 256 KiB buffer)");
     println!("machine: {}", machine());
     println!("loopback ceilings (sendfile in 32 KiB calls, no FTP), MB/s:");
-    let figures: Vec<&Figure> = FIGURES.iter().filter(|f| f.label.starts_with(only)).collect();
+    let figures: Vec<&Figure> = FIGURES.iter().filter(|f| picked(f, only)).collect();
     let mut ceilings = Vec::new();
     for c in Ceiling::ALL.into_iter().filter(|c| figures.iter().any(|f| f.ceiling == Some(*c))) {
         let cell = Cell::of(&(0..RUNS).map(|_| c.measure(&tree.root)).collect::<Vec<_>>());
@@ -675,7 +693,7 @@ pub fn run_tls(bin: &Path, only: &str) {
         names[1..].join(", ")
     );
     println!("machine: {}\n", machine());
-    let figures: Vec<&Figure> = TLS_FIGURES.iter().filter(|f| f.label.starts_with(only)).collect();
+    let figures: Vec<&Figure> = TLS_FIGURES.iter().filter(|f| picked(f, only)).collect();
     compare(&servers, &figures, &[]);
 }
 
@@ -685,7 +703,12 @@ fn compare(servers: &[Server], figures: &[&Figure], ceilings: &[(Ceiling, f64)])
     let w = 22;
     print!("{:<32} {:>10}", "figure", "unit");
     names.iter().for_each(|n| print!(" {n:>w$}"));
-    println!(" {:>8}", "vs best");
+    // The rftpd columns against the best of the others.
+    let ours: Vec<usize> = (0..servers.len()).filter(|&i| names[i].starts_with("rftpd")).collect();
+    ours.iter().for_each(|&i| {
+        print!(" {:>12}", format!("{} vs best", names[i].trim_start_matches("rftpd").trim_start_matches('-')).trim())
+    });
+    println!();
     let mut costs = Vec::new();
     for f in figures {
         let mut runs: Vec<Vec<Sample>> = servers.iter().map(|_| Vec::new()).collect();
@@ -708,11 +731,15 @@ fn compare(servers: &[Server], figures: &[&Figure], ceilings: &[(Ceiling, f64)])
             .iter()
             .map(|r| (!r.is_empty()).then(|| Cell::of(&r.iter().map(|s| s.value).collect::<Vec<_>>())))
             .collect();
-        let ours = cells[0].as_ref().unwrap().median;
-        let best = cells[1..].iter().flatten().map(|c| c.median).fold(0.0, f64::max);
+        let best = (0..cells.len())
+            .filter(|i| !ours.contains(i))
+            .filter_map(|i| cells[i].as_ref())
+            .map(|c| c.median)
+            .fold(0.0, f64::max);
         print!("{:<32} {:>10}", f.label, f.unit);
         cells.iter().for_each(|c| print!(" {:>w$}", c.as_ref().map(cell_text).unwrap_or_else(|| "(none)".into())));
-        println!(" {:>8}", ratio(ours, best));
+        ours.iter().for_each(|&i| print!(" {:>12}", ratio(cells[i].as_ref().unwrap().median, best)));
+        println!();
         if let Some((_, ceiling)) = ceilings.iter().find(|(c, _)| Some(*c) == f.ceiling) {
             print!("{:<32} {:>10}", "  of the loopback ceiling", "");
             cells.iter().for_each(|c| {
