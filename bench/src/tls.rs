@@ -84,12 +84,20 @@ fn config() -> Arc<ClientConfig> {
         .clone()
 }
 
-/// A self-signed RSA-2048 certificate and its key in one PEM file, the
-/// kind most FTPS servers are deployed with.
+/// A self-signed certificate and its key in one PEM file: RSA-2048, the
+/// kind most FTPS servers are deployed with, or ECDSA P-256 under
+/// `RFTPD_BENCH_CERT=ec` (to see what the handshake's signature costs).
 pub fn certificate(dir: &Path) -> std::path::PathBuf {
     let (pem, key) = (dir.join("bench.pem"), dir.join("bench.key"));
+    let kind: &[&str] = if std::env::var("RFTPD_BENCH_CERT").as_deref() == Ok("ec") {
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    } else {
+        &["-newkey", "rsa:2048"]
+    };
     let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["req", "-x509"])
+        .args(kind)
+        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
         .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
         .arg(&key)
         .arg("-out")
