@@ -37,6 +37,15 @@ impl Sink {
     }
 }
 
+/// The port of a `229 Entering Extended Passive Mode (|||PORT|)` reply.
+pub fn epsv_port(text: &str) -> std::io::Result<u16> {
+    text.rsplit("|||")
+        .next()
+        .and_then(|s| s.split('|').next())
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad EPSV reply {text}")))
+}
+
 /// One descriptor per session (replies are read through the buffer, commands
 /// written to the same socket), so 10,000 sessions fit in the fd limit.
 pub struct Ftp {
@@ -105,13 +114,7 @@ impl Ftp {
 
     /// EPSV, then connects to the port the server named.
     fn data(&mut self) -> std::io::Result<TcpStream> {
-        let text = self.expect("EPSV", 229)?;
-        let port: u16 = text
-            .rsplit("|||")
-            .next()
-            .and_then(|s| s.split('|').next())
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad EPSV reply {text}")))?;
+        let port = epsv_port(&self.expect("EPSV", 229)?)?;
         TcpStream::connect((self.peer.ip(), port))
     }
 

@@ -190,15 +190,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+/// `n` sessions over CLIENTS clients at once, each `session` timed: the
+/// rate and (p50, p99) latency in ms.
+fn session_rate(addr: SocketAddr, n: usize, session: fn(SocketAddr)) -> (f64, Option<(f64, f64)>) {
     let start = Instant::now();
     let handles: Vec<_> = (0..CLIENTS)
         .map(|_| {
             std::thread::spawn(move || {
-                (0..SESSIONS / CLIENTS)
+                (0..n / CLIENTS)
                     .map(|_| {
                         let t = Instant::now();
-                        Ftp::login(addr).unwrap().quit().unwrap();
+                        session(addr);
                         t.elapsed().as_secs_f64() * 1000.0
                     })
                     .collect::<Vec<f64>>()
@@ -209,6 +211,10 @@ fn sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (rate, Some((percentile(&lat, 0.5), percentile(&lat, 0.99))))
+}
+
+fn sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
+    session_rate(addr, SESSIONS, |addr| Ftp::login(addr).unwrap().quit().unwrap())
 }
 
 fn listings(addr: SocketAddr, verb: &str) -> (f64, Option<(f64, f64)>) {
@@ -482,24 +488,7 @@ fn tls_stor_big(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
 const TLS_SESSIONS: usize = 400;
 
 fn tls_sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
-    let start = Instant::now();
-    let handles: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            std::thread::spawn(move || {
-                (0..TLS_SESSIONS / CLIENTS)
-                    .map(|_| {
-                        let t = Instant::now();
-                        Ftps::login(addr).unwrap().quit().unwrap();
-                        t.elapsed().as_secs_f64() * 1000.0
-                    })
-                    .collect::<Vec<f64>>()
-            })
-        })
-        .collect();
-    let mut lat: Vec<f64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
-    let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
-    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (rate, Some((percentile(&lat, 0.5), percentile(&lat, 0.99))))
+    session_rate(addr, TLS_SESSIONS, |addr| Ftps::login(addr).unwrap().quit().unwrap())
 }
 
 fn tls_concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {

@@ -192,13 +192,7 @@ impl Ftps {
     }
 
     fn data(&mut self, command: &str) -> std::io::Result<Tls> {
-        let (_, text) = self.expect("EPSV", &[229])?;
-        let port: u16 = text
-            .rsplit("|||")
-            .next()
-            .and_then(|s| s.split('|').next())
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad EPSV reply {text}")))?;
+        let port = crate::client::epsv_port(&self.expect("EPSV", &[229])?.1)?;
         let tcp = TcpStream::connect((self.peer.ip(), port))?;
         self.expect(command, &[150, 125])?;
         wrap(tcp, &self.config)
