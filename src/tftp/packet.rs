@@ -159,7 +159,6 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Packet<'_>, PacketError> {
     }
 }
 
-/// DATA header + payload into `out` (cleared first).
 /// Makes `out` the DATA packet of `block` with a payload of up to `blksize`
 /// bytes written by `fill` (which returns how many it wrote), reusing
 /// `out`'s allocation. Returns the payload length.
