@@ -149,4 +149,23 @@ mod tests {
         assert!(Permissions::parse("admin").unwrap_err().contains("unknown permission 'admin'"));
         assert!(Permissions::parse("").is_err());
     }
+
+    /// Each name grants exactly its own permission, and `-name` takes
+    /// exactly that one away from `rw`.
+    #[test]
+    fn each_permission_name_sets_its_own_flag() {
+        let count = |p: Permissions| {
+            [p.download, p.upload, p.overwrite, p.delete, p.rename, p.mkdir, p.rmdir].iter().filter(|&&b| b).count()
+        };
+        for name in Permissions::NAMES {
+            let mut one = Permissions::parse(name).unwrap();
+            assert_eq!(count(one), 1, "{name}");
+            *one.flag(name).unwrap() = false;
+            assert_eq!(one, Permissions::NONE, "{name} set another flag");
+            let mut all_but = Permissions::parse(&format!("rw,-{name}")).unwrap();
+            assert_eq!(count(all_but), 6, "-{name}");
+            *all_but.flag(name).unwrap() = true;
+            assert_eq!(all_but, Permissions::ALL, "-{name} cleared another flag");
+        }
+    }
 }
