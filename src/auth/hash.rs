@@ -53,6 +53,15 @@ pub(crate) fn hash_sha512(password: &str) -> std::io::Result<String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn constant_time_eq_compares_every_byte() {
+        assert!(constant_time_eq(b"same", b"same"));
+        // Differences that cancel out when folded with XOR instead of OR.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+    }
+
     // `openssl passwd -6 -salt saltsalt secret`
     const SHA512: &str =
         "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";

@@ -163,6 +163,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn user_names_are_printable_without_colons() {
+        assert!(valid_name("alice") && valid_name("a.b-c_d@e") && valid_name(&"x".repeat(64)));
+        for bad in ["", "a:b", "a b", "tab\there", "del\x7f", "é", &"x".repeat(65)] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
+        assert_eq!(UsersError("users:3: bad line".into()).to_string(), "users:3: bad line");
+    }
+
+    #[test]
     fn parses_users_comments_and_flags() {
         let users = parse("u", "# demo\n\nalice:$6$x$y:/srv/alice:rw\nbob:$6$x$z:/srv/bob:ro\n").unwrap();
         assert_eq!(users.len(), 2);
