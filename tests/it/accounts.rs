@@ -96,6 +96,32 @@ fn system_account_sessions_run_as_the_account() {
     }
 }
 
+/// A system account's session has the account's groups and no others:
+/// files that only group root or group daemon may read (0640) stay
+/// unreadable to it, while its own are served.
+#[test]
+fn system_account_sessions_have_only_their_own_groups() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("groups");
+    let user = SystemUser::new("g", &tmp.0.join("home"));
+    for (name, gid) in [("root-group.txt", 0u32), ("daemon-group.txt", 1), ("own.txt", user.gid)] {
+        let path = user.home.join(name);
+        std::fs::write(&path, name).unwrap();
+        std::os::unix::fs::chown(&path, Some(0), Some(gid)).unwrap();
+        std::fs::set_permissions(&path, PermissionsExt::from_mode(0o640)).unwrap();
+    }
+    let srv = TestServer::start(&[("local_enable", "YES"), ("ftpusers_file", "")]);
+    let mut c = srv.login(&user.name, "secret");
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    for name in ["root-group.txt", "daemon-group.txt"] {
+        let r = c.cmd(&format!("RETR {name}"));
+        assert_eq!(r.code, 550, "{name}: {r:?}");
+    }
+    assert_eq!(c.retr("own.txt"), b"own.txt");
+}
+
 /// Accounts PAM would refuse are refused: listed in ftpusers, a shell not
 /// in /etc/shells, a locked password, uid 0; and local_enable=NO refuses all.
 #[test]
