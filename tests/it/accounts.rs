@@ -122,6 +122,28 @@ fn system_account_sessions_have_only_their_own_groups() {
     assert_eq!(c.retr("own.txt"), b"own.txt");
 }
 
+/// An account whose expiry date has passed is refused; an ftpusers_file
+/// that does not exist denies no one, one that cannot be read denies
+/// everyone (a read error never lets a listed account in).
+#[test]
+fn expired_accounts_and_unreadable_ftpusers_are_refused() {
+    if !root_or_skip() {
+        return;
+    }
+    let tmp = TempDir::new("expiry");
+    let user = SystemUser::new("e", &tmp.0.join("home"));
+    let missing = tmp.0.join("no-such-ftpusers");
+    let srv = TestServer::start(&[("local_enable", "YES"), ("ftpusers_file", missing.to_str().unwrap())]);
+    assert_eq!(login_code(&srv, &user.name, "secret"), 230, "a missing ftpusers_file denies no one");
+    let unreadable = TestServer::start(&[("local_enable", "YES"), ("ftpusers_file", tmp.0.to_str().unwrap())]);
+    assert_eq!(login_code(&unreadable, &user.name, "secret"), 530, "ftpusers_file is a directory");
+    unreadable.wait_log("cannot read ftpusers_file");
+    // Expired on 1970-01-02 (day 1), as `usermod -e 1970-01-02` sets it.
+    user.usermod(&["-e", "1"]);
+    assert_eq!(login_code(&srv, &user.name, "secret"), 530);
+    srv.wait_log("account expired");
+}
+
 /// Accounts PAM would refuse are refused: listed in ftpusers, a shell not
 /// in /etc/shells, a locked password, uid 0; and local_enable=NO refuses all.
 #[test]

@@ -583,8 +583,8 @@ impl SystemUser {
 
 impl SystemUser {
     /// `usermod ARGS NAME`; where usermod cannot replace a bind-mounted
-    /// /etc/passwd (fresh-host-test), `-s SHELL`, `-d HOME` and `-L` are
-    /// done in place.
+    /// /etc/passwd (fresh-host-test), `-s SHELL`, `-d HOME`, `-e DAYS` and
+    /// `-L` are done in place.
     pub fn usermod(&self, args: &[&str]) {
         let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
         let done = Command::new("usermod").args(args).arg(&self.name).output();
@@ -595,10 +595,11 @@ impl SystemUser {
             ["-s", _] => ("/etc/passwd", 6),
             ["-d", _] => ("/etc/passwd", 5),
             ["-L"] => ("/etc/shadow", 1),
+            ["-e", _] => ("/etc/shadow", 7),
             _ => panic!("usermod {args:?} failed and has no in-place fallback"),
         };
         let value = |old: &str| match args {
-            ["-s", new] | ["-d", new] => new.to_string(),
+            ["-s", new] | ["-d", new] | ["-e", new] => new.to_string(),
             _ => format!("!{old}"),
         };
         let prefix = format!("{}:", self.name);
