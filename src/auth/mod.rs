@@ -251,3 +251,15 @@ fn mapped(
         Err(e) => Err(AuthError::Refused(format!("{key}: {e}"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_errors_say_what_happened() {
+        assert_eq!(AuthError::Denied.to_string(), "login denied");
+        assert_eq!(AuthError::UsersFile("users:2: bad hash".into()).to_string(), "users file: users:2: bad hash");
+        assert_eq!(AuthError::Refused("account locked".into()).to_string(), "login refused: account locked");
+    }
+}
