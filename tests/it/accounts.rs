@@ -144,6 +144,22 @@ fn expired_accounts_and_unreadable_ftpusers_are_refused() {
     srv.wait_log("account expired");
 }
 
+/// A guest_username naming root is refused at login too, not only at start
+/// (a per-user config file can set it): sessions never run as root.
+#[test]
+fn sessions_are_never_mapped_to_root() {
+    if !root_or_skip() {
+        return;
+    }
+    let dir = TempDir::new("userconf");
+    std::fs::write(dir.0.join("alice"), "guest_username=root\n").unwrap();
+    // local_enable keeps the capabilities to switch accounts, so mappings apply.
+    let srv = TestServer::start(&[("user_config_dir", dir.0.to_str().unwrap()), ("local_enable", "YES")]);
+    assert_eq!(login_code(&srv, "alice", "secret"), 530);
+    srv.wait_log("guest_username=root is root");
+    assert_eq!(login_code(&srv, "bob", "secret"), 230, "bob has no such file");
+}
+
 /// Accounts PAM would refuse are refused: listed in ftpusers, a shell not
 /// in /etc/shells, a locked password, uid 0; and local_enable=NO refuses all.
 #[test]
