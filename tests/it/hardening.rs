@@ -68,6 +68,50 @@ fn rnto_cannot_replace_what_the_user_may_not_destroy() {
     assert_eq!(std::fs::read_to_string(dir.0.join("dave/b")).unwrap(), "a");
 }
 
+/// Which right an RNTO over an existing name needs depends on what is
+/// moved: `overwrite` for a file, `delete` and `rmdir` for a directory,
+/// and neither stands in for the other.
+#[test]
+fn rnto_needs_the_right_that_fits_what_it_replaces() {
+    let dir = TempDir::new("rights");
+    let (erin, frank, gina) = (dir.0.join("erin"), dir.0.join("frank"), dir.0.join("gina"));
+    for home in [&erin, &frank, &gina] {
+        for d in ["d1", "d2"] {
+            std::fs::create_dir_all(home.join(d)).unwrap();
+        }
+        std::fs::write(home.join("f1"), "one").unwrap();
+        std::fs::write(home.join("f2"), "two").unwrap();
+    }
+    let users = dir.0.join("users");
+    let lines = format!(
+        "erin:{SECRET_HASH}:{}:rw,-delete,-rmdir\nfrank:{SECRET_HASH}:{}:rw,-overwrite\ngina:{SECRET_HASH}:{}:rw,-rmdir\n",
+        erin.display(),
+        frank.display(),
+        gina.display()
+    );
+    std::fs::write(&users, lines).unwrap();
+    let srv = TestServer::start(&[("user_file", users.to_str().unwrap())]);
+    let rename = |c: &mut FtpClient, from: &str, to: &str| {
+        assert_eq!(c.cmd(&format!("RNFR {from}")).code, 350);
+        c.cmd(&format!("RNTO {to}")).code
+    };
+    // erin may overwrite files but not remove directories.
+    let mut e = srv.login("erin", "secret");
+    assert_eq!(rename(&mut e, "d1", "d2"), 550, "a directory replaced without delete and rmdir");
+    assert_eq!(rename(&mut e, "f1", "f2"), 250, "overwrite covers a file");
+    assert!(erin.join("d1").is_dir() && !erin.join("f1").exists());
+    // frank may remove directories but not overwrite files.
+    let mut f = srv.login("frank", "secret");
+    assert_eq!(rename(&mut f, "f1", "f2"), 550, "a file replaced without overwrite");
+    assert_eq!(rename(&mut f, "d1", "d2"), 250, "delete and rmdir cover an empty directory");
+    assert_eq!(std::fs::read_to_string(frank.join("f2")).unwrap(), "two");
+    assert!(!frank.join("d1").exists() && frank.join("d2").is_dir());
+    // gina may delete files but not remove directories: both rights are needed.
+    let mut g = srv.login("gina", "secret");
+    assert_eq!(rename(&mut g, "d1", "d2"), 550, "delete without rmdir");
+    assert!(gina.join("d1").is_dir());
+}
+
 /// An upload by a user without the overwrite right never replaces a file
 /// that appeared while its data was coming in.
 #[test]
