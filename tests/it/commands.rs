@@ -157,6 +157,7 @@ fn site_chmod_umask_help() {
     assert_eq!(std::fs::metadata(srv.path("home/alice/f")).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(c.cmd("SITE CHMOD 99x f").code, 501);
     assert_eq!(c.cmd("SITE UMASK").lines[0], "200 Your current UMASK is 022");
+    assert_eq!(c.cmd("SITE UMASK 1000").code, 501, "a umask has nine bits");
     assert_eq!(c.cmd("SITE UMASK 077").code, 200);
     assert_eq!(c.cmd("MKD private").code, 257);
     assert_eq!(std::fs::metadata(srv.path("home/alice/private")).unwrap().permissions().mode() & 0o777, 0o700);
