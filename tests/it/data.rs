@@ -76,9 +76,11 @@ fn bounce_port_to_other_host_or_low_port_is_refused() {
     assert_eq!(c.cmd("EPRT |1|127.0.0.2|51210|").lines[0], "500 Illegal PORT command.");
     assert_eq!(c.cmd("PORT 127,0,0,1,0,25").lines[0], "500 Illegal PORT command.");
     assert_eq!(c.cmd("EPRT |1|127.0.0.1|21|").code, 500);
+    assert_eq!(c.cmd("EPRT |1|127.0.0.1|1023|").code, 500, "1023 is privileged");
     std::fs::write(srv.path("home/alice/x"), "x").unwrap();
     assert_eq!(c.cmd("RETR x").lines[0], "425 Use PORT or PASV first.", "the refused PORTs set up nothing");
     srv.wait_log("bounce protection");
+    assert_eq!(c.cmd("EPRT |1|127.0.0.1|1024|").code, 200, "1024 is not");
 }
 
 #[test]
