@@ -193,11 +193,12 @@ struct HelperThread {
 }
 
 impl HelperThread {
-    fn spawn(name: &str) -> io::Result<HelperThread> {
+    /// The thread of session `sid`, named `xfer-SID`.
+    fn spawn(sid: u64) -> io::Result<HelperThread> {
         let (done, done_tx) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(crate::sys::io_err)?;
         let (jobs, job_rx) = bounded::<Job>(0);
         let (report_tx, reports) = bounded(1);
-        std::thread::Builder::new().name(name.to_string()).stack_size(THREAD_STACK).spawn(move || {
+        std::thread::Builder::new().name(format!("xfer-{sid}")).stack_size(THREAD_STACK).spawn(move || {
             // The copy buffer, kept from one transfer to the next.
             let mut buf = Vec::new();
             while let Ok(job) = job_rx.recv_timeout(HELPER_IDLE) {
@@ -221,11 +222,11 @@ impl HelperThread {
 impl Helper {
     /// Hands `job` to the thread, starting one if there is none (or the
     /// last one has ended).
-    fn submit(&mut self, name: &str, mut job: Job) -> io::Result<(Receiver<TransferReport>, Arc<OwnedFd>)> {
+    fn submit(&mut self, sid: u64, mut job: Job) -> io::Result<(Receiver<TransferReport>, Arc<OwnedFd>)> {
         for _ in 0..2 {
             let thread = match &mut self.thread {
                 Some(t) => t,
-                None => self.thread.insert(HelperThread::spawn(name)?),
+                None => self.thread.insert(HelperThread::spawn(sid)?),
             };
             match thread.jobs.send(job) {
                 Ok(()) => return Ok((thread.reports.clone(), thread.done.clone())),
@@ -253,12 +254,12 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// Starts `payload` over `data` (TLS first, under PROT P) in the
-    /// session's helper thread, moving at most `max_rate` bytes per second
+    /// Starts `payload` over `data` (TLS first, under PROT P) in the helper
+    /// thread of session `sid` (started if there is none), moving at most `max_rate` bytes per second
     /// (0 = no limit).
     pub(crate) fn start(
         helper: &mut Helper,
-        name: &str,
+        sid: u64,
         data: TcpStream,
         tls: Option<DataTls>,
         max_rate: u64,
@@ -269,7 +270,7 @@ impl Running {
         let data_clone = data.try_clone()?;
         let started = Instant::now();
         let job = Job { data, tls, max_rate, payload, abort: abort.clone(), progress: progress.clone(), started };
-        let (reports, done) = helper.submit(name, job)?;
+        let (reports, done) = helper.submit(sid, job)?;
         Ok(Running { reports, abort, progress, data: data_clone, done, started })
     }
 

@@ -140,7 +140,7 @@ pub(crate) fn start(
         Payload::File { size, offset, .. } => Some(size.saturating_sub(*offset)),
         _ => None,
     };
-    let running = Running::start(&mut s.helper, &format!("xfer-{}", conn.sid), data, tls, max_rate, payload)?;
+    let running = Running::start(&mut s.helper, conn.sid, data, tls, max_rate, payload)?;
     conn.seen.transfer_started(info.path.as_str(), size, running.progress());
     s.running = Some((running, info));
     Ok(Response::Started)
