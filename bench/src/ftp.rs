@@ -238,24 +238,29 @@ fn mlsd(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
     listings(addr, "MLSD")
 }
 
-fn concurrent_retr(addr: SocketAddr, sink: Sink) -> (f64, Option<(f64, f64)>) {
+/// CLIENTS sessions at once, each running `one` (its downloads, returning
+/// the bytes received), which must add up to MEDIUM_REPEATS files of
+/// MEDIUM bytes each: the aggregate MB/s.
+fn concurrently(
+    addr: SocketAddr,
+    one: impl Fn(SocketAddr) -> u64 + Copy + Send + 'static,
+) -> (f64, Option<(f64, f64)>) {
     let start = Instant::now();
-    let handles: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            std::thread::spawn(move || {
-                let mut ftp = Ftp::login(addr).unwrap();
-                ftp.expect("TYPE I", 200).unwrap();
-                let mut buf = big_buffer();
-                let total: u64 =
-                    (0..MEDIUM_REPEATS).map(|_| ftp.download_into("RETR medium.bin", &mut buf, sink).unwrap()).sum();
-                ftp.quit().unwrap();
-                total
-            })
-        })
-        .collect();
+    let handles: Vec<_> = (0..CLIENTS).map(|_| std::thread::spawn(move || one(addr))).collect();
     let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(total, MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64);
     (total as f64 / 1e6 / start.elapsed().as_secs_f64(), None)
+}
+
+fn concurrent_retr(addr: SocketAddr, sink: Sink) -> (f64, Option<(f64, f64)>) {
+    concurrently(addr, move |addr| {
+        let mut ftp = Ftp::login(addr).unwrap();
+        ftp.expect("TYPE I", 200).unwrap();
+        let mut buf = big_buffer();
+        let total = (0..MEDIUM_REPEATS).map(|_| ftp.download_into("RETR medium.bin", &mut buf, sink).unwrap()).sum();
+        ftp.quit().unwrap();
+        total
+    })
 }
 
 fn concurrent_retr_copy(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
@@ -492,21 +497,13 @@ fn tls_sessions(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
 }
 
 fn tls_concurrent_retr(addr: SocketAddr) -> (f64, Option<(f64, f64)>) {
-    let start = Instant::now();
-    let handles: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            std::thread::spawn(move || {
-                let mut ftps = Ftps::login(addr).unwrap();
-                let mut buf = big_buffer();
-                let total: u64 = (0..MEDIUM_REPEATS).map(|_| ftps.download("RETR medium.bin", &mut buf).unwrap()).sum();
-                ftps.quit().unwrap();
-                total
-            })
-        })
-        .collect();
-    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    assert_eq!(total, MEDIUM * (CLIENTS * MEDIUM_REPEATS) as u64);
-    (total as f64 / 1e6 / start.elapsed().as_secs_f64(), None)
+    concurrently(addr, |addr| {
+        let mut ftps = Ftps::login(addr).unwrap();
+        let mut buf = big_buffer();
+        let total = (0..MEDIUM_REPEATS).map(|_| ftps.download("RETR medium.bin", &mut buf).unwrap()).sum();
+        ftps.quit().unwrap();
+        total
+    })
 }
 
 const TLS_FIGURES: &[Figure] = &[
