@@ -215,3 +215,31 @@ fn read_only_user_and_anonymous_cannot_write() {
     assert_eq!(anon.cmd("STOR up.txt").code, 550);
     assert_eq!(anon.retr("readme.txt"), b"hello from anon\r\n", "TYPE A is the default");
 }
+
+/// A failure reply starts with vsftpd's words for what failed, then says why.
+#[test]
+fn failure_replies_say_what_failed_as_vsftpd_does() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.alice();
+    for (cmd, start) in [
+        ("CWD nope", "550 Failed to change directory: "),
+        ("MKD nope/d", "550 Create directory operation failed: "),
+        ("RMD nope", "550 Remove directory operation failed: "),
+        ("DELE nope", "550 Delete operation failed: "),
+        ("RNFR nope", "550 Rename failed: "),
+        ("SIZE nope", "550 Could not get file size: "),
+        ("MDTM nope", "550 Could not get modification time: "),
+        ("MFMT 20240601120000 nope", "550 Could not set modification time: "),
+        ("MLST nope", "550 Could not list: "),
+        ("STAT nope", "550 Could not list: "),
+        ("SITE CHMOD 644 nope", "550 SITE command failed: "),
+    ] {
+        let reply = c.cmd(cmd);
+        assert!(reply.lines[0].starts_with(start), "{cmd}: {:?}", reply.lines);
+    }
+    for (cmd, start) in [("RETR nope", "550 Failed to open file: "), ("STOR nope/f", "550 Could not create file: ")] {
+        c.cmd("PASV");
+        let reply = c.cmd(cmd);
+        assert!(reply.lines[0].starts_with(start), "{cmd}: {:?}", reply.lines);
+    }
+}

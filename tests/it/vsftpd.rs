@@ -255,6 +255,11 @@ fn cmds_allowed_and_cmds_denied() {
     assert_eq!(c.cmd("PWD").code, 257);
     assert_eq!(c.cmd("CWD /").lines[0], "550 Permission denied.");
     assert_eq!(c.cmd("NOOP").code, 550);
+    // A verb's other spelling (XPWD for PWD) is allowed and denied with it.
+    let srv = TestServer::start(&[("cmds_allowed", "USER,PASS,PWD,QUIT")]);
+    assert_eq!(srv.alice().cmd("XPWD").code, 257);
+    let srv = TestServer::start(&[("cmds_denied", "PWD")]);
+    assert_eq!(srv.alice().cmd("XPWD").code, 550);
     let srv = TestServer::start(&[("cmds_denied", "DELE,RMD")]);
     std::fs::write(srv.path("home/alice/f"), "x").unwrap();
     let mut c = srv.alice();
@@ -455,8 +460,12 @@ fn tilde_is_the_login_directory() {
     assert_eq!(c.cmd("CWD ~").code, 250);
     assert!(c.cmd("PWD").lines[0].starts_with("257 \"/\""));
     assert_eq!(c.cmd("CWD ~/sub").code, 250);
-    // A jailed session sees no other homes: ~bob is a name like any other.
+    // A jailed session sees no other homes: ~bob is a name like any other,
+    // and ~bin is not the bin account's /bin even where the jail has a /bin.
     assert_eq!(c.cmd("CWD ~bob").code, 550);
+    std::fs::create_dir(srv.path("home/alice/bin")).unwrap();
+    assert_eq!(c.cmd("CWD ~bin").code, 550);
+    assert_eq!(c.cmd("CWD /bin").code, 250);
 }
 
 /// xferlog_std_format=NO writes vsftpd's own log; dual_log_enable both.

@@ -336,3 +336,37 @@ fn failure_text(cmd: &Command) -> &'static str {
 pub(crate) fn require(allowed: bool) -> Result<(), FtpError> {
     if allowed { Ok(()) } else { Err(FtpError::NotPermitted) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The audit line of each command that touches the file system, with its
+    /// path resolved from the current directory, and vsftpd's event where
+    /// vsftpd logs one.
+    #[test]
+    fn audit_text_names_each_command_and_its_full_path() {
+        let cwd = VirtualPath::root().resolve("/d").unwrap();
+        let from = VirtualPath::root().resolve("/d/old").unwrap();
+        let text = |cmd: Command| audit_text(&cwd, &cmd, Some(&from));
+        let event = |what: &str, e: Event, path: &str| Some((what.to_owned(), Some((e, path.to_owned()))));
+        let plain = |what: &str| Some((what.to_owned(), None));
+        let s = |t: &str| t.to_owned();
+        assert_eq!(text(Command::Mkd(s("n"))), event("MKD /d/n", Event::Mkdir, "/d/n"));
+        assert_eq!(text(Command::Rmd(s("n"))), event("RMD /d/n", Event::Rmdir, "/d/n"));
+        assert_eq!(text(Command::Dele(s("f"))), event("DELE /d/f", Event::Delete, "/d/f"));
+        assert_eq!(text(Command::Rnto(s("new"))), event("RNFR /d/old RNTO /d/new", Event::Rename, "/d/old /d/new"));
+        assert_eq!(text(Command::Site(s("chmod 644 f"))), event("SITE chmod 644 f", Event::Chmod, "/d/f"));
+        assert_eq!(text(Command::Site(s("UMASK 022"))), plain("SITE UMASK 022"));
+        assert_eq!(text(Command::Mfmt(20260102030405, s("f"))), plain("MFMT 20260102030405 /d/f"));
+        assert_eq!(text(Command::Rnfr(s("old"))), plain("RNFR /d/old"));
+        assert_eq!(text(Command::Retr(s("f"))), plain("RETR /d/f"));
+        assert_eq!(text(Command::Stor(s("/f"))), plain("STOR /f"));
+        assert_eq!(text(Command::Appe(s("f"))), plain("APPE /d/f"));
+        assert_eq!(text(Command::Stou(None)), plain("STOU /d/file"));
+        assert_eq!(text(Command::Stou(Some(s("u")))), plain("STOU /d/u"));
+        assert_eq!(text(Command::Noop), None);
+        // RNTO without a pending RNFR names the source "-".
+        assert_eq!(audit_text(&cwd, &Command::Rnto(s("x")), None).unwrap().0, "RNFR - RNTO /d/x");
+    }
+}
