@@ -312,3 +312,19 @@ fn a_stalled_append_keeps_what_arrived() {
     assert_eq!(std::fs::read(srv.path("home/alice/log.txt")).unwrap(), b"start\nmore that arrived\n");
     assert_eq!(c.cmd("SIZE log.txt").lines[0], "213 24");
 }
+
+/// RETR's 150 names the mode and the file's size in vsftpd's words.
+#[test]
+fn retr_announces_its_mode_and_size() {
+    let srv = TestServer::start(&[]);
+    std::fs::write(srv.path("home/alice/f"), "a\nb\n").unwrap();
+    let mut c = srv.alice();
+    for (ty, word) in [("TYPE A", "ASCII"), ("TYPE I", "BINARY")] {
+        assert_eq!(c.cmd(ty).code, 200);
+        let mut data = c.epsv();
+        assert_eq!(c.cmd("RETR f").lines[0], format!("150 Opening {word} mode data connection for f (4 bytes)."));
+        let mut buf = Vec::new();
+        data.read_to_end(&mut buf).unwrap();
+        assert_eq!(c.reply().code, 226);
+    }
+}

@@ -323,6 +323,17 @@ fn ls_recurse_enable_allows_list_r() {
     assert!(!c.listing("LIST -R").contains("leaf.txt"), "off by default, as in vsftpd");
 }
 
+/// LIST -R descends 32 directory levels below the listed one, no deeper.
+#[test]
+fn list_r_stops_at_32_levels() {
+    let srv = TestServer::start(&[("ls_recurse_enable", "YES")]);
+    std::fs::create_dir_all(srv.path(&format!("home/alice{}", "/d".repeat(34)))).unwrap();
+    let list = srv.alice().listing("LIST -R");
+    let header = |levels: usize| format!("\r\n.{}:\r\n", "/d".repeat(levels));
+    assert!(list.contains(&header(32)), "{list}");
+    assert!(!list.contains(&header(33)), "{list}");
+}
+
 #[test]
 fn ascii_download_and_upload_enable() {
     let srv = TestServer::start(&[("ascii_download_enable", "NO"), ("ascii_upload_enable", "NO")]);
