@@ -54,6 +54,11 @@ fn rest_for_retr_and_stor() {
     let _data = c.epsv();
     assert_eq!(c.cmd("STOR cut.bin").code, 554);
     assert_eq!(std::fs::read(srv.path("home/alice/cut.bin")).unwrap(), content);
+    // A file that cannot be continued for another reason says why, not 554.
+    std::fs::create_dir(srv.path("home/alice/adir")).unwrap();
+    assert_eq!(c.cmd("REST 10").code, 350);
+    let _data = c.epsv();
+    assert_eq!(c.cmd("STOR adir").code, 550);
     // RFC 3659 §5.4: past the end → 554.
     assert_eq!(c.cmd("REST 999999").code, 350);
     let _data = c.epsv();
@@ -110,6 +115,7 @@ fn abor_mid_retr_gives_426_then_226() {
     assert_eq!(c.cmd("NOOP").code, 200);
     srv.wait_log("RETR /huge.bin");
     assert!(srv.wait_log("RETR /huge.bin").contains("result=aborted"));
+    assert!(srv.path("home/alice/huge.bin").exists(), "an aborted download leaves the file alone");
 }
 
 #[test]
