@@ -67,6 +67,24 @@ fn ftp_metrics_move_with_real_sessions_and_pass_promtool() {
         .arg(upload.0.join("down.bin"))
         .arg(format!("{base}/up.bin")));
     run(Command::new("curl").args(["-sS", "-l"]).arg(format!("{base}/")));
+    // A second download and an aborted one, so that each series has its own count.
+    run(Command::new("curl").args(["-sS", "-u", "alice:secret", "-o", "/dev/null"]).arg(format!("{base}/up.bin")));
+    std::fs::write(srv.path("home/alice/huge.bin"), vec![0u8; 64 << 20]).unwrap();
+    let mut aborted = srv.alice();
+    assert_eq!(aborted.cmd("TYPE I").code, 200);
+    let _data = aborted.epsv();
+    assert_eq!(aborted.cmd("RETR huge.bin").code, 150);
+    aborted.send("ABOR");
+    assert_eq!(aborted.reply().code, 426);
+    assert_eq!(aborted.reply().code, 226);
+    assert_eq!(aborted.cmd("QUIT").code, 221);
+    srv.wait_log("RETR /huge.bin");
+    // The four curl sessions and this one have ended (and left sessions_active).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while srv.log_count(" closed: ") < 5 {
+        assert!(std::time::Instant::now() < deadline, "sessions still open");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let mut bad = srv.connect();
     assert_eq!(bad.cmd("USER alice").code, 331);
     assert_eq!(bad.cmd("PASS wrong").code, 530);
@@ -75,21 +93,23 @@ fn ftp_metrics_move_with_real_sessions_and_pass_promtool() {
     let after = scrape(&url);
     promtool_accepts(&after);
     for (series, want) in [
-        ("rftpd_logins_total{kind=\"virtual\",result=\"ok\"}", 3.0),
+        ("rftpd_logins_total{kind=\"virtual\",result=\"ok\"}", 5.0),
         ("rftpd_logins_total{kind=\"virtual\",result=\"failed\"}", 1.0),
         ("rftpd_logins_total{kind=\"anonymous\",result=\"ok\"}", 1.0),
         ("rftpd_transfers_total{direction=\"upload\",result=\"ok\"}", 1.0),
-        ("rftpd_transfers_total{direction=\"download\",result=\"ok\"}", 1.0),
+        ("rftpd_transfers_total{direction=\"download\",result=\"ok\"}", 2.0),
+        ("rftpd_transfers_total{direction=\"download\",result=\"aborted\"}", 1.0),
+        ("rftpd_transfers_total{direction=\"download\",result=\"failed\"}", 0.0),
         ("rftpd_received_bytes_total", 100_000.0),
         ("rftpd_listings_total{result=\"ok\"}", 1.0),
-        ("rftpd_transfer_duration_seconds_count", 2.0),
+        ("rftpd_transfer_duration_seconds_count", 4.0),
         ("rftpd_sessions_active", 2.0),
         ("rftpd_workers_busy", 2.0),
     ] {
         assert_eq!(value(&after, series), want, "{series}\n{after}");
     }
     assert!(value(&after, "rftpd_sent_bytes_total") >= 100_000.0);
-    assert!(value(&after, "rftpd_data_connections_total{mode=\"passive\",result=\"ok\"}") >= 3.0);
+    assert!(value(&after, "rftpd_data_connections_total{mode=\"passive\",result=\"ok\"}") >= 5.0);
     assert!(value(&after, "rftpd_sessions_total{end=\"quit\"}") >= 3.0, "{after}");
     assert_eq!(value(&after, "rftpd_build_info{version=\"0.1.0\"}"), 1.0);
     drop(live);

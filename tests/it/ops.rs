@@ -674,6 +674,11 @@ fn upload_hook_gets_the_upload_and_never_stalls_sessions() {
     ] {
         assert!(env.lines().any(|l| l == want), "{want} missing:\n{env}");
     }
+    // Downloads run no hook: after the next upload's hook, /hooked.bin's ran once.
+    assert_eq!(c.retr("hooked.bin"), b"12345");
+    assert_eq!(c.upload("STOR after.bin", b"x").code, 226);
+    srv.wait_log("upload_hook done for /after.bin");
+    assert_eq!(srv.log_count("upload_hook done for /hooked.bin"), 1);
     // One runner and a hook that hangs: uploads still complete at once.
     let hang = dir.0.join("hang.sh");
     // Bounded, so nothing outlives the test for long.
