@@ -659,7 +659,8 @@ fn upload_hook_gets_the_upload_and_never_stalls_sessions() {
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let srv = TestServer::start(&[("upload_hook", hook.to_str().unwrap())]);
+    // One runner: hooks run in the order their transfers ended.
+    let srv = TestServer::start(&[("upload_hook", hook.to_str().unwrap()), ("upload_hook_max", "1")]);
     let mut c = srv.alice();
     assert_eq!(c.upload("STOR hooked.bin", b"12345").code, 226);
     srv.wait_log("upload_hook: hook saw /hooked.bin");
