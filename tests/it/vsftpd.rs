@@ -405,6 +405,14 @@ fn delete_failed_uploads_removes_what_an_append_left() {
         assert_eq!(c.reply().code, 426);
         drop(data);
         assert_eq!(srv.path("home/alice/part").exists(), survives, "delete_failed_uploads={delete}");
+        // A failed download is no failed upload: its file stays.
+        std::fs::write(srv.path("home/alice/big"), vec![0u8; 16 << 20]).unwrap();
+        let _data = c.epsv();
+        assert_eq!(c.cmd("RETR big").code, 150);
+        c.send("ABOR");
+        assert_eq!(c.reply().code, 426);
+        assert_eq!(c.reply().code, 226);
+        assert!(srv.path("home/alice/big").exists(), "delete_failed_uploads={delete}");
     }
 }
 
