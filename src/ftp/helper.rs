@@ -255,8 +255,8 @@ pub(crate) struct Running {
 
 impl Running {
     /// Starts `payload` over `data` (TLS first, under PROT P) in the helper
-    /// thread of session `sid` (started if there is none), moving at most `max_rate` bytes per second
-    /// (0 = no limit).
+    /// thread of session `sid` (started if there is none), moving at most
+    /// `max_rate` bytes per second (0 = no limit).
     pub(crate) fn start(
         helper: &mut Helper,
         sid: u64,

@@ -69,14 +69,10 @@ fn ftp_metrics_move_with_real_sessions_and_pass_promtool() {
     run(Command::new("curl").args(["-sS", "-l"]).arg(format!("{base}/")));
     // A second download and an aborted one, so that each series has its own count.
     run(Command::new("curl").args(["-sS", "-u", "alice:secret", "-o", "/dev/null"]).arg(format!("{base}/up.bin")));
-    std::fs::write(srv.path("home/alice/huge.bin"), vec![0u8; 64 << 20]).unwrap();
+    srv.big_file();
     let mut aborted = srv.alice();
-    assert_eq!(aborted.cmd("TYPE I").code, 200);
-    let _data = aborted.epsv();
-    assert_eq!(aborted.cmd("RETR huge.bin").code, 150);
-    aborted.send("ABOR");
-    assert_eq!(aborted.reply().code, 426);
-    assert_eq!(aborted.reply().code, 226);
+    let _data = aborted.start_big_retr();
+    aborted.abor_running();
     assert_eq!(aborted.cmd("QUIT").code, 221);
     srv.wait_log("RETR /huge.bin");
     // The four curl sessions and this one have ended (and left sessions_active).

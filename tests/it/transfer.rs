@@ -87,28 +87,12 @@ fn appe_and_stou() {
     assert_eq!(std::fs::read(srv.path("home/alice/log.txt")).unwrap(), b"first\nsecond\n");
 }
 
-fn big_file(srv: &TestServer) -> Vec<u8> {
-    let content = pattern(64 << 20, 3);
-    std::fs::write(srv.path("home/alice/huge.bin"), &content).unwrap();
-    content
-}
-
-/// Starts RETR of the huge file and reads a little of it.
-fn start_big_retr(c: &mut FtpClient) -> std::net::TcpStream {
-    assert_eq!(c.cmd("TYPE I").code, 200);
-    let mut data = c.epsv();
-    assert_eq!(c.cmd("RETR huge.bin").code, 150);
-    let mut buf = vec![0u8; 65_536];
-    data.read_exact(&mut buf).unwrap();
-    data
-}
-
 #[test]
 fn abor_mid_retr_gives_426_then_226() {
     let srv = TestServer::start(&[]);
-    big_file(&srv);
+    srv.big_file();
     let mut c = srv.alice();
-    let _data = start_big_retr(&mut c);
+    let _data = c.start_big_retr();
     c.send("ABOR");
     assert_eq!(c.reply().code, 426);
     assert_eq!(c.reply().lines[0], "226 ABOR successful.");
@@ -122,9 +106,9 @@ fn abor_mid_retr_gives_426_then_226() {
 fn abor_after_telnet_ip_and_urgent_synch() {
     use nix::sys::socket::{MsgFlags, send};
     let srv = TestServer::start(&[]);
-    big_file(&srv);
+    srv.big_file();
     let mut c = srv.alice();
-    let _data = start_big_retr(&mut c);
+    let _data = c.start_big_retr();
     // RFC 959 §4.1.3: IAC IP, then IAC DM sent as urgent data (Synch), then ABOR.
     c.send_bytes(b"\xff\xf4");
     send(std::os::fd::AsRawFd::as_raw_fd(&c.stream), b"\xff", MsgFlags::MSG_OOB).unwrap();
@@ -137,9 +121,9 @@ fn abor_after_telnet_ip_and_urgent_synch() {
 #[test]
 fn stat_and_noop_during_transfer() {
     let srv = TestServer::start(&[]);
-    let content = big_file(&srv);
+    let content = srv.big_file();
     let mut c = srv.alice();
-    let mut data = start_big_retr(&mut c);
+    let mut data = c.start_big_retr();
     assert_eq!(c.cmd("NOOP").code, 200);
     let r = c.cmd("STAT");
     assert_eq!(r.code, 211);
@@ -229,12 +213,12 @@ fn xferlog_records_complete_and_aborted_transfers() {
     let dir = TempDir::new("xferlog");
     let log = dir.0.join("xferlog");
     let srv = TestServer::start(&[("xferlog_enable", "YES"), ("xferlog_file", log.to_str().unwrap())]);
-    big_file(&srv);
+    srv.big_file();
     let mut c = srv.alice();
     assert_eq!(c.cmd("TYPE I").code, 200);
     assert_eq!(c.upload("STOR in.bin", b"12345").code, 226);
     let _ = c.retr("in.bin");
-    let _data = start_big_retr(&mut c);
+    let _data = c.start_big_retr();
     c.send("ABOR");
     assert_eq!(c.reply().code, 426);
     assert_eq!(c.reply().code, 226);
@@ -285,8 +269,8 @@ fn transfers_share_one_helper_thread_that_ends_when_idle() {
         assert!(c.listing("NLST").lines().any(|l| l == format!("f{i}.bin")));
         assert_eq!(transfer_threads(&srv).len(), 1, "after transfer {i}: {:?}", transfer_threads(&srv));
     }
-    big_file(&srv);
-    let _data = start_big_retr(&mut c);
+    srv.big_file();
+    let _data = c.start_big_retr();
     c.send("ABOR");
     assert_eq!(c.reply().code, 426);
     assert_eq!(c.reply().lines[0], "226 ABOR successful.");

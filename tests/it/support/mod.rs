@@ -214,6 +214,14 @@ impl TestServer {
         self.dir.0.join(rel)
     }
 
+    /// Writes alice's `huge.bin` (64 MiB, more than socket buffers hold, so
+    /// a download of it stays running until read) and returns its content.
+    pub fn big_file(&self) -> Vec<u8> {
+        let content = pattern(64 << 20, 3);
+        std::fs::write(self.path("home/alice/huge.bin"), &content).unwrap();
+        content
+    }
+
     pub fn connect(&self) -> FtpClient {
         FtpClient::connect(self.addr)
     }
@@ -388,6 +396,24 @@ impl FtpClient {
         let (buf, r) = self.download(&format!("RETR {path}"));
         assert_eq!(r.code, 226, "{r:?}");
         buf
+    }
+
+    /// Starts a binary RETR of the huge file ([`TestServer::big_file`]) and
+    /// reads a little of it: the transfer is running when this returns.
+    pub fn start_big_retr(&mut self) -> TcpStream {
+        assert_eq!(self.cmd("TYPE I").code, 200);
+        let mut data = self.epsv();
+        assert_eq!(self.cmd("RETR huge.bin").code, 150);
+        let mut buf = vec![0u8; 65_536];
+        data.read_exact(&mut buf).unwrap();
+        data
+    }
+
+    /// ABOR of a running transfer: 426 for the transfer, then 226.
+    pub fn abor_running(&mut self) {
+        self.send("ABOR");
+        assert_eq!(self.reply().code, 426);
+        assert_eq!(self.reply().code, 226);
     }
 
     pub fn listing(&mut self, cmd: &str) -> String {
