@@ -6,7 +6,7 @@ use super::command::TransferType;
 use super::memory::Listing;
 use crate::ascii;
 use crate::jail::Upload;
-use crate::limits::{COPY_BUFFER, HELPER_IDLE, SENDFILE_CHUNK, THREAD_STACK};
+use crate::limits::{COPY_BUFFER, DATA_UNSENT_LIMIT, HELPER_IDLE, SENDFILE_CHUNK, THREAD_STACK};
 use crate::tls::{ServerConnection, SessionConfig, TlsStream};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
@@ -319,6 +319,11 @@ fn run(job: Job, buf: &mut Vec<u8>) -> TransferReport {
         outcome,
         tls: tls_on,
     };
+    if !matches!(payload, Payload::Receive { .. }) {
+        if let Err(e) = crate::sys::net::limit_unsent(&data, DATA_UNSENT_LIMIT) {
+            log::debug!("data connection: TCP_NOTSENT_LOWAT not set: {e}");
+        }
+    }
     let mut data = match DataStream::open(data, tls) {
         Ok(d) => d,
         Err(o) => return report(o),

@@ -156,6 +156,26 @@ pub(crate) fn tune_control(stream: &TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)
 }
 
+/// Keeps at most `bytes` of not yet sent data queued in a sending socket
+/// (TCP_NOTSENT_LOWAT): a write or sendfile waits until the queue drains
+/// below it. Data in flight (sent, not yet acknowledged) is not counted, so
+/// the congestion window still fills on long paths.
+pub(crate) fn limit_unsent(stream: &TcpStream, bytes: u32) -> io::Result<()> {
+    let value = bytes as libc::c_int;
+    // SAFETY: stream is an open socket; the pointer and size are those of
+    // `value`, alive for the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NOTSENT_LOWAT,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// The bound UDP socket on standard input, its first request queued (inetd
 /// `wait` for TFTP, systemd `Accept=no` datagram sockets with `--inetd`).
 pub fn stdin_datagram() -> io::Result<std::net::UdpSocket> {
@@ -243,6 +263,26 @@ mod tests {
             let (n, from) = rx.recv_from(&mut buf).unwrap();
             assert_eq!((&buf[..n], from), (want, tx.local_addr().unwrap()));
         }
+    }
+
+    #[test]
+    fn a_sending_socket_keeps_the_unsent_limit_it_was_given() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let s = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        limit_unsent(&s, 128 * 1024).unwrap();
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: s is an open socket; value and len are alive and sized as passed.
+        let rc = unsafe {
+            libc::getsockopt(
+                s.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_NOTSENT_LOWAT,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!((rc, value), (0, 128 * 1024));
     }
 
     #[test]
