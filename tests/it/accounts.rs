@@ -203,10 +203,15 @@ fn unjailed_system_account_sees_the_file_system_with_its_permissions() {
     }
     let tmp = TempDir::new("acct");
     let user = SystemUser::new("u", &tmp.0.join("home"));
+    // Outside the home, root's, world-readable. (Not /etc/passwd: the tests
+    // beside this one add and remove accounts while it runs.)
+    let outside = tmp.0.join("outside.txt");
+    std::fs::write(&outside, "line 1\nline 2\n").unwrap();
+    std::fs::set_permissions(&outside, PermissionsExt::from_mode(0o644)).unwrap();
     let srv = TestServer::start(&[("local_enable", "YES"), ("chroot_local_user", "NO")]);
     let mut c = srv.login(&user.name, "secret");
     assert_eq!(c.cmd("PWD").lines[0], format!("257 \"{}\" is the current directory", user.home.display()));
-    assert_eq!(c.retr("/etc/passwd"), std::fs::read_to_string("/etc/passwd").unwrap().replace('\n', "\r\n").as_bytes());
+    assert_eq!(c.retr(outside.to_str().unwrap()), b"line 1\r\nline 2\r\n");
     assert_eq!(c.cmd("RETR /etc/shadow").code, 550, "root:shadow 0640 stays unreadable");
 }
 

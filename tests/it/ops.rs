@@ -286,6 +286,7 @@ fn make_install_creates_the_ftp_and_tftp_accounts_when_missing() {
     run(Command::new("cp").args(["-a", "/etc"]).arg(&etc));
     std::fs::create_dir_all(&srv).unwrap();
     let prefix = dir.0.join("prefix");
+    let frozen = freeze_accounts();
     let host_accounts = std::fs::read_to_string("/etc/passwd").unwrap();
     let script = r#"mount --bind "$0" /etc && mount --bind "$1" /srv &&
         for a in ftp tftp; do if getent passwd $a >/dev/null; then userdel $a; fi; done &&
@@ -310,6 +311,7 @@ fn make_install_creates_the_ftp_and_tftp_accounts_when_missing() {
     assert!(srv.join("ftp").is_dir() && srv.join("tftp").is_dir());
     assert!(etc.join("rftpd/rftpd.conf").is_file());
     assert_eq!(std::fs::read_to_string("/etc/passwd").unwrap(), host_accounts, "the host's accounts changed");
+    drop(frozen);
 }
 
 #[test]

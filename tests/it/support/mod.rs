@@ -575,6 +575,12 @@ pub fn connect_from(ip: &str, target: SocketAddr) -> TcpStream {
 /// useradd/userdel lock /etc/passwd; tests in this binary take turns.
 static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Holds off every other test's account changes until dropped, for a test
+/// that compares the host's /etc/passwd before and after something.
+pub fn freeze_accounts() -> std::sync::MutexGuard<'static, ()> {
+    ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A system account made for one test, deleted on drop.
 pub struct SystemUser {
     pub name: String,
