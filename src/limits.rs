@@ -39,6 +39,13 @@ pub const CONTROL_READ_BUFFER: usize = 512;
 /// 1.36×/1.48×, with one stream of 1 GiB unchanged within the noise.
 pub const DATA_UNSENT_LIMIT: u32 = 128 * 1024;
 
+/// Largest download (a binary file's rest, or a listing) that the session's
+/// own thread tries to send before handing it to the transfer thread: one
+/// non-blocking call empties it into a fresh socket's send buffer, and the
+/// hand-over and the report back cost two thread wake-ups, most of a small
+/// file's time (see `ftp::helper::send_now`).
+pub const INLINE_SEND: u64 = 64 * 1024;
+
 /// Buffer for copy loops (uploads, ASCII downloads).
 pub const COPY_BUFFER: usize = 256 * 1024;
 

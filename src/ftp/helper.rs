@@ -6,7 +6,7 @@ use super::command::TransferType;
 use super::memory::Listing;
 use crate::ascii;
 use crate::jail::Upload;
-use crate::limits::{COPY_BUFFER, DATA_UNSENT_LIMIT, HELPER_IDLE, SENDFILE_CHUNK, THREAD_STACK};
+use crate::limits::{COPY_BUFFER, DATA_UNSENT_LIMIT, HELPER_IDLE, INLINE_SEND, SENDFILE_CHUNK, THREAD_STACK};
 use crate::tls::{ServerConnection, SessionConfig, TlsStream};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::fs::File;
@@ -241,6 +241,14 @@ impl Helper {
     }
 }
 
+/// Where [`Running::start`] left a transfer.
+pub(crate) enum Started {
+    /// A small download that went out at once from the session's thread.
+    Done(TransferReport),
+    /// In the helper thread; the session waits for its report.
+    Running(Running),
+}
+
 /// A transfer running in its session's helper thread.
 pub(crate) struct Running {
     reports: Receiver<TransferReport>,
@@ -256,22 +264,33 @@ pub(crate) struct Running {
 impl Running {
     /// Starts `payload` over `data` (TLS first, under PROT P) in the helper
     /// thread of session `sid` (started if there is none), moving at most
-    /// `max_rate` bytes per second (0 = no limit).
+    /// `max_rate` bytes per second (0 = no limit). A small download in the
+    /// clear is first tried from this thread ([`send_now`]): if all of it
+    /// goes out without waiting, it is done here.
     pub(crate) fn start(
         helper: &mut Helper,
         sid: u64,
         data: TcpStream,
         tls: Option<DataTls>,
         max_rate: u64,
-        payload: Payload,
-    ) -> io::Result<Running> {
+        mut payload: Payload,
+    ) -> io::Result<Started> {
         let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
-        let data_clone = data.try_clone()?;
         let started = Instant::now();
+        if tls.is_none() && max_rate == 0 && send_now(&data, &mut payload, &progress) {
+            DataStream::Plain(data).finish();
+            return Ok(Started::Done(TransferReport {
+                bytes: progress.load(Ordering::Relaxed),
+                elapsed: started.elapsed(),
+                outcome: Outcome::Complete,
+                tls: false,
+            }));
+        }
+        let data_clone = data.try_clone()?;
         let job = Job { data, tls, max_rate, payload, abort: abort.clone(), progress: progress.clone(), started };
         let (reports, done) = helper.submit(sid, job)?;
-        Ok(Running { reports, abort, progress, data: data_clone, done, started })
+        Ok(Started::Running(Running { reports, abort, progress, data: data_clone, done, started }))
     }
 
     pub(crate) fn done_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -307,6 +326,64 @@ impl Running {
         let _ = nix::unistd::read(self.done.as_fd(), &mut [0u8; 1]);
         report
     }
+}
+
+/// Sends a small download — a binary file's rest of at most [`INLINE_SEND`]
+/// bytes, or a listing that size — from the calling thread, in non-blocking
+/// calls, so the session need not wake its helper thread and then be woken
+/// by it: that hand-over was most of a small file's time. True when all of
+/// it went out; otherwise `payload` is left advanced past what was sent (in
+/// `progress`), for the helper thread to finish or to report the error.
+fn send_now(data: &TcpStream, payload: &mut Payload, progress: &AtomicU64) -> bool {
+    match payload {
+        Payload::File { file, size, offset, kind: TransferType::Image, copy: Copy::ZeroCopy }
+            if size.saturating_sub(*offset) <= INLINE_SEND =>
+        {
+            let (file, size) = (&*file, *size);
+            let mut off = *offset as i64;
+            let all = nonblocking(data, || {
+                while (off as u64) < size {
+                    let want = (size - off as u64) as usize;
+                    match crate::sys::fs::sendfile(data.as_fd(), file.as_fd(), &mut off, want) {
+                        // The file shrank since it was opened: its end is the end.
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(_) => return false,
+                    }
+                }
+                true
+            });
+            progress.store(off as u64 - *offset, Ordering::Relaxed);
+            *offset = off as u64;
+            all
+        }
+        Payload::Buffer(listing) if listing.bytes.len() as u64 <= INLINE_SEND => {
+            let mut n = 0;
+            let all = nonblocking(data, || {
+                while n < listing.bytes.len() {
+                    match (&*data).write(&listing.bytes[n..]) {
+                        Ok(0) | Err(_) => return false,
+                        Ok(k) => n += k,
+                    }
+                }
+                true
+            });
+            progress.store(n as u64, Ordering::Relaxed);
+            listing.bytes.drain(..n);
+            all
+        }
+        _ => false,
+    }
+}
+
+/// Runs `f` with `data` non-blocking; false (the rest left to the helper
+/// thread) if the socket's mode cannot be switched either way.
+fn nonblocking(data: &TcpStream, f: impl FnOnce() -> bool) -> bool {
+    if data.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let all = f();
+    data.set_nonblocking(false).is_ok() && all
 }
 
 fn run(job: Job, buf: &mut Vec<u8>) -> TransferReport {
@@ -528,5 +605,112 @@ fn read_retry(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, connect, setsockopt, socket, sockopt};
+    use std::os::fd::AsRawFd;
+
+    /// A connection whose sending end takes only a few KiB at once: a small
+    /// send buffer, and a receiver with a small window that reads nothing yet.
+    fn tight() -> (TcpStream, TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None).unwrap();
+        setsockopt(&fd, sockopt::RcvBuf, &2048).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        connect(fd.as_raw_fd(), &SockaddrIn::new(127, 0, 0, 1, port)).unwrap();
+        let (sender, _) = listener.accept().unwrap();
+        setsockopt(&sender, sockopt::SndBuf, &4096).unwrap();
+        (sender, TcpStream::from(fd))
+    }
+
+    fn nonblocking(s: &TcpStream) -> bool {
+        use nix::fcntl::{FcntlArg, OFlag, fcntl};
+        OFlag::from_bits_truncate(fcntl(s, FcntlArg::F_GETFL).unwrap()).contains(OFlag::O_NONBLOCK)
+    }
+
+    /// An unnamed in-memory file holding `content` (the tests touch no disk).
+    fn memory_file(content: &[u8]) -> File {
+        use nix::sys::memfd::{MFdFlags, memfd_create};
+        let mut file = File::from(memfd_create("rftpd-test", MFdFlags::MFD_CLOEXEC).unwrap());
+        file.write_all(content).unwrap();
+        file
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn a_small_file_the_socket_takes_goes_out_whole() {
+        let content = pattern(4096);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut receiver = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (sender, _) = listener.accept().unwrap();
+        let file = memory_file(&content);
+        let mut payload =
+            Payload::File { file, size: 4096, offset: 0, kind: TransferType::Image, copy: Copy::ZeroCopy };
+        let progress = AtomicU64::new(0);
+        assert!(send_now(&sender, &mut payload, &progress));
+        assert_eq!(progress.load(Ordering::Relaxed), 4096);
+        let mut got = vec![0; 4096];
+        receiver.read_exact(&mut got).unwrap();
+        assert_eq!(got, content);
+        assert!(!nonblocking(&sender), "blocking again, for the helper thread or the close");
+    }
+
+    #[test]
+    fn what_the_socket_does_not_take_is_left_for_the_helper() {
+        let content = pattern(INLINE_SEND as usize);
+        let file = memory_file(&content);
+        let (sender, mut receiver) = tight();
+        let size = content.len() as u64;
+        let mut payload = Payload::File { file, size, offset: 100, kind: TransferType::Image, copy: Copy::ZeroCopy };
+        let progress = AtomicU64::new(0);
+        assert!(!send_now(&sender, &mut payload, &progress), "a few KiB of window cannot take 64 KiB");
+        let Payload::File { offset, .. } = payload else { unreachable!() };
+        assert!(offset > 100 && offset < size, "{offset}");
+        assert_eq!(progress.load(Ordering::Relaxed), offset - 100);
+        let mut got = vec![0; (offset - 100) as usize];
+        receiver.read_exact(&mut got).unwrap();
+        assert!(got == content[100..offset as usize], "what went out is the file from its offset");
+        assert!(!nonblocking(&sender), "blocking again, for the helper thread or the close");
+    }
+
+    #[test]
+    fn what_the_socket_does_not_take_of_a_listing_stays_in_it() {
+        let content = pattern(INLINE_SEND as usize);
+        let listing = Listing::hold(content.clone(), usize::MAX).unwrap();
+        let (sender, mut receiver) = tight();
+        let mut payload = Payload::Buffer(listing);
+        let progress = AtomicU64::new(0);
+        assert!(!send_now(&sender, &mut payload, &progress));
+        let sent = progress.load(Ordering::Relaxed) as usize;
+        let Payload::Buffer(listing) = payload else { unreachable!() };
+        assert!(sent > 0 && listing.bytes == content[sent..], "{sent}");
+        let mut got = vec![0; sent];
+        receiver.read_exact(&mut got).unwrap();
+        assert!(got == content[..sent]);
+    }
+
+    #[test]
+    fn large_or_converted_downloads_are_left_to_the_helper() {
+        let (sender, _receiver) = tight();
+        let progress = AtomicU64::new(0);
+        let file = || memory_file(b"");
+        let size = INLINE_SEND + 1;
+        let mut large =
+            Payload::File { file: file(), size, offset: 0, kind: TransferType::Image, copy: Copy::ZeroCopy };
+        assert!(!send_now(&sender, &mut large, &progress));
+        let mut ascii =
+            Payload::File { file: file(), size: 10, offset: 0, kind: TransferType::Ascii, copy: Copy::ZeroCopy };
+        assert!(!send_now(&sender, &mut ascii, &progress));
+        let mut copied =
+            Payload::File { file: file(), size: 10, offset: 0, kind: TransferType::Image, copy: Copy::Buffered };
+        assert!(!send_now(&sender, &mut copied, &progress));
+        assert_eq!(progress.load(Ordering::Relaxed), 0);
     }
 }

@@ -286,6 +286,34 @@ fn transfers_share_one_helper_thread_that_ends_when_idle() {
     assert_eq!(transfer_threads(&srv).len(), 1);
 }
 
+/// A small download (a binary file of at most 64 KiB, or a listing that
+/// size) goes out from the session's own thread when the socket takes all
+/// of it at once, so no transfer thread is started for it; it is logged and
+/// answered like any other. (What the socket does not take goes on in the
+/// transfer thread: `helper::tests`.)
+#[test]
+fn small_downloads_go_out_from_the_session_thread() {
+    let srv = TestServer::start(&[]);
+    let small = pattern(4096, 3);
+    let edge = pattern(64 * 1024, 5);
+    std::fs::write(srv.path("home/alice/small.bin"), &small).unwrap();
+    std::fs::write(srv.path("home/alice/edge.bin"), &edge).unwrap();
+    let mut c = srv.alice();
+    assert_eq!(c.cmd("TYPE I").code, 200);
+    for _ in 0..3 {
+        assert_eq!(c.retr("small.bin"), small);
+    }
+    assert_eq!(c.retr("edge.bin"), edge);
+    assert!(c.listing("NLST").lines().any(|l| l == "small.bin"));
+    assert!(transfer_threads(&srv).is_empty(), "{:?}", transfer_threads(&srv));
+    srv.wait_log("RETR /edge.bin bytes=65536 ms=");
+    assert_eq!(srv.log_count("RETR /small.bin bytes=4096 ms="), 3);
+    let bigger = pattern(64 * 1024 + 1, 9);
+    std::fs::write(srv.path("home/alice/bigger.bin"), &bigger).unwrap();
+    assert_eq!(c.retr("bigger.bin"), bigger);
+    assert_eq!(transfer_threads(&srv).len(), 1, "more than 64 KiB goes to the transfer thread");
+}
+
 /// An APPE whose client stalls keeps every byte that arrived before the
 /// data connection timed out, so the client can resume from there.
 #[test]

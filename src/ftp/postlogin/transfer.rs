@@ -8,7 +8,7 @@ use crate::ftp::command::{Command, TransferType};
 use crate::ftp::control::Control;
 use crate::ftp::data::{self, DataError, DataPeer, Pending};
 use crate::ftp::error::{Direction, FtpError};
-use crate::ftp::helper::{Copy, DataTls, Outcome, Payload, Running, Sink, TransferReport};
+use crate::ftp::helper::{Copy, DataTls, Outcome, Payload, Running, Sink, Started, TransferReport};
 use crate::ftp::reply::{Reply, ReplyCode};
 use crate::ftp::state::{Conn, Response};
 use crate::jail::{Replace, VirtualPath};
@@ -140,10 +140,14 @@ pub(crate) fn start(
         Payload::File { size, offset, .. } => Some(size.saturating_sub(*offset)),
         _ => None,
     };
-    let running = Running::start(&mut s.helper, conn.sid, data, tls, max_rate, payload)?;
-    conn.seen.transfer_started(info.path.as_str(), size, running.progress());
-    s.running = Some((running, info));
-    Ok(Response::Started)
+    match Running::start(&mut s.helper, conn.sid, data, tls, max_rate, payload)? {
+        Started::Done(report) => Ok(Response::Reply(conclude(s, conn, info, report))),
+        Started::Running(running) => {
+            conn.seen.transfer_started(info.path.as_str(), size, running.progress());
+            s.running = Some((running, info));
+            Ok(Response::Started)
+        }
+    }
 }
 
 pub(crate) fn retr(
@@ -318,6 +322,11 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
     let (running, info) = s.running.take()?;
     let report = running.wait();
     conn.seen.transfer_ended();
+    Some(conclude(s, conn, info, report))
+}
+
+/// Logs and counts a finished (or aborted) transfer; its final reply.
+fn conclude(s: &mut LoggedIn, conn: &Conn<'_>, info: TransferInfo, report: TransferReport) -> Reply {
     info!(
         "session={} client={} user={} {} {} bytes={} ms={} result={}",
         conn.sid,
@@ -364,10 +373,10 @@ pub(crate) fn finish(s: &mut LoggedIn, conn: &Conn<'_>) -> Option<Reply> {
         Kind::Download | Kind::Upload => "Transfer complete.",
     };
     let TransferReport { outcome, .. } = report;
-    Some(match failure(&info, outcome) {
+    match failure(&info, outcome) {
         None => Reply::new(ReplyCode::TRANSFER_COMPLETE, done),
         Some(e) => e.reply(""),
-    })
+    }
 }
 
 /// The transfer in the metrics: bytes, result and duration.
