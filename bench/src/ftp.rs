@@ -135,18 +135,11 @@ struct Figure {
     ceiling: Option<Ceiling>,
 }
 
-/// Bytes of memory touched before a sample of a figure that fills the page
-/// cache with an upload of 1 GiB: the upload and some room.
-const UPLOAD_WARMUP: usize = (GIB as usize) * 3 / 2;
-
 fn sample(server: &Server, figure: &Figure) -> Sample {
     // Earlier uploads' dirty pages go to disk first, untimed: otherwise
     // whichever server uploads next pays for their writeback.
     // SAFETY: sync(2) has no preconditions.
     unsafe { libc::sync() };
-    if figure.label.contains("STOR 1 GiB") {
-        back_free_memory(UPLOAD_WARMUP);
-    }
     let (server0, client0) = (cpu_seconds(server.pid()), own_cpu_seconds());
     let (value, latency_ms) = (figure.work)(server.addr);
     wait_children_gone(server.pid());
@@ -156,23 +149,6 @@ fn sample(server: &Server, figure: &Figure) -> Sample {
         client_cpu: own_cpu_seconds() - client0,
         latency_ms,
     }
-}
-
-/// Writes to (and then frees) `bytes` of fresh memory. This VM's balloon
-/// reports free memory to the host (free page reporting), which takes it
-/// back: the next writer of those pages pays a host fault for each, inside
-/// its copy into the page cache. An upload that follows the deletion of the
-/// previous one (every STOR sample) then ran at 0.6–3.2 GB/s depending on
-/// how long ago the pages were freed, with up to three times the server CPU
-/// per GB, whichever server it was. Touched just before the sample, the
-/// freed pages are backed again and the page cache the upload fills comes
-/// from them.
-fn back_free_memory(bytes: usize) {
-    let mut memory = vec![0u8; bytes];
-    for page in memory.chunks_mut(4096) {
-        page[0] = 1;
-    }
-    std::hint::black_box(&memory);
 }
 
 fn big_buffer() -> Vec<u8> {
