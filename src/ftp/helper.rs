@@ -275,7 +275,6 @@ impl Running {
         max_rate: u64,
         mut payload: Payload,
     ) -> io::Result<Started> {
-        let abort = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         if tls.is_none() && max_rate == 0 && send_now(&data, &mut payload, &progress) {
@@ -287,6 +286,7 @@ impl Running {
                 tls: false,
             }));
         }
+        let abort = Arc::new(AtomicBool::new(false));
         let data_clone = data.try_clone()?;
         let job = Job { data, tls, max_rate, payload, abort: abort.clone(), progress: progress.clone(), started };
         let (reports, done) = helper.submit(sid, job)?;
