@@ -135,13 +135,13 @@ struct Figure {
     ceiling: Option<Ceiling>,
 }
 
-fn sample(server: &Server, figure: &Figure) -> Sample {
+fn sample(server: &Server, work: Work) -> Sample {
     // Earlier uploads' dirty pages go to disk first, untimed: otherwise
     // whichever server uploads next pays for their writeback.
     // SAFETY: sync(2) has no preconditions.
     unsafe { libc::sync() };
     let (server0, client0) = (cpu_seconds(server.pid()), own_cpu_seconds());
-    let (value, latency_ms) = (figure.work)(server.addr);
+    let (value, latency_ms) = work(server.addr);
     wait_children_gone(server.pid());
     Sample {
         value,
@@ -599,7 +599,7 @@ pub fn metrics(bin: &Path, only: &str) {
         let mut runs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
         for round in 0..=RUNS {
             for i in [round % 2, 1 - round % 2] {
-                let s = sample(&servers[i], f);
+                let s = sample(&servers[i], f.work);
                 if round > 0 {
                     runs[i].push(s.value);
                 }
@@ -723,7 +723,7 @@ fn compare(servers: &[Server], figures: &[&Figure], ceilings: &[(Ceiling, f64)])
             for k in 0..servers.len() {
                 let i = (round + k) % servers.len();
                 if !f.lacking.contains(&servers[i].name) {
-                    let s = sample(&servers[i], f);
+                    let s = sample(&servers[i], f.work);
                     if round > 0 {
                         runs[i].push(s);
                     }
